@@ -1,0 +1,76 @@
+// The generation loop: prompt tokens are forced, the rest sampled; every piece is
+// streamed to the host as soon as it is chosen, and the timing goes to stream 2.
+import { clock_us, write, STDOUT, STDERR } from "./host";
+import { Model } from "./model";
+import { RunState } from "./state";
+import { Tokenizer, encode, decode, decodedPtr, maxTokens } from "./tokenizer";
+import { Sampler, sample, penalizeRepeats } from "./sampler";
+import { forward } from "./forward";
+import { arenaAlloc } from "./memory";
+import { fail } from "./status";
+import { fixed, writeString } from "./text";
+
+export class Generation {
+  promptTokens: i32 = 0;
+  generatedTokens: i32 = 0;
+  prefillUs: i64 = 0;
+  decodeUs: i64 = 0;
+}
+
+/** Encode the prompt, then run and stream; false with the reason recorded on bad settings. */
+export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sampler: Sampler, prompt: string, steps: i32, repeatLastN: i32, loadUs: i64): bool {
+  const seqLen = model.config.seqLen;
+  const promptBytes = String.UTF8.encode(prompt);
+  const tokens = arenaAlloc(<u64>max(maxTokens(promptBytes.byteLength), seqLen + 1) * 4, "the token buffer");
+  if (tokens == 0) return false;
+  const promptTokens = encode(tokenizer, changetype<usize>(promptBytes), promptBytes.byteLength, true, false, tokens);
+  if (promptTokens > seqLen) {
+    return fail("the prompt is " + promptTokens.toString() + " tokens long, more than the model's context of " + seqLen.toString() + " tokens");
+  }
+  const total = steps < 0 ? seqLen : promptTokens - 1 + steps;
+  if (total > seqLen) {
+    return fail("-n " + steps.toString() + " is too many: the prompt uses " + promptTokens.toString() + " tokens of the model's context of " +
+      seqLen.toString() + ", so at most " + (seqLen - promptTokens + 1).toString() + " more fit");
+  }
+
+  const g = new Generation();
+  g.promptTokens = promptTokens;
+  let token = load<i32>(tokens);
+  let started = clock_us();
+  for (let pos = 0; pos < total; pos++) {
+    const logits = forward(model, state, token, pos);
+    let next: i32;
+    if (pos + 1 < promptTokens) {
+      next = load<i32>(tokens + (<usize>(pos + 1) << 2));
+    } else {
+      const window = min(repeatLastN, pos + 1);
+      penalizeRepeats(sampler, logits, tokens + (<usize>(pos + 1 - window) << 2), window);
+      next = sample(sampler, logits);
+      g.generatedTokens++;
+    }
+    store<i32>(tokens + (<usize>(pos + 1) << 2), next);
+    if (pos == promptTokens - 1) {
+      const now = clock_us();
+      g.prefillUs = now - started;
+      started = now;
+    }
+    // BOS starts a new sequence: the model considers the story told.
+    if (next == tokenizer.bos) break;
+    const n = decode(tokenizer, token, next);
+    if (n > 0) write(STDOUT, decodedPtr, n);
+    token = next;
+  }
+  g.decodeUs = clock_us() - started;
+  writeString(STDOUT, "\n");
+  report(g, loadUs);
+  return true;
+}
+
+function report(g: Generation, loadUs: i64): void {
+  const perSecond = (tokens: i32, us: i64): f64 => (us > 0 ? <f64>tokens * 1e6 / <f64>us : 0);
+  // The prompt's last forward pass yields the first sampled token, so that token counts as prefill.
+  const decoded = max(g.generatedTokens - 1, 0);
+  writeString(STDERR, "generated " + g.generatedTokens.toString() + " tokens at " + fixed(perSecond(decoded, g.decodeUs), 2) +
+    " tok/s, prompt " + g.promptTokens.toString() + " tokens at " + fixed(perSecond(g.promptTokens, g.prefillUs), 2) +
+    " tok/s, load " + fixed(<f64>loadUs / 1000, 0) + " ms\n");
+}

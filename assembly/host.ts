@@ -1,0 +1,81 @@
+// The host interface: everything the core may ask of the outside world.
+//
+// This file is the single written definition of the boundary. Two hosts implement
+// it, one to one: the Node runner (host/runner/imports.ts) and the UEFI firmware
+// shim (firmware/host.c). Only integers cross it; pointers are offsets into the
+// core's linear memory, which the host reads and writes directly.
+//
+// Imports (wasm module "host"):
+//
+//   write(stream, ptr, len)                      -> void
+//       Emit `len` bytes of UTF-8 from linear memory. stream 1 is the program's
+//       output (generated text: stdout; on UEFI the screen and the serial port);
+//       stream 2 is diagnostics (stderr; on UEFI the same devices). Bytes may be
+//       an incomplete UTF-8 sequence; the host passes them on unchanged.
+//
+//   file_open(path_ptr, path_len)                -> i32 handle, or -1
+//       Open a file for reading by its UTF-8 path. On UEFI the path is relative
+//       to the root of the partition the application was loaded from, '/' or '\'
+//       as separators. -1 means missing or unreadable; the core reports it.
+//
+//   file_size(handle)                            -> i64 bytes
+//
+//   file_read(handle, offset: i64, dst, len)     -> i32 bytes read, or -1
+//       Copy up to `len` bytes (the core never asks more than 16 MiB at a time)
+//       from `offset` into linear memory at `dst`. Returns fewer only at end of
+//       file. The host may show progress: it knows the size and the offset.
+//
+//   file_close(handle)                           -> void
+//
+//   clock_us()                                   -> i64
+//       Monotonic time in microseconds, for the timing line only.
+//
+// Exports (implemented in assembly/index.ts):
+//
+//   memory                                       the linear memory
+//   alloc(len)                                   -> ptr: room for host input
+//   run(config_ptr, config_len)                  -> i32 status (0 = ok)
+//       Parse the configuration text (key = value lines, see config.ts),
+//       load the model and tokenizer, generate, stream the text to stream 1 and
+//       the timing line to stream 2.
+//   load(config_ptr, config_len)                 -> i32 status: the same, without generating
+//   forward(token, pos)                          -> ptr to vocab_size f32 logits
+//   vocab_size()                                 -> i32
+//   encode(text_ptr, text_len, bos, eos, out)    -> i32 number of token ids written at out
+//   decode(prev, token)                          -> i32 length of the piece in decoded_piece()
+//   decoded_piece()                              -> ptr to the last decoded piece's bytes
+//   error_ptr(), error_len()                     the message of the last failed call
+//
+// A status other than 0 means the call failed with a user-facing message (one
+// line, no "error:" prefix) at error_ptr()/error_len(). A wasm trap means a bug
+// in the core, never bad input.
+
+@external("host", "write")
+export declare function write(stream: i32, ptr: usize, len: usize): void;
+
+@external("host", "file_open")
+export declare function file_open(pathPtr: usize, pathLen: usize): i32;
+
+@external("host", "file_size")
+export declare function file_size(handle: i32): i64;
+
+@external("host", "file_read")
+export declare function file_read(handle: i32, offset: i64, dst: usize, len: usize): i32;
+
+@external("host", "file_close")
+export declare function file_close(handle: i32): void;
+
+@external("host", "clock_us")
+export declare function clock_us(): i64;
+
+export const STDOUT: i32 = 1;
+export const STDERR: i32 = 2;
+
+// AssemblyScript's runtime calls this on a failed assertion or an internal error.
+// It is a bug in the core: say where on stream 2, then trap.
+export function coreAbort(message: string | null = null, fileName: string | null = null, line: u32 = 0, column: u32 = 0): void {
+  const text = "core abort: " + (message ? message : "") + " at " + (fileName ? fileName : "?") + ":" + line.toString() + "\n";
+  const bytes = String.UTF8.encode(text);
+  write(STDERR, changetype<usize>(bytes), bytes.byteLength);
+  unreachable();
+}

@@ -1,0 +1,115 @@
+// The core's exports: the host side of the interface documented in host.ts.
+import { clock_us } from "./host";
+import { RunConfig, parseConfig } from "./config";
+import { readWholeFile } from "./files";
+import { loadLlama2c } from "./llama2c";
+import { Model } from "./model";
+import { RunState, newRunState } from "./state";
+import { Tokenizer, loadLlama2cTokenizer, encode as encodeText, decode as decodeToken, decodedPtr, maxTokens } from "./tokenizer";
+import { Sampler, newSampler } from "./sampler";
+import { forward as forwardToken } from "./forward";
+import { generate } from "./generate";
+import { arenaAlloc, injectOutOfBoundsRead } from "./memory";
+import { fail, errorPointer, errorLength } from "./status";
+
+export { coreAbort } from "./host";
+
+let model: Model | null = null;
+let tokenizer: Tokenizer | null = null;
+let state: RunState | null = null;
+let config: RunConfig | null = null;
+let loadUs: i64 = 0;
+
+const OK = 0;
+const FAILED = 1;
+
+/** Room for `len` bytes of host input (configuration text, text to encode). */
+export function alloc(len: u32): usize {
+  return arenaAlloc(max<u64>(len, 1), "host input");
+}
+
+/** Parse the configuration and load the model and tokenizer it names. */
+export function load(configPtr: usize, configLen: u32): i32 {
+  const started = clock_us();
+  if (model != null) return fail("a model is already loaded; this instance loads one") ? OK : FAILED;
+  config = parseConfig(configPtr, configLen);
+  if (config == null) return FAILED;
+  const c = config!;
+  const modelFile = readWholeFile(c.model, "model");
+  if (modelFile == null) return FAILED;
+  model = loadLlama2c(modelFile, c.model);
+  if (model == null) return FAILED;
+  if (c.tokenizer.length == 0) return fail("no tokenizer given: a llama2.c checkpoint needs its tokenizer.bin (config key 'tokenizer')") ? OK : FAILED;
+  const tokenizerFile = readWholeFile(c.tokenizer, "tokenizer");
+  if (tokenizerFile == null) return FAILED;
+  tokenizer = loadLlama2cTokenizer(tokenizerFile, c.tokenizer, model!.config.vocabSize);
+  if (tokenizer == null) return FAILED;
+  state = newRunState(model!.config);
+  if (state == null) return FAILED;
+  loadUs = clock_us() - started;
+  return OK;
+}
+
+/** load(), then generate from the configured prompt, streaming text to stream 1. */
+export function run(configPtr: usize, configLen: u32): i32 {
+  if (load(configPtr, configLen) != OK) return FAILED;
+  const c = config!;
+  if (c.debug == "trap-oob") injectOutOfBoundsRead();
+  const seed = c.seed != 0 ? c.seed : (<u64>clock_us() | 1);
+  const sampler = newSampler(model!.config.vocabSize, seed);
+  if (sampler == null) return FAILED;
+  sampler.temperature = c.temperature;
+  sampler.topP = c.topP;
+  sampler.topK = c.topK;
+  sampler.minP = c.minP;
+  sampler.repeatPenalty = c.repeatPenalty;
+  return generate(model!, state!, tokenizer!, sampler, c.prompt, c.steps, c.repeatLastN, loadUs) ? OK : FAILED;
+}
+
+/** Logits for `token` at `pos` (vocab_size f32), or 0 if out of range or nothing is loaded. */
+export function forward(token: i32, pos: i32): usize {
+  if (model == null) { fail("no model loaded"); return 0; }
+  const c = model!.config;
+  if (token < 0 || token >= c.vocabSize || pos < 0 || pos >= c.seqLen) {
+    fail("forward: token " + token.toString() + " or position " + pos.toString() + " out of range");
+    return 0;
+  }
+  return forwardToken(model!, state!, token, pos);
+}
+
+export function vocab_size(): i32 {
+  return model != null ? model!.config.vocabSize : 0;
+}
+
+export function context_length(): i32 {
+  return model != null ? model!.config.seqLen : 0;
+}
+
+/** Token ids of the text into out (room for text_len + 3 ids); returns the count, or -1. */
+export function encode(textPtr: usize, textLen: i32, bos: bool, eos: bool, out: usize): i32 {
+  if (tokenizer == null) { fail("no tokenizer loaded"); return -1; }
+  return encodeText(tokenizer!, textPtr, textLen, bos, eos, out);
+}
+
+/** The most ids encode() can write for text_len bytes. */
+export function max_tokens(textLen: i32): i32 {
+  return maxTokens(textLen);
+}
+
+/** Bytes to print for `token` after `prev` (at decoded_piece()); returns the length, or -1. */
+export function decode(prev: i32, token: i32): i32 {
+  if (tokenizer == null || token < 0 || token >= tokenizer!.vocabSize) { fail("decode: no tokenizer or token out of range"); return -1; }
+  return decodeToken(tokenizer!, prev, token);
+}
+
+export function decoded_piece(): usize {
+  return decodedPtr;
+}
+
+export function error_ptr(): usize {
+  return errorPointer();
+}
+
+export function error_len(): i32 {
+  return errorLength();
+}

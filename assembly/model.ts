@@ -1,0 +1,47 @@
+// The transformer's shape and where its weights are: plain classes of pointers
+// into the model file's bytes, which stay where the loader read them.
+
+/** Element types of weight matrices. */
+export const F32: i32 = 0;
+
+/** A weight matrix W (rows, cols), row-major in memory: out = W @ x takes x of length cols. */
+export class Matrix {
+  constructor(public ptr: usize, public type: i32, public rows: i32, public cols: i32) {}
+}
+
+export class ModelConfig {
+  dim: i32 = 0; // transformer width
+  hiddenDim: i32 = 0; // FFN width
+  nLayers: i32 = 0;
+  nHeads: i32 = 0; // query heads
+  nKvHeads: i32 = 0; // key/value heads (fewer than nHeads with grouped-query attention)
+  vocabSize: i32 = 0;
+  seqLen: i32 = 0; // context length
+  headSize: i32 = 0; // dim / nHeads
+  kvDim: i32 = 0; // nKvHeads * headSize
+  ropeTheta: f32 = 10000.0;
+  normEps: f32 = 1e-5;
+}
+
+export class LayerWeights {
+  attentionNorm: usize = 0; // (dim,) f32
+  wq: Matrix | null = null; // (nHeads * headSize, dim)
+  wk: Matrix | null = null; // (nKvHeads * headSize, dim)
+  wv: Matrix | null = null; // (nKvHeads * headSize, dim)
+  wo: Matrix | null = null; // (dim, nHeads * headSize)
+  ffnNorm: usize = 0; // (dim,) f32
+  w1: Matrix | null = null; // gate (hiddenDim, dim)
+  w2: Matrix | null = null; // down (dim, hiddenDim)
+  w3: Matrix | null = null; // up (hiddenDim, dim)
+}
+
+export class Weights {
+  tokenEmbedding: Matrix | null = null; // (vocabSize, dim)
+  layers: StaticArray<LayerWeights> = new StaticArray<LayerWeights>(0);
+  finalNorm: usize = 0; // (dim,) f32
+  classifier: Matrix | null = null; // (vocabSize, dim), often the embedding itself
+}
+
+export class Model {
+  constructor(public config: ModelConfig, public weights: Weights, public fileBytes: u64) {}
+}

@@ -1,0 +1,16 @@
+// The uefi-llm command line: this file only wires the commands together.
+import { Command } from "commander";
+import { handleError, setVerbose } from "./errors.js";
+import { generateCommand } from "./commands/generate.js";
+
+const program = new Command("uefi-llm")
+  .description("Turn a small language model into a bootable UEFI USB stick, or run it right here.")
+  .version("0.1.0")
+  .option("--verbose", "show external commands and stack traces")
+  .showHelpAfterError("(run with --help for usage)")
+  .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, "uefi-llm: ")) })
+  .hook("preAction", (command) => setVerbose(Boolean(command.opts().verbose)));
+
+for (const command of [generateCommand]) program.addCommand(command);
+
+program.parseAsync(process.argv).catch(handleError);

@@ -1,0 +1,23 @@
+// uefi-llm generate: run the core in Node and stream the text, as the firmware would at boot.
+import { Command, Option } from "commander";
+import { configText } from "../config.js";
+import { Core } from "../runner/core.js";
+import { bundledModel, bundledTokenizer } from "../paths.js";
+import { type GenerationFlags, generationConfig, generationOptions } from "../options.js";
+
+interface GenerateFlags extends GenerationFlags {
+  model?: string;
+  tokenizer?: string;
+}
+
+export const generateCommand = new Command("generate")
+  .description("generate text with the model in Node (host mode), streaming it to stdout")
+  .addOption(new Option("-m, --model <file>", "llama2.c checkpoint (.bin); default: the bundled stories260K"))
+  .addOption(new Option("-t, --tokenizer <file>", "llama2.c tokenizer (.bin); default: the bundled tok512 with the bundled model"));
+for (const option of generationOptions()) generateCommand.addOption(option);
+
+generateCommand.action((flags: GenerateFlags) => {
+  const model = flags.model ?? bundledModel;
+  const tokenizer = flags.tokenizer ?? (flags.model === undefined ? bundledTokenizer : undefined);
+  new Core().run(configText({ model, tokenizer, ...generationConfig(flags) }));
+});

@@ -1,0 +1,40 @@
+// One way to fail: user errors print one line; tool failures show the command and
+// the end of its stderr; stack traces only with --verbose.
+
+export class UserError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UserError";
+  }
+}
+
+/** An external tool ran and failed: the command line and the tail of what it said. */
+export class ToolError extends Error {
+  constructor(
+    message: string,
+    readonly command: string,
+    readonly stderrTail: string,
+  ) {
+    super(message);
+    this.name = "ToolError";
+  }
+}
+
+export let verbose = false;
+export function setVerbose(on: boolean): void {
+  verbose = on;
+}
+
+export function handleError(error: unknown): never {
+  if (error instanceof UserError) {
+    process.stderr.write(`uefi-llm: ${error.message}\n`);
+  } else if (error instanceof ToolError) {
+    process.stderr.write(`uefi-llm: ${error.message}\n  $ ${error.command}\n`);
+    if (error.stderrTail) process.stderr.write(error.stderrTail.replace(/^/gm, "  ") + "\n");
+  } else {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`uefi-llm: internal error: ${message}\n`);
+  }
+  if (verbose && error instanceof Error && error.stack) process.stderr.write(error.stack + "\n");
+  process.exit(1);
+}

@@ -1,0 +1,120 @@
+// The inference core (build/core.wasm) running in Node: the same module that the
+// firmware runs on bare metal, behind a small typed wrapper.
+import { readFileSync } from "node:fs";
+import { UserError } from "../errors.js";
+import { coreWasmPath } from "../paths.js";
+import { type CoreOutput, hostImports } from "./imports.js";
+
+interface CoreExports {
+  memory: WebAssembly.Memory;
+  alloc(len: number): number;
+  load(ptr: number, len: number): number;
+  run(ptr: number, len: number): number;
+  forward(token: number, pos: number): number;
+  vocab_size(): number;
+  context_length(): number;
+  encode(ptr: number, len: number, bos: number, eos: number, out: number): number;
+  max_tokens(len: number): number;
+  decode(prev: number, token: number): number;
+  decoded_piece(): number;
+  error_ptr(): number;
+  error_len(): number;
+}
+
+/** A trap inside the core: always a bug in the core, never bad input. */
+export class CoreTrap extends Error {}
+
+let compiled: WebAssembly.Module | undefined;
+
+function coreModule(): WebAssembly.Module {
+  if (!compiled) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(coreWasmPath);
+    } catch {
+      throw new UserError(`the core is not built (${coreWasmPath} is missing): run 'npm run build'`);
+    }
+    compiled = new WebAssembly.Module(bytes);
+  }
+  return compiled;
+}
+
+export const processOutput: CoreOutput = {
+  stdout: (bytes) => process.stdout.write(bytes),
+  stderr: (bytes) => process.stderr.write(bytes),
+};
+
+export class Core {
+  private readonly exports: CoreExports;
+  private readonly encoder = new TextEncoder();
+
+  constructor(output: CoreOutput = processOutput) {
+    let memory: WebAssembly.Memory | undefined;
+    const instance = new WebAssembly.Instance(coreModule(), { host: hostImports(() => memory!, output) });
+    this.exports = instance.exports as unknown as CoreExports;
+    memory = this.exports.memory;
+  }
+
+  /** Parse the configuration and load model and tokenizer. */
+  load(configText: string): void {
+    this.check(this.trapping(() => this.exports.load(...this.input(configText))));
+  }
+
+  /** Load, generate and stream, as the firmware does at boot. */
+  run(configText: string): void {
+    this.check(this.trapping(() => this.exports.run(...this.input(configText))));
+  }
+
+  forward(token: number, pos: number): Float32Array {
+    const ptr = this.trapping(() => this.exports.forward(token, pos));
+    if (ptr === 0) throw new UserError(this.error());
+    return new Float32Array(this.exports.memory.buffer, ptr, this.exports.vocab_size()).slice();
+  }
+
+  get vocabSize(): number {
+    return this.exports.vocab_size();
+  }
+
+  get contextLength(): number {
+    return this.exports.context_length();
+  }
+
+  encode(text: string, { bos = true, eos = false } = {}): number[] {
+    const [ptr, len] = this.input(text);
+    const out = this.exports.alloc(this.exports.max_tokens(len) * 4);
+    const n = this.trapping(() => this.exports.encode(ptr, len, bos ? 1 : 0, eos ? 1 : 0, out));
+    if (n < 0) throw new UserError(this.error());
+    return Array.from(new Int32Array(this.exports.memory.buffer, out, n));
+  }
+
+  /** The bytes printed for `token` when it follows `prev`. */
+  decode(prev: number, token: number): Uint8Array {
+    const n = this.trapping(() => this.exports.decode(prev, token));
+    if (n < 0) throw new UserError(this.error());
+    return new Uint8Array(this.exports.memory.buffer, this.exports.decoded_piece(), n).slice();
+  }
+
+  private input(text: string): [number, number] {
+    const bytes = this.encoder.encode(text);
+    const ptr = this.exports.alloc(bytes.length);
+    new Uint8Array(this.exports.memory.buffer, ptr, bytes.length).set(bytes);
+    return [ptr, bytes.length];
+  }
+
+  private check(status: number): void {
+    if (status !== 0) throw new UserError(this.error());
+  }
+
+  private error(): string {
+    return new TextDecoder().decode(new Uint8Array(this.exports.memory.buffer, this.exports.error_ptr(), this.exports.error_len()));
+  }
+
+  private trapping<T>(call: () => T): T {
+    try {
+      return call();
+    } catch (error) {
+      if (error instanceof WebAssembly.RuntimeError) throw new CoreTrap(`wasm trap in the core: ${error.message}`);
+      throw error;
+    }
+  }
+}
