@@ -7,10 +7,9 @@ const program = new Command("uefi-llm")
   .description("Turn a small language model into a bootable UEFI USB stick, or run it right here.")
   .version("0.1.0")
   .option("--verbose", "show external commands and stack traces")
-  .showHelpAfterError("(run with --help for usage)")
   .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, "uefi-llm: ")) })
   .hook("preAction", (command) => setVerbose(Boolean(command.opts().verbose)));
 
-for (const command of [generateCommand]) program.addCommand(command);
+for (const command of [generateCommand]) program.addCommand(command.copyInheritedSettings(program));
 
 program.parseAsync(process.argv).catch(handleError);

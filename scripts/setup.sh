@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Set up a Debian/Ubuntu machine for uefi-llm: the system packages the build and the
+# tests call, then the npm dependencies (whose `prepare` step builds the core and CLI).
+# Idempotent: installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  clang        # compiles the wasm2c output and the firmware shim for the UEFI target
+  lld          # lld-link: links BOOTX64.EFI
+  wabt         # wasm2c 1.0.32 and its runtime header
+  qemu-system-x86
+  ovmf         # UEFI firmware for QEMU
+  mtools       # tests: read the FAT file system back
+  dosfstools   # tests: fsck.fat
+  gdisk        # tests: sgdisk -v
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+npm ci --no-audit --no-fund

@@ -1,0 +1,74 @@
+// Bad input ends in one specific line on stderr and a non-zero exit: never a trap, a stack trace or a hang.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { bundledModel, bundledTokenizer } from "../host/paths.js";
+import { cli } from "./helpers/cli.js";
+
+const dir = mkdtempSync(join(tmpdir(), "uefi-llm-bad-"));
+const llama2Tokenizer = join(import.meta.dirname, "fixtures", "llama2c", "tokenizer.bin");
+
+function fileWith(name: string, bytes: Uint8Array): string {
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+/** The bundled checkpoint with header field `index` (0 = dim … 6 = seq_len) replaced. */
+function withHeader(index: number, value: number): string {
+  const bytes = Buffer.from(readFileSync(bundledModel));
+  bytes.writeInt32LE(value, index * 4);
+  return fileWith(`header-${index}-${value}.bin`, bytes);
+}
+
+async function expectOneLineError(args: string[], pattern: RegExp) {
+  const result = await cli(args);
+  expect(result.exitCode, result.stderr).not.toBe(0);
+  expect(result.stdout).toBe("");
+  const lines = result.stderr.trimEnd().split("\n");
+  expect(lines[0]).toMatch(/^uefi-llm: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/RuntimeError|trap|    at /);
+}
+
+describe("bad input on the host", () => {
+  it("missing model file", () => expectOneLineError(["generate", "-m", join(dir, "nope.bin"), "-t", bundledTokenizer], /cannot open model '.*nope\.bin'/));
+
+  it("missing tokenizer file", () => expectOneLineError(["generate", "-m", bundledModel, "-t", join(dir, "nope.bin")], /cannot open tokenizer/));
+
+  it("truncated checkpoint", () => {
+    const truncated = fileWith("truncated.bin", readFileSync(bundledModel).subarray(0, 500_000));
+    return expectOneLineError(["generate", "-m", truncated, "-t", bundledTokenizer], /is truncated: the header .* needs 1056540 bytes, the file has 500000/);
+  });
+
+  it("header with impossible sizes", async () => {
+    await expectOneLineError(["generate", "-m", withHeader(0, 0), "-t", bundledTokenizer], /impossible llama2.c header: dim 0/);
+    await expectOneLineError(["generate", "-m", withHeader(3, 7), "-t", bundledTokenizer], /dim 64 is not a multiple of n_heads 7/);
+    await expectOneLineError(["generate", "-m", withHeader(4, 3), "-t", bundledTokenizer], /n_heads 8 is not a multiple of n_kv_heads 3/);
+    await expectOneLineError(["generate", "-m", withHeader(0, 2_000_000_000), "-t", bundledTokenizer], /impossible llama2.c header/);
+    await expectOneLineError(["generate", "-m", withHeader(2, 60000), "-t", bundledTokenizer], /impossible llama2.c header|needs \d+ bytes/);
+  });
+
+  it("a file that is no checkpoint at all", () => {
+    const tiny = fileWith("tiny.bin", Buffer.from("hello"));
+    return expectOneLineError(["generate", "-m", tiny, "-t", bundledTokenizer], /not a llama2.c checkpoint/);
+  });
+
+  it("tokenizer whose vocabulary doesn't match the model", () =>
+    expectOneLineError(["generate", "-m", bundledModel, "-t", llama2Tokenizer], /more tokens than the model's vocabulary \(512\)/));
+
+  it("prompt longer than the context", () =>
+    expectOneLineError(["generate", "-p", "Lily saw a big red ball. ".repeat(120)], /the prompt is \d+ tokens long, more than the model's context of 512 tokens/));
+
+  it("steps beyond the context", () => expectOneLineError(["generate", "-n", "600"], /-n 600 is too many: .* at most 512 more fit/));
+
+  it("non-numeric and out-of-range flags", async () => {
+    await expectOneLineError(["generate", "--temp", "abc"], /--temp.*'abc' is invalid\. not a number/);
+    await expectOneLineError(["generate", "-n", "1.5"], /not a whole number/);
+    await expectOneLineError(["generate", "--top-p", "2"], /must be between 0 and 1/);
+    await expectOneLineError(["generate", "--seed", "0"], /must be between 1 and/);
+  });
+
+  it("a llama2.c checkpoint without a tokenizer", () => expectOneLineError(["generate", "-m", bundledModel], /no tokenizer given/));
+});
