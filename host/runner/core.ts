@@ -34,7 +34,7 @@ function coreModule(): WebAssembly.Module {
     } catch {
       throw new UserError(`the core is not built (${coreWasmPath} is missing): run 'npm run build'`);
     }
-    compiled = new WebAssembly.Module(bytes);
+    compiled = new WebAssembly.Module(new Uint8Array(bytes));
   }
   return compiled;
 }
