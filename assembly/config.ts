@@ -8,6 +8,8 @@ export class RunConfig {
   model: string = "";
   tokenizer: string = "";
   prompt: string = "";
+  /** Context length (KV cache positions); 0 = the model's own, capped for GGUF models. */
+  context: i32 = 0;
   /** Tokens to generate after the prompt; -1 = until the context is full. */
   steps: i32 = 256;
   temperature: f32 = 1.0;
@@ -53,6 +55,7 @@ function setKey(c: RunConfig, key: string, value: string, where: string): bool {
   if (key == "model") c.model = value;
   else if (key == "tokenizer") c.tokenizer = value;
   else if (key == "prompt") c.prompt = unescape(value);
+  else if (key == "context") { if (isNaN(v = whole(value, 0, 16777216, where + "context"))) return false; c.context = <i32>v; }
   else if (key == "steps") { if (isNaN(v = whole(value, -1, I32.MAX_VALUE, where + "steps"))) return false; c.steps = <i32>v; }
   else if (key == "temperature") { if (isNaN(v = real(value, 0, 1e6, where + "temperature"))) return false; c.temperature = <f32>v; }
   else if (key == "top_p") { if (isNaN(v = real(value, 0, 1, where + "top_p"))) return false; c.topP = <f32>v; }

@@ -1,5 +1,5 @@
 // One token through the transformer: the Llama architecture, as in the paper.
-import { Model } from "./model";
+import { Model, ModelConfig } from "./model";
 import { RunState } from "./state";
 import { addInPlace, addScaled, copyRow, dot, matvec, rmsnorm, softmax, swiglu } from "./ops";
 
@@ -11,6 +11,7 @@ export function forward(model: Model, s: RunState, token: i32, pos: i32): usize 
   const kvPerHead = c.nHeads / c.nKvHeads;
 
   copyRow(s.x, w.tokenEmbedding!, token);
+  ropeAngles(s, c, w.ropeFactors, pos);
 
   for (let l = 0; l < c.nLayers; l++) {
     const layer = unchecked(w.layers[l]);
@@ -23,10 +24,13 @@ export function forward(model: Model, s: RunState, token: i32, pos: i32): usize 
     matvec(s.q, s.xb, layer.wq!);
     matvec(k, s.xb, layer.wk!);
     matvec(v, s.xb, layer.wv!);
+    if (layer.bq != 0) addInPlace(s.q, layer.bq, c.nHeads * headSize);
+    if (layer.bk != 0) addInPlace(k, layer.bk, kvDim);
+    if (layer.bv != 0) addInPlace(v, layer.bv, kvDim);
 
-    // RoPE: rotate each pair of q and k dimensions by an angle that grows with the position
-    rope(s.q, c.nHeads * headSize, headSize, pos, c.ropeTheta);
-    rope(k, kvDim, headSize, pos, c.ropeTheta);
+    // RoPE: rotate pairs of q and k dimensions by angles that grow with the position
+    rope(s, c, s.q, c.nHeads);
+    rope(s, c, k, c.nKvHeads);
 
     // multi-head attention over positions 0..pos; query head h reads key/value head h / kvPerHead
     const sqrtHeadSize = Mathf.sqrt(<f32>headSize);
@@ -66,16 +70,30 @@ export function forward(model: Model, s: RunState, token: i32, pos: i32): usize 
   return s.logits;
 }
 
-/** Rotate consecutive pairs (v[i], v[i+1]) of each head by pos * theta^(-(i mod headSize) / headSize). */
-function rope(vec: usize, size: i32, headSize: i32, pos: i32, theta: f32): void {
-  for (let i = 0; i < size; i += 2) {
-    const headDim = i % headSize;
-    const freq: f32 = 1.0 / Mathf.pow(theta, <f32>headDim / <f32>headSize);
-    const angle = <f32>pos * freq;
-    const cr = Mathf.cos(angle), ci = Mathf.sin(angle);
-    const at = vec + (<usize>i << 2);
-    const v0 = load<f32>(at), v1 = load<f32>(at, 4);
-    store<f32>(at, v0 * cr - v1 * ci);
-    store<f32>(at, v0 * ci + v1 * cr, 4);
+/** cos and sin of pos * scale * theta^(-2i / ropeDim) (divided by the model's factor i, if any) for each pair i. */
+function ropeAngles(s: RunState, c: ModelConfig, factors: usize, pos: i32): void {
+  for (let i = 0; i < c.ropeDim; i += 2) {
+    let freq: f32 = 1.0 / Mathf.pow(c.ropeTheta, <f32>i / <f32>c.ropeDim);
+    if (factors != 0) freq /= load<f32>(factors + (<usize>i << 1));
+    const angle = <f32>pos * c.ropeScale * freq;
+    store<f32>(s.ropeCos + (<usize>i << 1), Mathf.cos(angle));
+    store<f32>(s.ropeSin + (<usize>i << 1), Mathf.sin(angle));
+  }
+}
+
+/** Rotate each head's pairs: adjacent (j, j+1) for Llama, or (j, j + ropeDim/2) for NeoX-style models. */
+function rope(s: RunState, c: ModelConfig, vec: usize, heads: i32): void {
+  const pairs = c.ropeDim >> 1;
+  for (let h = 0; h < heads; h++) {
+    const head = vec + (<usize>(h * c.headSize) << 2);
+    for (let i = 0; i < pairs; i++) {
+      const ia: i32 = c.ropeNeox ? i : 2 * i;
+      const ib: i32 = c.ropeNeox ? i + pairs : 2 * i + 1;
+      const a = head + (<usize>ia << 2), b = head + (<usize>ib << 2);
+      const cr = load<f32>(s.ropeCos + (<usize>i << 2)), ci = load<f32>(s.ropeSin + (<usize>i << 2));
+      const v0 = load<f32>(a), v1 = load<f32>(b);
+      store<f32>(a, v0 * cr - v1 * ci);
+      store<f32>(b, v0 * ci + v1 * cr);
+    }
   }
 }

@@ -3,6 +3,9 @@ import { clock_us } from "./host";
 import { RunConfig, parseConfig } from "./config";
 import { readWholeFile } from "./files";
 import { loadLlama2c } from "./llama2c";
+import { GgufFile, isGguf, parseGguf } from "./gguf";
+import { loadGgufModel } from "./gguf-model";
+import { dequantizeRow, rowBytes } from "./quant";
 import { Model } from "./model";
 import { RunState, newRunState } from "./state";
 import { Tokenizer, loadLlama2cTokenizer, encode as encodeText, decode as decodeToken, decodedPtr, maxTokens } from "./tokenizer";
@@ -15,6 +18,7 @@ import { fail, errorPointer, errorLength } from "./status";
 export { coreAbort } from "./host";
 
 let model: Model | null = null;
+let gguf: GgufFile | null = null;
 let tokenizer: Tokenizer | null = null;
 let state: RunState | null = null;
 let config: RunConfig | null = null;
@@ -37,7 +41,14 @@ export function load(configPtr: usize, configLen: u32): i32 {
   const c = config!;
   const modelFile = readWholeFile(c.model, "model");
   if (modelFile == null) return FAILED;
-  model = loadLlama2c(modelFile, c.model);
+  if (isGguf(modelFile)) {
+    gguf = parseGguf(modelFile, c.model);
+    if (gguf == null) return FAILED;
+    model = loadGgufModel(gguf!, modelFile.size, c.context);
+  } else {
+    model = loadLlama2c(modelFile, c.model);
+    if (model != null && c.context > 0) model!.config.seqLen = min(model!.config.seqLen, c.context);
+  }
   if (model == null) return FAILED;
   if (c.tokenizer.length == 0) return fail("no tokenizer given: a llama2.c checkpoint needs its tokenizer.bin (config key 'tokenizer')") ? OK : FAILED;
   const tokenizerFile = readWholeFile(c.tokenizer, "tokenizer");
@@ -104,6 +115,19 @@ export function decode(prev: i32, token: i32): i32 {
 
 export function decoded_piece(): usize {
   return decodedPtr;
+}
+
+/** All values of the named GGUF tensor as f32 (rows x cols), for tests and tools; 0 if there is no such tensor. */
+export function dequantize_tensor(namePtr: usize, nameLen: u32): usize {
+  const t = gguf != null ? gguf!.tensor(String.UTF8.decodeUnsafe(namePtr, nameLen)) : null;
+  if (t == null) { fail("no such tensor"); return 0; }
+  const cols = <i32>t.cols;
+  const rows = t.rows;
+  const out = arenaAlloc(<u64>rows * <u64>cols * 4, "a dequantized tensor");
+  if (out == 0) return 0;
+  const rowSize = rowBytes(t.type, cols);
+  for (let r: i64 = 0; r < rows; r++) dequantizeRow(out + <usize>r * (<usize>cols << 2), t.ptr + <usize>r * rowSize, t.type, cols);
+  return out;
 }
 
 export function error_ptr(): usize {

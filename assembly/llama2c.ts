@@ -1,6 +1,7 @@
 // llama2.c checkpoints ("version 0" / legacy export): a header of 7 int32 values,
 // then every weight as f32 in a fixed order. Weights are used in place.
-import { F32, Matrix, Model, ModelConfig, LayerWeights, Weights } from "./model";
+import { Matrix, Model, ModelConfig, LayerWeights, Weights } from "./model";
+import { GGML_F32 as F32 } from "./tensor-types";
 import { FileBytes } from "./files";
 import { fail } from "./status";
 
@@ -85,6 +86,7 @@ function checkShape(c: ModelConfig, path: string): bool {
   c.headSize = c.dim / c.nHeads;
   if (c.headSize % 2 != 0) return fail(bad + "head size " + c.headSize.toString() + " is odd; rotary embeddings need pairs");
   c.kvDim = c.nKvHeads * c.headSize;
+  c.ropeDim = c.headSize;
   return true;
 }
 

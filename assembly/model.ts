@@ -1,12 +1,14 @@
 // The transformer's shape and where its weights are: plain classes of pointers
 // into the model file's bytes, which stay where the loader read them.
 
-/** Element types of weight matrices. */
-export const F32: i32 = 0;
+import { rowBytes } from "./quant";
 
-/** A weight matrix W (rows, cols), row-major in memory: out = W @ x takes x of length cols. */
+/** A weight matrix W (rows, cols) of a ggml element type, row-major: out = W @ x takes x of length cols. */
 export class Matrix {
-  constructor(public ptr: usize, public type: i32, public rows: i32, public cols: i32) {}
+  rowBytes: usize;
+  constructor(public ptr: usize, public type: i32, public rows: i32, public cols: i32) {
+    this.rowBytes = rowBytes(type, cols);
+  }
 }
 
 export class ModelConfig {
@@ -20,6 +22,12 @@ export class ModelConfig {
   headSize: i32 = 0; // dim / nHeads
   kvDim: i32 = 0; // nKvHeads * headSize
   ropeTheta: f32 = 10000.0;
+  /** Rotated dimensions per head (usually headSize). */
+  ropeDim: i32 = 0;
+  /** RoPE pairs: adjacent (i, i+1) in Llama's layout, or halves (i, i + ropeDim/2) in NeoX's (Qwen2). */
+  ropeNeox: bool = false;
+  /** Positions are multiplied by this (linear RoPE scaling). */
+  ropeScale: f32 = 1.0;
   normEps: f32 = 1e-5;
 }
 
@@ -28,6 +36,9 @@ export class LayerWeights {
   wq: Matrix | null = null; // (nHeads * headSize, dim)
   wk: Matrix | null = null; // (nKvHeads * headSize, dim)
   wv: Matrix | null = null; // (nKvHeads * headSize, dim)
+  bq: usize = 0; // (nHeads * headSize,) f32 bias, or 0 (Qwen2 has them)
+  bk: usize = 0; // (nKvHeads * headSize,) f32 bias, or 0
+  bv: usize = 0; // (nKvHeads * headSize,) f32 bias, or 0
   wo: Matrix | null = null; // (dim, nHeads * headSize)
   ffnNorm: usize = 0; // (dim,) f32
   w1: Matrix | null = null; // gate (hiddenDim, dim)
@@ -40,6 +51,7 @@ export class Weights {
   layers: StaticArray<LayerWeights> = new StaticArray<LayerWeights>(0);
   finalNorm: usize = 0; // (dim,) f32
   classifier: Matrix | null = null; // (vocabSize, dim), often the embedding itself
+  ropeFactors: usize = 0; // (ropeDim / 2,) f32 per-frequency divisors (Llama 3.1), or 0
 }
 
 export class Model {

@@ -4,7 +4,10 @@
 // Node host and the wasm2c build on bare metal compute the same bits. The dot
 // product keeps 16 independent partial sums: the C compiler maps them onto SIMD
 // registers without needing permission to reassociate floating point.
-import { F32, Matrix } from "./model";
+import { Matrix } from "./model";
+import { GGML_F32 } from "./tensor-types";
+import { dequantizeRow } from "./quant";
+import { arenaAlloc } from "./memory";
 
 /** sum_j a[j] * b[j] over n floats. */
 export function dot(a: usize, b: usize, n: i32): f32 {
@@ -43,16 +46,33 @@ export function matvecF32(out: usize, x: usize, w: usize, n: i32, d: i32): void 
   }
 }
 
+/** One dequantized weight row; quantized rows are expanded here, then dotted with x. */
+let rowScratch: usize = 0;
+let rowScratchFloats: i32 = 0;
+
+/** Make room for dequantizing rows of up to `cols` values; false with the reason recorded. */
+export function reserveRowScratch(cols: i32): bool {
+  if (cols <= rowScratchFloats) return true;
+  rowScratch = arenaAlloc(<u64>cols * 4, "a dequantization buffer");
+  rowScratchFloats = rowScratch != 0 ? cols : 0;
+  return rowScratch != 0;
+}
+
 /** W @ x -> out, whatever W's element type. */
 export function matvec(out: usize, x: usize, w: Matrix): void {
-  if (w.type == F32) matvecF32(out, x, w.ptr, w.cols, w.rows);
-  else abort("matvec: unknown weight type");
+  if (w.type == GGML_F32) {
+    matvecF32(out, x, w.ptr, w.cols, w.rows);
+    return;
+  }
+  for (let i = 0; i < w.rows; i++) {
+    dequantizeRow(rowScratch, w.ptr + <usize>i * w.rowBytes, w.type, w.cols);
+    store<f32>(out + (<usize>i << 2), dot(rowScratch, x, w.cols));
+  }
 }
 
 /** Row `row` of W as f32 into out (cols,): the token embedding lookup. */
 export function copyRow(out: usize, w: Matrix, row: i32): void {
-  if (w.type == F32) memory.copy(out, w.ptr + <usize>row * (<usize>w.cols << 2), <usize>w.cols << 2);
-  else abort("copyRow: unknown weight type");
+  dequantizeRow(out, w.ptr + <usize>row * w.rowBytes, w.type, w.cols);
 }
 
 /** out = weight * x / sqrt(mean(x^2) + eps), over size floats. */

@@ -6,6 +6,8 @@ export interface RunConfig {
   model: string;
   tokenizer?: string;
   prompt?: string;
+  /** Context length in tokens; 0 or absent = the model's own (capped at 4096 for GGUF). */
+  context?: number;
   steps?: number;
   temperature?: number;
   topP?: number;
@@ -31,6 +33,7 @@ export function configText(config: RunConfig): string {
   put("model", config.model);
   put("tokenizer", config.tokenizer);
   if (config.prompt !== undefined) put("prompt", escapeValue(config.prompt));
+  put("context", config.context);
   put("steps", config.steps);
   put("temperature", config.temperature);
   put("top_p", config.topP);

@@ -23,6 +23,9 @@ export function numberParser({ min = -Infinity, max = Infinity, integer = false 
 export function generationOptions(): Option[] {
   return [
     new Option("-p, --prompt <text>", "text to start from (echoed, then continued)").default(""),
+    new Option("-c, --ctx-size <n>", "context length in tokens; 0 = the model's own (GGUF: at most 4096)")
+      .argParser(numberParser({ min: 0, max: 2 ** 24, integer: true }))
+      .default(0),
     new Option("-n, --n-predict <n>", "tokens to generate after the prompt; -1 = until the context is full")
       .argParser(numberParser({ min: -1, max: 2 ** 31 - 1, integer: true }))
       .default(256),
@@ -42,6 +45,7 @@ export function generationOptions(): Option[] {
 
 export interface GenerationFlags {
   prompt: string;
+  ctxSize: number;
   nPredict: number;
   temp: number;
   topP: number;
@@ -56,6 +60,7 @@ export interface GenerationFlags {
 export function generationConfig(flags: GenerationFlags): Omit<RunConfig, "model"> {
   return {
     prompt: flags.prompt,
+    context: flags.ctxSize || undefined,
     steps: flags.nPredict,
     temperature: flags.temp,
     topP: flags.topP,

@@ -17,6 +17,7 @@ interface CoreExports {
   max_tokens(len: number): number;
   decode(prev: number, token: number): number;
   decoded_piece(): number;
+  dequantize_tensor(ptr: number, len: number): number;
   error_ptr(): number;
   error_len(): number;
 }
@@ -69,6 +70,13 @@ export class Core {
     const ptr = this.trapping(() => this.exports.forward(token, pos));
     if (ptr === 0) throw new UserError(this.error());
     return new Float32Array(this.exports.memory.buffer, ptr, this.exports.vocab_size()).slice();
+  }
+
+  /** Every value of a GGUF tensor of the loaded model as f32, row after row. */
+  dequantizeTensor(name: string, elements: number): Float32Array {
+    const ptr = this.trapping(() => this.exports.dequantize_tensor(...this.input(name)));
+    if (ptr === 0) throw new UserError(`${this.error()}: ${name}`);
+    return new Float32Array(this.exports.memory.buffer, ptr, elements).slice();
   }
 
   get vocabSize(): number {

@@ -1,0 +1,169 @@
+// A transformer from a GGUF file: hyperparameters from the "<arch>.*" keys, weights
+// used in place in their stored types. Supported architectures: llama, qwen2.
+import { GgufFile, GgufTensor, metaF32, metaString, metaU32 } from "./gguf";
+import { LayerWeights, Matrix, Model, ModelConfig, Weights } from "./model";
+import { GGML_F32, typeName } from "./tensor-types";
+import { fail } from "./status";
+
+/** Used when the configuration sets no context length: the KV cache of a 128k-context model would not fit. */
+const DEFAULT_CONTEXT_CAP = 4096;
+
+export function loadGgufModel(g: GgufFile, fileSize: u64, contextLength: i32): Model | null {
+  const arch = metaString(g, "general.architecture");
+  if (arch == null) {
+    fail("'" + g.path + "' has no general.architecture");
+    return null;
+  }
+  if (arch != "llama" && arch != "qwen2") {
+    fail("unsupported architecture '" + arch + "' in '" + g.path + "': supported are llama and qwen2");
+    return null;
+  }
+  const c = readConfig(g, arch, contextLength);
+  if (c == null) return null;
+  const w = new Weights();
+  const loader = new TensorLoader(g);
+  w.tokenEmbedding = loader.matrix("token_embd.weight", -1, c.dim);
+  if (w.tokenEmbedding == null) return null;
+  c.vocabSize = w.tokenEmbedding!.rows;
+  const qDim = c.nHeads * c.headSize;
+  const layers = new StaticArray<LayerWeights>(c.nLayers);
+  for (let l = 0; l < c.nLayers; l++) {
+    const b = "blk." + l.toString() + ".";
+    const layer = new LayerWeights();
+    layer.attentionNorm = loader.vector(b + "attn_norm.weight", c.dim, true);
+    layer.wq = loader.matrix(b + "attn_q.weight", qDim, c.dim);
+    layer.wk = loader.matrix(b + "attn_k.weight", c.kvDim, c.dim);
+    layer.wv = loader.matrix(b + "attn_v.weight", c.kvDim, c.dim);
+    layer.wo = loader.matrix(b + "attn_output.weight", c.dim, qDim);
+    layer.ffnNorm = loader.vector(b + "ffn_norm.weight", c.dim, true);
+    layer.w1 = loader.matrix(b + "ffn_gate.weight", c.hiddenDim, c.dim);
+    layer.w2 = loader.matrix(b + "ffn_down.weight", c.dim, c.hiddenDim);
+    layer.w3 = loader.matrix(b + "ffn_up.weight", c.hiddenDim, c.dim);
+    const biases = arch == "qwen2";
+    layer.bq = loader.vector(b + "attn_q.bias", qDim, biases);
+    layer.bk = loader.vector(b + "attn_k.bias", c.kvDim, biases);
+    layer.bv = loader.vector(b + "attn_v.bias", c.kvDim, biases);
+    if (loader.failed) return null;
+    layers[l] = layer;
+  }
+  w.layers = layers;
+  w.finalNorm = loader.vector("output_norm.weight", c.dim, true);
+  w.classifier = g.tensor("output.weight") != null ? loader.matrix("output.weight", c.vocabSize, c.dim) : w.tokenEmbedding;
+  w.ropeFactors = loader.vector("rope_freqs.weight", c.ropeDim >> 1, false);
+  if (loader.failed) return null;
+  return new Model(c, w, fileSize);
+}
+
+/** "<arch>.<name>": where GGUF keeps an architecture's hyperparameters. */
+function archKey(arch: string, name: string): string {
+  return arch + "." + name;
+}
+
+function readConfig(g: GgufFile, arch: string, contextLength: i32): ModelConfig | null {
+  const c = new ModelConfig();
+  const dim = metaU32(g, archKey(arch, "embedding_length"), 0);
+  const hidden = metaU32(g, archKey(arch, "feed_forward_length"), 0);
+  const layers = metaU32(g, archKey(arch, "block_count"), 0);
+  const heads = metaU32(g, archKey(arch, "attention.head_count"), 0);
+  const kvHeads = metaU32(g, archKey(arch, "attention.head_count_kv"), heads);
+  const trained = metaU32(g, archKey(arch, "context_length"), 0);
+  const sizes = [dim, hidden, layers, heads, kvHeads, trained];
+  const names = ["embedding_length", "feed_forward_length", "block_count", "attention.head_count", "attention.head_count_kv", "context_length"];
+  const limits: i64[] = [65536, 1 << 20, 4096, 4096, 4096, 1 << 24];
+  for (let i = 0; i < sizes.length; i++) {
+    if (sizes[i] <= 0 || sizes[i] > limits[i]) {
+      fail("'" + g.path + "': " + archKey(arch, names[i]) + (g.has(archKey(arch, names[i])) ? " is " + sizes[i].toString() + ", out of range" : " is missing"));
+      return null;
+    }
+  }
+  c.dim = <i32>dim;
+  c.hiddenDim = <i32>hidden;
+  c.nLayers = <i32>layers;
+  c.nHeads = <i32>heads;
+  c.nKvHeads = <i32>kvHeads;
+  if (c.nHeads % c.nKvHeads != 0) {
+    fail("'" + g.path + "': head_count " + heads.toString() + " is not a multiple of head_count_kv " + kvHeads.toString());
+    return null;
+  }
+  const headSize = metaU32(g, archKey(arch, "attention.key_length"), dim / heads);
+  if (headSize <= 0 || headSize > 4096 || metaU32(g, archKey(arch, "attention.value_length"), headSize) != headSize || (dim % heads != 0 && !g.has(archKey(arch, "attention.key_length")))) {
+    fail("'" + g.path + "': head size " + headSize.toString() + " (embedding " + dim.toString() + " over " + heads.toString() + " heads) is not supported");
+    return null;
+  }
+  c.headSize = <i32>headSize;
+  c.kvDim = c.nKvHeads * c.headSize;
+  const ropeDim = metaU32(g, archKey(arch, "rope.dimension_count"), headSize);
+  if (ropeDim <= 0 || ropeDim > headSize || ropeDim % 2 != 0) {
+    fail("'" + g.path + "': rope.dimension_count " + ropeDim.toString() + " does not fit the head size " + headSize.toString());
+    return null;
+  }
+  c.ropeDim = <i32>ropeDim;
+  c.ropeTheta = metaF32(g, archKey(arch, "rope.freq_base"), 10000.0);
+  c.ropeNeox = arch == "qwen2";
+  const scaling = metaString(g, archKey(arch, "rope.scaling.type"));
+  if (scaling != null && scaling != "none") {
+    if (scaling != "linear") {
+      fail("'" + g.path + "' uses RoPE scaling '" + scaling + "', which is not supported (none and linear are)");
+      return null;
+    }
+    const factor = metaF32(g, archKey(arch, "rope.scaling.factor"), 1.0);
+    if (!(factor > 0)) {
+      fail("'" + g.path + "': rope.scaling.factor must be positive");
+      return null;
+    }
+    c.ropeScale = 1.0 / factor;
+  }
+  c.normEps = metaF32(g, archKey(arch, "attention.layer_norm_rms_epsilon"), 1e-5);
+  c.seqLen = contextLength > 0 ? min(contextLength, <i32>trained) : min(<i32>trained, DEFAULT_CONTEXT_CAP);
+  return c;
+}
+
+/** Looks tensors up by name and checks their shapes; the first problem is recorded and sticks. */
+class TensorLoader {
+  failed: bool = false;
+  constructor(public g: GgufFile) {}
+
+  /** A 2-D weight (rows, cols); rows -1 = any. */
+  matrix(name: string, rows: i32, cols: i32): Matrix | null {
+    const t = this.find(name, true);
+    if (t == null) return null;
+    if (t.ne[2] != 1 || t.ne[3] != 1 || t.ne[0] != <i64>cols || (rows >= 0 && t.ne[1] != <i64>rows) || t.ne[1] > (1 << 24)) {
+      this.wrongShape(t, cols.toString() + " x " + (rows >= 0 ? rows.toString() : "n"));
+      return null;
+    }
+    return new Matrix(t.ptr, t.type, <i32>t.ne[1], cols);
+  }
+
+  /** A 1-D f32 vector of n values, or 0 if it is absent and optional. */
+  vector(name: string, n: i32, required: bool): usize {
+    const t = this.find(name, required);
+    if (t == null) return 0;
+    if (t.nDims != 1 || t.ne[0] != <i64>n) {
+      this.wrongShape(t, n.toString());
+      return 0;
+    }
+    if (t.type != GGML_F32) {
+      this.failed = true;
+      fail("tensor '" + name + "' in '" + this.g.path + "' is " + typeName(t.type) + "; vectors must be F32");
+      return 0;
+    }
+    return t.ptr;
+  }
+
+  private find(name: string, required: bool): GgufTensor | null {
+    if (this.failed) return null;
+    const t = this.g.tensor(name);
+    if (t == null && required) {
+      this.failed = true;
+      fail("'" + this.g.path + "' has no tensor '" + name + "'");
+    }
+    return t;
+  }
+
+  private wrongShape(t: GgufTensor, expected: string): void {
+    this.failed = true;
+    let shape = t.ne[0].toString();
+    for (let d = 1; d < t.nDims; d++) shape += " x " + t.ne[d].toString();
+    fail("tensor '" + t.name + "' in '" + this.g.path + "' has shape " + shape + ", expected " + expected + " (row length first, as ggml orders them)");
+  }
+}
