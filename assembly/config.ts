@@ -23,6 +23,8 @@ export class RunConfig {
   /** Read by the firmware; validated here so both hosts reject the same files. */
   end: string = "wait";
   debug: string = "";
+  /** After the text, print the generated token ids as a JSON array on one line. */
+  printIds: bool = false;
 }
 
 /** Parse configuration text; null with the reason recorded on error. */
@@ -64,6 +66,10 @@ function setKey(c: RunConfig, key: string, value: string, where: string): bool {
   else if (key == "repeat_penalty") { if (isNaN(v = real(value, 0.01, 100, where + "repeat_penalty"))) return false; c.repeatPenalty = <f32>v; }
   else if (key == "repeat_last_n") { if (isNaN(v = whole(value, 0, I32.MAX_VALUE, where + "repeat_last_n"))) return false; c.repeatLastN = <i32>v; }
   else if (key == "seed") return parseSeed(c, value, where);
+  else if (key == "print_ids") {
+    if (value != "true" && value != "false") return fail(where + "print_ids must be true or false, got '" + value + "'");
+    c.printIds = value == "true";
+  }
   else if (key == "end") {
     if (value != "shutdown" && value != "return" && value != "wait") return fail(where + "end must be shutdown, return or wait, got '" + value + "'");
     c.end = value;

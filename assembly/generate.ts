@@ -18,7 +18,7 @@ export class Generation {
 }
 
 /** Encode the prompt, then run and stream; false with the reason recorded on bad settings. */
-export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sampler: Sampler, prompt: string, steps: i32, repeatLastN: i32, loadUs: i64): bool {
+export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sampler: Sampler, prompt: string, steps: i32, repeatLastN: i32, printIds: bool, loadUs: i64): bool {
   const seqLen = model.config.seqLen;
   const promptBytes = String.UTF8.encode(prompt);
   const tokens = arenaAlloc(<u64>max(maxTokens(promptBytes.byteLength), seqLen + 1) * 4, "the token buffer");
@@ -39,14 +39,14 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
   let started = clock_us();
   for (let pos = 0; pos < total; pos++) {
     const logits = forward(model, state, token, pos);
+    const sampled = pos + 1 >= promptTokens;
     let next: i32;
-    if (pos + 1 < promptTokens) {
+    if (!sampled) {
       next = load<i32>(tokens + (<usize>(pos + 1) << 2));
     } else {
       const window = min(repeatLastN, pos + 1);
       penalizeRepeats(sampler, logits, tokens + (<usize>(pos + 1 - window) << 2), window);
       next = sample(sampler, logits);
-      g.generatedTokens++;
     }
     store<i32>(tokens + (<usize>(pos + 1) << 2), next);
     if (pos == promptTokens - 1) {
@@ -56,14 +56,23 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
     }
     // BOS starts a new sequence: the model considers the story told.
     if (next == tokenizer.bos) break;
+    if (sampled) g.generatedTokens++;
     const n = decode(tokenizer, token, next);
     if (n > 0) write(STDOUT, decodedPtr, n);
     token = next;
   }
   g.decodeUs = clock_us() - started;
   writeString(STDOUT, "\n");
+  if (printIds) writeString(STDOUT, idList(tokens + (<usize>promptTokens << 2), g.generatedTokens) + "\n");
   report(g, loadUs);
   return true;
+}
+
+/** n token ids as a JSON array. */
+function idList(ids: usize, n: i32): string {
+  let text = "[";
+  for (let i = 0; i < n; i++) text += (i > 0 ? ", " : "") + load<i32>(ids + (<usize>i << 2)).toString();
+  return text + "]";
 }
 
 function report(g: Generation, loadUs: i64): void {

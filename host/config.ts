@@ -18,6 +18,8 @@ export interface RunConfig {
   seed?: number;
   /** What the firmware does when generation ends: shutdown, return to the firmware, or wait for a key. */
   end?: "shutdown" | "return" | "wait";
+  /** Print the generated token ids as a JSON array after the text. */
+  printIds?: boolean;
   /** Test-only fault injection, e.g. "trap-oob". */
   debug?: string;
 }
@@ -43,6 +45,7 @@ export function configText(config: RunConfig): string {
   put("repeat_last_n", config.repeatLastN);
   put("seed", config.seed);
   put("end", config.end);
+  put("print_ids", config.printIds);
   put("debug", config.debug);
   return lines.join("\n") + "\n";
 }

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { Core } from "../host/runner/core.js";
 import { configText } from "../host/config.js";
 import { bundledTokenizer } from "../host/paths.js";
+import { cli } from "./helpers/cli.js";
 
 const made = join(import.meta.dirname, "fixtures", "llama.cpp-made");
 const silent = { stdout: () => {}, stderr: () => {} };
@@ -76,6 +77,21 @@ describe("logits along llama.cpp's tokens", () => {
       }
       expect(worst).toBeLessThanOrEqual(tolerance);
       if (ref.numpy_check.argmax_matches_all_steps) expect(argmaxes).toEqual(ref.generated_ids);
+    });
+  }
+});
+
+describe("uefi-llm generate --print-ids on llama.cpp's files", () => {
+  for (const name of models) {
+    const stem = name.replace(/\.gguf$/, "");
+    const ref: GreedyReference = JSON.parse(readFileSync(join(made, "refs", `${stem}.greedy.json`), "utf8"));
+    // Only where a float-activation implementation picks llama.cpp's argmax at every step (the README's numpy check).
+    if (!ref.numpy_check.argmax_matches_all_steps) continue;
+    it(`${name}: the 64 greedy ids are llama.cpp's`, async () => {
+      const result = await cli(["generate", "-m", modelPath(name), "-t", bundledTokenizer, "-p", "Once upon a time", "--temp", "0", "-n", "64", "--print-ids"]);
+      expect(result.exitCode, result.stderr).toBe(0);
+      const lastLine = result.stdout.trimEnd().split("\n").at(-1)!;
+      expect(JSON.parse(lastLine)).toEqual(ref.generated_ids);
     });
   }
 });
