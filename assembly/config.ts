@@ -25,6 +25,8 @@ export class RunConfig {
   debug: string = "";
   /** After the text, print the generated token ids as a JSON array on one line. */
   printIds: bool = false;
+  /** Keep generating past the end-of-text token (for timing). */
+  ignoreEos: bool = false;
 }
 
 /** Parse configuration text; null with the reason recorded on error. */
@@ -66,10 +68,8 @@ function setKey(c: RunConfig, key: string, value: string, where: string): bool {
   else if (key == "repeat_penalty") { if (isNaN(v = real(value, 0.01, 100, where + "repeat_penalty"))) return false; c.repeatPenalty = <f32>v; }
   else if (key == "repeat_last_n") { if (isNaN(v = whole(value, 0, I32.MAX_VALUE, where + "repeat_last_n"))) return false; c.repeatLastN = <i32>v; }
   else if (key == "seed") return parseSeed(c, value, where);
-  else if (key == "print_ids") {
-    if (value != "true" && value != "false") return fail(where + "print_ids must be true or false, got '" + value + "'");
-    c.printIds = value == "true";
-  }
+  else if (key == "print_ids") { if (!flag(value, where + "print_ids")) return false; c.printIds = value == "true"; }
+  else if (key == "ignore_eos") { if (!flag(value, where + "ignore_eos")) return false; c.ignoreEos = value == "true"; }
   else if (key == "end") {
     if (value != "shutdown" && value != "return" && value != "wait") return fail(where + "end must be shutdown, return or wait, got '" + value + "'");
     c.end = value;
@@ -78,6 +78,10 @@ function setKey(c: RunConfig, key: string, value: string, where: string): bool {
     c.debug = value;
   } else return fail(where + "unknown key '" + key + "'");
   return true;
+}
+
+function flag(value: string, what: string): bool {
+  return value == "true" || value == "false" || fail(what + " must be true or false, got '" + value + "'");
 }
 
 /** A whole number in [min, max], or NaN with the reason recorded. */

@@ -1,7 +1,7 @@
 // The generation loop: prompt tokens are forced, the rest sampled; every piece is
 // streamed to the host as soon as it is chosen, and the timing goes to stream 2.
 import { clock_us, write, STDOUT, STDERR } from "./host";
-import { Model } from "./model";
+import { Model, bytesPerToken } from "./model";
 import { RunState } from "./state";
 import { Tokenizer, encode, decode, decodedPtr, maxTokens } from "./tokenizer";
 import { Sampler, sample, penalizeRepeats } from "./sampler";
@@ -18,7 +18,7 @@ export class Generation {
 }
 
 /** Encode the prompt, then run and stream; false with the reason recorded on bad settings. */
-export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sampler: Sampler, prompt: string, steps: i32, repeatLastN: i32, printIds: bool, loadUs: i64): bool {
+export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sampler: Sampler, prompt: string, steps: i32, repeatLastN: i32, printIds: bool, ignoreEos: bool, loadUs: i64): bool {
   const seqLen = model.config.seqLen;
   const promptBytes = String.UTF8.encode(prompt);
   const tokens = arenaAlloc(<u64>max(maxTokens(promptBytes.byteLength), seqLen + 1) * 4, "the token buffer");
@@ -55,7 +55,7 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
       started = now;
     }
     // BOS starts a new sequence: the model considers the story told.
-    if (next == tokenizer.bos) break;
+    if (next == tokenizer.bos && !ignoreEos) break;
     if (sampled) g.generatedTokens++;
     const n = decode(tokenizer, token, next);
     if (n > 0) write(STDOUT, decodedPtr, n);
@@ -64,7 +64,7 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
   g.decodeUs = clock_us() - started;
   writeString(STDOUT, "\n");
   if (printIds) writeString(STDOUT, idList(tokens + (<usize>promptTokens << 2), g.generatedTokens) + "\n");
-  report(g, loadUs);
+  report(g, loadUs, bytesPerToken(model));
   return true;
 }
 
@@ -75,11 +75,11 @@ function idList(ids: usize, n: i32): string {
   return text + "]";
 }
 
-function report(g: Generation, loadUs: i64): void {
+function report(g: Generation, loadUs: i64, weightBytes: u64): void {
   const perSecond = (tokens: i32, us: i64): f64 => (us > 0 ? <f64>tokens * 1e6 / <f64>us : 0);
   // The prompt's last forward pass yields the first sampled token, so that token counts as prefill.
   const decoded = max(g.generatedTokens - 1, 0);
   writeString(STDERR, "generated " + g.generatedTokens.toString() + " tokens at " + fixed(perSecond(decoded, g.decodeUs), 2) +
     " tok/s, prompt " + g.promptTokens.toString() + " tokens at " + fixed(perSecond(g.promptTokens, g.prefillUs), 2) +
-    " tok/s, load " + fixed(<f64>loadUs / 1000, 0) + " ms\n");
+    " tok/s, load " + fixed(<f64>loadUs / 1000, 0) + " ms, " + fixed(<f64>weightBytes / 1e6, 2) + " MB of weights per token\n");
 }

@@ -74,7 +74,7 @@ export function run(configPtr: usize, configLen: u32): i32 {
   sampler.topK = c.topK;
   sampler.minP = c.minP;
   sampler.repeatPenalty = c.repeatPenalty;
-  return generate(model!, state!, tokenizer!, sampler, c.prompt, c.steps, c.repeatLastN, c.printIds, loadUs) ? OK : FAILED;
+  return generate(model!, state!, tokenizer!, sampler, c.prompt, c.steps, c.repeatLastN, c.printIds, c.ignoreEos, loadUs) ? OK : FAILED;
 }
 
 /** Logits for `token` at `pos` (vocab_size f32), or 0 if out of range or nothing is loaded. */

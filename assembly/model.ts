@@ -57,3 +57,15 @@ export class Weights {
 export class Model {
   constructor(public config: ModelConfig, public weights: Weights, public fileBytes: u64) {}
 }
+
+/** Weight bytes one forward pass reads: every matrix once, one row of the embedding, the norms. */
+export function bytesPerToken(m: Model): u64 {
+  const c = m.config, w = m.weights;
+  const size = (x: Matrix | null): u64 => <u64>x!.rows * <u64>x!.rowBytes;
+  let total: u64 = <u64>w.tokenEmbedding!.rowBytes + size(w.classifier) + <u64>c.dim * 4;
+  for (let l = 0; l < c.nLayers; l++) {
+    const layer = unchecked(w.layers[l]);
+    total += size(layer.wq) + size(layer.wk) + size(layer.wv) + size(layer.wo) + size(layer.w1) + size(layer.w2) + size(layer.w3) + <u64>c.dim * 8;
+  }
+  return total;
+}

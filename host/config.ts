@@ -20,6 +20,8 @@ export interface RunConfig {
   end?: "shutdown" | "return" | "wait";
   /** Print the generated token ids as a JSON array after the text. */
   printIds?: boolean;
+  /** Generate past the end-of-text token (timing runs). */
+  ignoreEos?: boolean;
   /** Test-only fault injection, e.g. "trap-oob". */
   debug?: string;
 }
@@ -46,6 +48,7 @@ export function configText(config: RunConfig): string {
   put("seed", config.seed);
   put("end", config.end);
   put("print_ids", config.printIds);
+  put("ignore_eos", config.ignoreEos);
   put("debug", config.debug);
   return lines.join("\n") + "\n";
 }

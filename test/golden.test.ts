@@ -12,7 +12,7 @@ describe("uefi-llm generate with the bundled stories260K (host mode)", () => {
     const result = await cli(["generate", "--temp", "0", "-n", "256"]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe(expected("greedy-n256.txt"));
-    expect(result.stderr).toMatch(/^generated 256 tokens at [\d.]+ tok\/s, prompt 1 tokens at [\d.]+ tok\/s, load \d+ ms\n$/);
+    expect(result.stderr).toMatch(/^generated 256 tokens at [\d.]+ tok\/s, prompt 1 tokens at [\d.]+ tok\/s, load \d+ ms, [\d.]+ MB of weights per token\n$/);
   });
 
   it("temperature 1.0, top-p 0.9, seed 133742: llama2.c's published text", async () => {
