@@ -1,0 +1,82 @@
+// uefi-llm image: a bootable disk image holding the EFI app, the model, the
+// tokenizer and uefi-llm.cfg, ready to be written to a USB stick.
+import { access, constants, stat } from "node:fs/promises";
+import { basename } from "node:path";
+import { Command, Option } from "commander";
+import { buildEfi } from "../build/pipeline.js";
+import { CONFIG_FILE_NAME, configText, type RunConfig } from "../config.js";
+import { UserError } from "../errors.js";
+import { checkOutput, type DiskImageSummary, type ImageFile, writeDiskImage } from "../image/disk-image.js";
+import { formatBytes } from "../image/fat32.js";
+import { type GenerationFlags, generationConfig, generationOptions } from "../options.js";
+
+/** Where firmware looks for a boot loader on removable media (UEFI spec 2.10, section 3.5.1.1). */
+export const EFI_BOOT_PATH = "EFI/BOOT/BOOTX64.EFI";
+
+export interface BootImageOptions {
+  model: string; // host path; stored at the partition root under its base name
+  tokenizer?: string; // likewise
+  /** Generation settings for uefi-llm.cfg; its model and tokenizer are the base names above. */
+  config?: Omit<RunConfig, "model" | "tokenizer">;
+  efi?: string; // the BOOTX64.EFI to use; built with buildEfi() when absent
+  output: string;
+  force?: boolean;
+  progress?: boolean;
+}
+
+/** Writes a bootable image without the CLI; preflight (inputs readable, output free) comes before building the EFI app. */
+export async function writeBootImage(options: BootImageOptions): Promise<DiskImageSummary> {
+  await checkReadableFile(options.model, "model");
+  if (options.tokenizer !== undefined) await checkReadableFile(options.tokenizer, "tokenizer");
+  if (options.efi !== undefined) await checkReadableFile(options.efi, "EFI application");
+  const inputs = [options.model, options.tokenizer, options.efi].filter((p): p is string => p !== undefined);
+  await checkOutput(options.output, inputs, options.force ?? false);
+
+  const efi = options.efi ?? (await buildEfi());
+  const model: ImageFile = { path: basename(options.model), source: options.model };
+  const tokenizer: ImageFile | undefined = options.tokenizer === undefined ? undefined : { path: basename(options.tokenizer), source: options.tokenizer };
+  const config = configText({ ...options.config, model: model.path, tokenizer: tokenizer?.path });
+  const files: ImageFile[] = [{ path: EFI_BOOT_PATH, source: efi }, model, ...(tokenizer ? [tokenizer] : []), { path: CONFIG_FILE_NAME, source: Buffer.from(config) }];
+  return writeDiskImage(options.output, files, { force: options.force, progress: options.progress });
+}
+
+async function checkReadableFile(path: string, what: string): Promise<void> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new UserError(`${what} ${path} not found`);
+  if (!info.isFile()) throw new UserError(`${what} ${path} is not a regular file`);
+  await access(path, constants.R_OK).catch(() => {
+    throw new UserError(`${what} ${path} is not readable`);
+  });
+}
+
+interface ImageFlags extends GenerationFlags {
+  model: string;
+  tokenizer?: string;
+  end: NonNullable<RunConfig["end"]>;
+  efi?: string;
+  force?: boolean;
+  output: string;
+}
+
+export const imageCommand = new Command("image")
+  .description("write a bootable disk image (GPT, one FAT32 EFI system partition) with the model, tokenizer and settings")
+  .requiredOption("-m, --model <file>", "llama2.c checkpoint (.bin)")
+  .option("-t, --tokenizer <file>", "llama2.c tokenizer (.bin)");
+for (const option of generationOptions()) imageCommand.addOption(option);
+imageCommand
+  .addOption(new Option("--end <action>", "what the firmware does when generation ends").choices(["shutdown", "return", "wait"]).default("wait"))
+  .option("--efi <file>", "use this BOOTX64.EFI instead of building one")
+  .option("-f, --force", "replace the output file if it exists")
+  .requiredOption("-o, --output <file>", "image file to write")
+  .action(async (flags: ImageFlags) => {
+    const options: BootImageOptions = {
+      model: flags.model,
+      tokenizer: flags.tokenizer,
+      config: { ...generationConfig(flags), end: flags.end },
+      efi: flags.efi,
+      output: flags.output,
+      force: flags.force ?? false,
+    };
+    const summary = await writeBootImage(options);
+    process.stdout.write(`wrote ${options.output} (${formatBytes(summary.bytes)}); boot it with: uefi-llm run ${options.output}\n`);
+  });

@@ -1,0 +1,42 @@
+// uefi-llm run: boot a disk image in QEMU with OVMF, the guest's serial console
+// on this terminal; the exit code is QEMU's (0 after a clean guest shutdown).
+import { access, constants, stat } from "node:fs/promises";
+import { constants as osConstants } from "node:os";
+import { Command, Option } from "commander";
+import { UserError } from "../errors.js";
+import { numberParser } from "../options.js";
+import { checkOvmf } from "../qemu/ovmf.js";
+import { runQemu, type QemuOptions } from "../qemu/qemu.js";
+
+interface RunFlags {
+  timeout?: number;
+  memory?: number;
+  smp: number;
+  usb?: boolean;
+  cpu?: string;
+}
+
+export const runCommand = new Command("run")
+  .description("boot a disk image in QEMU with OVMF; the guest's serial console is this terminal")
+  .argument("<image>", "disk image, e.g. from 'uefi-llm image'")
+  .addOption(new Option("--timeout <seconds>", "stop QEMU and fail after this many seconds").argParser(numberParser({ min: 1, max: 2 ** 31 / 1000 })))
+  .addOption(new Option("--memory <mb>", "guest memory in MiB; default: twice the image plus 512, at least 1024").argParser(numberParser({ min: 128, max: 2 ** 20, integer: true })))
+  .addOption(new Option("--smp <n>", "virtual CPUs").argParser(numberParser({ min: 1, max: 255, integer: true })).default(1))
+  .option("--usb", "attach the image as a USB stick (xHCI) instead of a virtio disk")
+  .option("--cpu <model>", "QEMU CPU model; default: host with KVM, max with TCG")
+  .action(async (image: string, flags: RunFlags) => {
+    const options: QemuOptions = { timeoutSeconds: flags.timeout, memoryMb: flags.memory, smp: flags.smp, usb: flags.usb, cpu: flags.cpu, interactive: true };
+    const info = await stat(image).catch(() => undefined);
+    if (!info?.isFile()) throw new UserError(`${image} not found (or not a file)`);
+    await access(image, constants.R_OK | constants.W_OK).catch(() => {
+      throw new UserError(`${image} must be readable and writable: QEMU opens it as a disk`);
+    });
+    await checkOvmf();
+
+    const result = await runQemu(image, options);
+    if (result.timedOut) {
+      if (result.output && !result.output.endsWith("\n")) process.stdout.write("\n"); // so the error gets a line of its own
+      throw new UserError(`timed out after ${flags.timeout} s; QEMU was stopped`);
+    }
+    process.exitCode = result.signal ? 128 + osConstants.signals[result.signal] : result.exitCode;
+  });

@@ -1,0 +1,186 @@
+// Boots a disk image in QEMU with OVMF: the guest's serial console on our stdout,
+// QEMU's exit status as the outcome. The one place a long-running, interactive
+// child is started, so signal forwarding and the KVM-to-TCG fallback live here.
+import { access, constants, stat } from "node:fs/promises";
+import { constants as osConstants } from "node:os";
+import { execa } from "execa";
+import { verbose } from "../errors.js";
+import { missingTool } from "../tools/exec.js";
+import { freshVars, OVMF_CODE } from "./ovmf.js";
+
+const QEMU = "qemu-system-x86_64";
+/** After SIGTERM, how long QEMU gets to restore the terminal and exit before SIGKILL. */
+const KILL_GRACE_MS = 5000;
+
+export type Accel = "kvm" | "tcg";
+
+export interface QemuOptions {
+  timeoutSeconds?: number; // stop QEMU after this long; default: no limit
+  memoryMb?: number; // default: defaultMemoryMb(image size)
+  smp?: number; // virtual CPUs; default 1
+  usb?: boolean; // attach the image as a USB stick on xHCI instead of a virtio disk
+  cpu?: string; // QEMU CPU model; default: host under KVM, max under TCG
+  accel?: Accel; // default: KVM when /dev/kvm works, else TCG
+  /** Stream the serial console to our stdout and QEMU's messages to our stderr, and give QEMU our stdin. */
+  interactive?: boolean;
+}
+
+export interface QemuResult {
+  exitCode: number; // QEMU's: 0 after a clean guest shutdown; 128 + n when QEMU died of signal n
+  output: string; // everything the guest wrote to its serial port
+  stderr: string; // QEMU's own messages
+  timedOut: boolean; // QEMU was stopped at timeoutSeconds
+  signal?: NodeJS.Signals; // SIGINT or SIGTERM that we received and passed on to QEMU
+  accel: Accel;
+}
+
+/** Set once KVM has failed in this process, so later runs go straight to TCG. */
+let kvmFailed = false;
+
+/**
+ * Boots `image` and resolves when QEMU exits, with the guest's serial output.
+ * Unless `accel` is given, tries KVM first and, when KVM fails before the guest
+ * printed anything (under nested virtualization QEMU either aborts setting up the
+ * vCPU or stops at "KVM internal error" inside OVMF), runs again under TCG.
+ * Throws a UserError when QEMU or OVMF is not installed.
+ */
+export async function runQemu(image: string, options: QemuOptions = {}): Promise<QemuResult> {
+  const deadline = options.timeoutSeconds === undefined ? undefined : Date.now() + options.timeoutSeconds * 1000;
+  const memoryMb = options.memoryMb ?? defaultMemoryMb((await stat(image)).size);
+  let accel = options.accel ?? ((await kvmUsable()) ? "kvm" : "tcg");
+  for (;;) {
+    const { result, kvmError } = await runOnce(image, accel, memoryMb, deadline, options, accel === "kvm" && options.accel === undefined);
+    if (kvmError === undefined) return result;
+    kvmFailed = true;
+    if (options.interactive) process.stderr.write(`uefi-llm: KVM does not work here (${kvmError}); using TCG, which is slower\n`);
+    accel = "tcg";
+  }
+}
+
+/** Room for the model file as read from disk, the core's copy of the weights, and run state. */
+function defaultMemoryMb(imageBytes: number): number {
+  const MiB = 1024 * 1024;
+  return Math.max(1024, Math.ceil((2 * imageBytes) / MiB / 256) * 256 + 512);
+}
+
+async function kvmUsable(): Promise<boolean> {
+  if (kvmFailed) return false;
+  return access("/dev/kvm", constants.R_OK | constants.W_OK).then(
+    () => true,
+    () => false,
+  );
+}
+
+function qemuArgs(image: string, vars: string, accel: Accel, memoryMb: number, options: QemuOptions): string[] {
+  // QEMU's option syntax splits on commas; a literal one is written twice.
+  const file = (path: string) => path.replace(/,/g, ",,");
+  const disk = options.usb
+    ? ["-device", "qemu-xhci,id=xhci", "-device", "usb-storage,bus=xhci.0,drive=disk,bootindex=0"]
+    : ["-device", "virtio-blk-pci,drive=disk,bootindex=0"];
+  return [
+    "-nodefaults", // no VGA, NIC, floppy or CD-ROM: the serial port is the console, and OVMF tries no network boot
+    "-machine", "q35",
+    "-accel", accel,
+    "-cpu", options.cpu ?? (accel === "kvm" ? "host" : "max"),
+    "-m", String(memoryMb),
+    "-smp", String(options.smp ?? 1),
+    "-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${file(OVMF_CODE)}`,
+    "-drive", `if=pflash,format=raw,unit=1,file=${file(vars)}`,
+    "-drive", `if=none,id=disk,format=raw,file=${file(image)}`,
+    ...disk,
+    "-serial", "stdio",
+    "-display", "none",
+    "-no-reboot", // a guest reset ends the run instead of booting again
+  ];
+}
+
+/** QEMU does not exit on this error: it pauses the guest and waits. */
+const KVM_STUCK = /KVM internal error[^\n]*/;
+
+/**
+ * One QEMU run. With `kvmProbation`, QEMU's messages are held back until the
+ * guest prints something, and a KVM failure before that is returned as
+ * `kvmError` (the reason, one line) instead of being shown.
+ */
+async function runOnce(
+  image: string,
+  accel: Accel,
+  memoryMb: number,
+  deadline: number | undefined,
+  options: QemuOptions,
+  kvmProbation: boolean,
+): Promise<{ result: QemuResult; kvmError?: string }> {
+  const interactive = options.interactive ?? false;
+  const vars = await freshVars();
+  const args = qemuArgs(image, vars.path, accel, memoryMb, options);
+  if (verbose) process.stderr.write(`$ ${[QEMU, ...args].join(" ")}\n`);
+  const child = execa(QEMU, args, {
+    stdin: interactive ? "inherit" : "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    buffer: false,
+    reject: false,
+    forceKillAfterDelay: KILL_GRACE_MS,
+  });
+
+  const output: Buffer[] = [];
+  const messages: Buffer[] = [];
+  let held = kvmProbation;
+  // Once we stop QEMU ourselves, its "terminating on signal" line says nothing new.
+  let stopping = false;
+  let kvmError: string | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    stopping = true;
+    child.kill(signal);
+  };
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output.push(chunk);
+    if (!interactive) return;
+    if (held && !stopping) for (const message of messages) process.stderr.write(message);
+    held = false;
+    process.stdout.write(chunk);
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    messages.push(chunk);
+    if (held && !stopping) {
+      kvmError = KVM_STUCK.exec(Buffer.concat(messages).toString("utf8"))?.[0];
+      if (kvmError) stop("SIGTERM");
+    } else if (interactive && !stopping) process.stderr.write(chunk);
+  });
+
+  let timedOut = false;
+  let forwarded: NodeJS.Signals | undefined;
+  const timer = deadline === undefined ? undefined : setTimeout(() => {
+    timedOut = true;
+    stop("SIGTERM");
+  }, Math.max(0, deadline - Date.now()));
+  const forward = (signal: NodeJS.Signals) => {
+    forwarded = signal;
+    stop(signal);
+  };
+  process.on("SIGINT", forward);
+  process.on("SIGTERM", forward);
+  let result;
+  try {
+    result = await child;
+  } finally {
+    clearTimeout(timer);
+    process.off("SIGINT", forward);
+    process.off("SIGTERM", forward);
+    await vars.remove();
+  }
+  if ((result as { code?: string }).code === "ENOENT") throw missingTool(QEMU);
+
+  const stderr = Buffer.concat(messages).toString("utf8");
+  const signalCode = result.signal ? 128 + (osConstants.signals[result.signal] ?? 0) : undefined;
+  const exitCode = result.exitCode ?? signalCode ?? 1;
+  if (held && !stopping && exitCode !== 0) {
+    // QEMU gave up before the guest said anything: blame KVM if QEMU does, else show why.
+    if (/kvm/i.test(stderr)) kvmError = stderr.trim().split("\n")[0];
+    else if (interactive) process.stderr.write(stderr);
+  }
+  return {
+    result: { exitCode, output: Buffer.concat(output).toString("utf8"), stderr, timedOut, signal: forwarded, accel },
+    kvmError,
+  };
+}
