@@ -2,6 +2,10 @@
 import { Command } from "commander";
 import { handleError, setVerbose } from "./errors.js";
 import { generateCommand } from "./commands/generate.js";
+import { benchCommand } from "./commands/bench.js";
+import { imageCommand } from "./commands/image.js";
+import { runCommand } from "./commands/run.js";
+import { buildCommand } from "./commands/build.js";
 
 const program = new Command("uefi-llm")
   .description("Turn a small language model into a bootable UEFI USB stick, or run it right here.")
@@ -10,6 +14,6 @@ const program = new Command("uefi-llm")
   .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, "uefi-llm: ")) })
   .hook("preAction", (command) => setVerbose(Boolean(command.opts().verbose)));
 
-for (const command of [generateCommand]) program.addCommand(command.copyInheritedSettings(program));
+for (const command of [generateCommand, buildCommand, imageCommand, runCommand, benchCommand]) program.addCommand(command.copyInheritedSettings(program));
 
 program.parseAsync(process.argv).catch(handleError);

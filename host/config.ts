@@ -31,7 +31,7 @@ export const CONFIG_FILE_NAME = "uefi-llm.cfg";
 
 export function configText(config: RunConfig): string {
   const lines: string[] = [];
-  const put = (key: string, value: string | number | undefined) => {
+  const put = (key: string, value: string | number | boolean | undefined) => {
     if (value !== undefined) lines.push(`${key} = ${value}`);
   };
   put("model", config.model);

@@ -1,0 +1,225 @@
+// The subset of the UEFI 2.x interfaces this firmware calls, with the spec's names
+// kept so the spec stays greppable. Table slots we never call are void* placeholders;
+// the _Static_asserts pin the offsets of the slots we do call.
+#ifndef EFI_H
+#define EFI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint64_t UINTN;
+typedef uint64_t EFI_STATUS;
+typedef uint64_t EFI_PHYSICAL_ADDRESS;
+typedef uint16_t CHAR16;
+typedef uint8_t BOOLEAN;
+typedef void *EFI_HANDLE;
+typedef void *EFI_EVENT;
+
+typedef struct {
+  uint32_t Data1;
+  uint16_t Data2;
+  uint16_t Data3;
+  uint8_t Data4[8];
+} EFI_GUID;
+
+#define EFI_SUCCESS 0
+#define EFI_ERROR_BIT (1ull << 63)
+#define EFI_ERROR(status) (((status) & EFI_ERROR_BIT) != 0)
+#define EFI_ABORTED (EFI_ERROR_BIT | 21)
+
+typedef struct {
+  uint64_t Signature;
+  uint32_t Revision;
+  uint32_t HeaderSize;
+  uint32_t CRC32;
+  uint32_t Reserved;
+} EFI_TABLE_HEADER;
+
+// --- Console ---------------------------------------------------------------
+
+typedef struct {
+  uint16_t ScanCode;
+  CHAR16 UnicodeChar;
+} EFI_INPUT_KEY;
+
+typedef struct EFI_SIMPLE_TEXT_INPUT_PROTOCOL {
+  EFI_STATUS (*Reset)(struct EFI_SIMPLE_TEXT_INPUT_PROTOCOL *This, BOOLEAN ExtendedVerification);
+  EFI_STATUS (*ReadKeyStroke)(struct EFI_SIMPLE_TEXT_INPUT_PROTOCOL *This, EFI_INPUT_KEY *Key);
+  EFI_EVENT WaitForKey;
+} EFI_SIMPLE_TEXT_INPUT_PROTOCOL;
+
+typedef struct EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL {
+  void *Reset;
+  EFI_STATUS (*OutputString)(struct EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL *This, CHAR16 *String);
+  void *TestString, *QueryMode, *SetMode, *SetAttribute, *ClearScreen, *SetCursorPosition, *EnableCursor, *Mode;
+} EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL;
+
+#define EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL_GUID \
+  {0x387477c2, 0x69c7, 0x11d2, {0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}}
+
+// --- Boot and runtime services ----------------------------------------------
+
+typedef enum { AllocateAnyPages, AllocateMaxAddress, AllocateAddress } EFI_ALLOCATE_TYPE;
+
+typedef enum {
+  EfiReservedMemoryType,
+  EfiLoaderCode,
+  EfiLoaderData,
+  EfiBootServicesCode,
+  EfiBootServicesData,
+  EfiRuntimeServicesCode,
+  EfiRuntimeServicesData,
+  EfiConventionalMemory,
+} EFI_MEMORY_TYPE;
+
+typedef struct {
+  uint32_t Type;
+  EFI_PHYSICAL_ADDRESS PhysicalStart;
+  uint64_t VirtualStart;
+  uint64_t NumberOfPages;
+  uint64_t Attribute;
+} EFI_MEMORY_DESCRIPTOR;
+
+typedef enum { AllHandles, ByRegisterNotify, ByProtocol } EFI_LOCATE_SEARCH_TYPE;
+
+typedef UINTN EFI_TPL;
+#define TPL_APPLICATION 4
+#define TPL_NOTIFY 16
+
+typedef struct {
+  EFI_TABLE_HEADER Hdr;
+  EFI_TPL (*RaiseTPL)(EFI_TPL NewTpl);
+  void (*RestoreTPL)(EFI_TPL OldTpl);
+  EFI_STATUS (*AllocatePages)(EFI_ALLOCATE_TYPE Type, EFI_MEMORY_TYPE MemoryType, UINTN Pages, EFI_PHYSICAL_ADDRESS *Memory);
+  EFI_STATUS (*FreePages)(EFI_PHYSICAL_ADDRESS Memory, UINTN Pages);
+  EFI_STATUS (*GetMemoryMap)(UINTN *MemoryMapSize, EFI_MEMORY_DESCRIPTOR *MemoryMap, UINTN *MapKey, UINTN *DescriptorSize, uint32_t *DescriptorVersion);
+  EFI_STATUS (*AllocatePool)(EFI_MEMORY_TYPE PoolType, UINTN Size, void **Buffer);
+  EFI_STATUS (*FreePool)(void *Buffer);
+  void *CreateEvent, *SetTimer, *WaitForEvent, *SignalEvent, *CloseEvent, *CheckEvent;
+  void *InstallProtocolInterface, *ReinstallProtocolInterface, *UninstallProtocolInterface;
+  EFI_STATUS (*HandleProtocol)(EFI_HANDLE Handle, EFI_GUID *Protocol, void **Interface);
+  void *Reserved, *RegisterProtocolNotify, *LocateHandle, *LocateDevicePath, *InstallConfigurationTable;
+  void *LoadImage, *StartImage, *Exit, *UnloadImage, *ExitBootServices, *GetNextMonotonicCount;
+  EFI_STATUS (*Stall)(UINTN Microseconds);
+  EFI_STATUS (*SetWatchdogTimer)(UINTN Timeout, uint64_t WatchdogCode, UINTN DataSize, CHAR16 *WatchdogData);
+  void *ConnectController, *DisconnectController, *OpenProtocol, *CloseProtocol, *OpenProtocolInformation;
+  void *ProtocolsPerHandle;
+  EFI_STATUS (*LocateHandleBuffer)(EFI_LOCATE_SEARCH_TYPE SearchType, EFI_GUID *Protocol, void *SearchKey, UINTN *NoHandles, EFI_HANDLE **Buffer);
+} EFI_BOOT_SERVICES;
+
+_Static_assert(offsetof(EFI_BOOT_SERVICES, AllocatePages) == 40, "EFI_BOOT_SERVICES layout");
+_Static_assert(offsetof(EFI_BOOT_SERVICES, HandleProtocol) == 152, "EFI_BOOT_SERVICES layout");
+_Static_assert(offsetof(EFI_BOOT_SERVICES, Stall) == 248, "EFI_BOOT_SERVICES layout");
+_Static_assert(offsetof(EFI_BOOT_SERVICES, LocateHandleBuffer) == 312, "EFI_BOOT_SERVICES layout");
+
+typedef enum { EfiResetCold, EfiResetWarm, EfiResetShutdown } EFI_RESET_TYPE;
+
+typedef struct {
+  EFI_TABLE_HEADER Hdr;
+  void *GetTime, *SetTime, *GetWakeupTime, *SetWakeupTime, *SetVirtualAddressMap, *ConvertPointer;
+  void *GetVariable, *GetNextVariableName, *SetVariable, *GetNextHighMonotonicCount;
+  void (*ResetSystem)(EFI_RESET_TYPE ResetType, EFI_STATUS ResetStatus, UINTN DataSize, void *ResetData);
+} EFI_RUNTIME_SERVICES;
+
+_Static_assert(offsetof(EFI_RUNTIME_SERVICES, ResetSystem) == 104, "EFI_RUNTIME_SERVICES layout");
+
+typedef struct {
+  EFI_TABLE_HEADER Hdr;
+  CHAR16 *FirmwareVendor;
+  uint32_t FirmwareRevision;
+  EFI_HANDLE ConsoleInHandle;
+  EFI_SIMPLE_TEXT_INPUT_PROTOCOL *ConIn;
+  EFI_HANDLE ConsoleOutHandle;
+  EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL *ConOut;
+  EFI_HANDLE StandardErrorHandle;
+  EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL *StdErr;
+  EFI_RUNTIME_SERVICES *RuntimeServices;
+  EFI_BOOT_SERVICES *BootServices;
+} EFI_SYSTEM_TABLE;
+
+_Static_assert(offsetof(EFI_SYSTEM_TABLE, BootServices) == 96, "EFI_SYSTEM_TABLE layout");
+
+// --- Protocols ----------------------------------------------------------------
+
+typedef struct {
+  uint8_t Type;
+  uint8_t SubType;
+  uint8_t Length[2];
+} EFI_DEVICE_PATH_PROTOCOL;
+
+#define EFI_DEVICE_PATH_PROTOCOL_GUID \
+  {0x09576e91, 0x6d3f, 0x11d2, {0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}}
+#define MESSAGING_DEVICE_PATH 0x03
+#define MSG_UART_DP 0x0e
+#define END_DEVICE_PATH_TYPE 0x7f
+
+typedef struct {
+  uint32_t Revision;
+  EFI_HANDLE ParentHandle;
+  EFI_SYSTEM_TABLE *SystemTable;
+  EFI_HANDLE DeviceHandle;
+  EFI_DEVICE_PATH_PROTOCOL *FilePath;
+  void *Reserved;
+  uint32_t LoadOptionsSize;
+  void *LoadOptions;
+  void *ImageBase;
+  // ImageSize and the rest follow; unused.
+} EFI_LOADED_IMAGE_PROTOCOL;
+
+_Static_assert(offsetof(EFI_LOADED_IMAGE_PROTOCOL, ImageBase) == 64, "EFI_LOADED_IMAGE_PROTOCOL layout");
+
+#define EFI_LOADED_IMAGE_PROTOCOL_GUID \
+  {0x5b1b31a1, 0x9562, 0x11d2, {0x8e, 0x3f, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}}
+
+typedef struct EFI_FILE_PROTOCOL {
+  uint64_t Revision;
+  EFI_STATUS (*Open)(struct EFI_FILE_PROTOCOL *This, struct EFI_FILE_PROTOCOL **NewHandle, CHAR16 *FileName, uint64_t OpenMode, uint64_t Attributes);
+  EFI_STATUS (*Close)(struct EFI_FILE_PROTOCOL *This);
+  void *Delete;
+  EFI_STATUS (*Read)(struct EFI_FILE_PROTOCOL *This, UINTN *BufferSize, void *Buffer);
+  void *Write, *GetPosition;
+  EFI_STATUS (*SetPosition)(struct EFI_FILE_PROTOCOL *This, uint64_t Position);
+  EFI_STATUS (*GetInfo)(struct EFI_FILE_PROTOCOL *This, EFI_GUID *InformationType, UINTN *BufferSize, void *Buffer);
+} EFI_FILE_PROTOCOL;
+
+#define EFI_FILE_MODE_READ 0x0000000000000001ull
+
+typedef struct {
+  uint64_t Size;
+  uint64_t FileSize;
+  uint64_t PhysicalSize;
+  uint8_t CreateTime[16], LastAccessTime[16], ModificationTime[16];
+  uint64_t Attribute;
+  CHAR16 FileName[];
+} EFI_FILE_INFO;
+
+#define EFI_FILE_DIRECTORY 0x0000000000000010ull
+
+#define EFI_FILE_INFO_ID \
+  {0x09576e92, 0x6d3f, 0x11d2, {0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}}
+
+typedef struct EFI_SIMPLE_FILE_SYSTEM_PROTOCOL {
+  uint64_t Revision;
+  EFI_STATUS (*OpenVolume)(struct EFI_SIMPLE_FILE_SYSTEM_PROTOCOL *This, EFI_FILE_PROTOCOL **Root);
+} EFI_SIMPLE_FILE_SYSTEM_PROTOCOL;
+
+#define EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID \
+  {0x964e5b22, 0x6459, 0x11d2, {0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}}
+
+typedef struct EFI_SERIAL_IO_PROTOCOL {
+  uint32_t Revision;
+  void *Reset, *SetAttributes, *SetControl;
+  EFI_STATUS (*GetControl)(struct EFI_SERIAL_IO_PROTOCOL *This, uint32_t *Control);
+  EFI_STATUS (*Write)(struct EFI_SERIAL_IO_PROTOCOL *This, UINTN *BufferSize, void *Buffer);
+  EFI_STATUS (*Read)(struct EFI_SERIAL_IO_PROTOCOL *This, UINTN *BufferSize, void *Buffer);
+} EFI_SERIAL_IO_PROTOCOL;
+
+#define EFI_SERIAL_IO_PROTOCOL_GUID \
+  {0xbb25cf6f, 0xf1d4, 0x11d2, {0x9a, 0x0c, 0x00, 0x90, 0x27, 0x3f, 0xc1, 0xfd}}
+#define EFI_SERIAL_INPUT_BUFFER_EMPTY 0x00000100
+
+_Static_assert(offsetof(EFI_FILE_PROTOCOL, GetInfo) == 64, "EFI_FILE_PROTOCOL layout");
+_Static_assert(offsetof(EFI_SERIAL_IO_PROTOCOL, Read) == 48, "EFI_SERIAL_IO_PROTOCOL layout");
+_Static_assert(offsetof(EFI_FILE_INFO, Attribute) == 72, "EFI_FILE_INFO layout");
+
+#endif

@@ -1,0 +1,116 @@
+// What the firmware's files share: the tables saved at entry, and one small API per file.
+#ifndef FIRMWARE_H
+#define FIRMWARE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "efi.h"
+#include "wasm-rt.h"
+
+#define PAGE_SIZE 4096ull
+#define MiB (1024ull * 1024)
+#define GiB (1024ull * MiB)
+
+// --- main.c: entry and the end action ------------------------------------------
+
+extern EFI_SYSTEM_TABLE *ST;
+extern EFI_BOOT_SERVICES *BS;
+extern uint64_t image_base;  // where the firmware loaded us, to turn a RIP into an image offset
+
+// Leave whatever is running (wasm stack included) and perform the configured end action.
+_Noreturn void finish(EFI_STATUS status);
+// The one fatal path: "uefi-llm: error: <message>" once we are back in efi_main with the
+// firmware's tables restored, then the end action. Safe anywhere, even in a fault.
+_Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+// Run fn(arg) on the firmware's stack at TPL_APPLICATION. Everything the core's host
+// calls ask of the firmware goes through here: drivers may hand buffers on their
+// stack to DMA (OVMF's virtio-blk does), and devices only know the identity map, not
+// the wasm stack's address in our own page tables.
+void firmware_call(void (*fn)(void *), void *arg);
+
+// --- console.c: text out to screens and serial ports, keys in ----------------------
+
+void console_init(void);
+// Bytes of UTF-8 for `stream` (1 program output, 2 diagnostics; each keeps its own
+// partial-sequence state). Every device gets them exactly once; '\n' becomes CRLF.
+void console_write(int stream, const uint8_t *bytes, size_t len);
+// The printf subset we use: %s %.*s %c %d %u %x, with ll or z for 64 bits. Returns the length.
+size_t vformat(char *out, size_t cap, const char *fmt, va_list args);
+void print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+// A progress bar on the screens only (serial output stays byte-exact); done == total clears it.
+void console_progress(const char *label, uint64_t done, uint64_t total);
+void console_wait_key(void);
+
+// --- cpu.c: features and extended state ------------------------------------------
+
+void cpu_init(void);           // enable SSE/AVX/AVX-512 state as far as CPUID allows
+void cpu_require_core_isa(void);  // panic unless the CPU runs the core's -march level
+const char *cpu_features(void);   // e.g. "sse4.2 avx avx2 fma (core: x86-64-v2)"
+
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]) {
+  __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+}
+static inline uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
+static inline uint64_t read_cr4(void) { uint64_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
+static inline uint64_t rdtsc(void) { uint32_t lo, hi; __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)); return ((uint64_t)hi << 32) | lo; }
+
+// --- timer.c ----------------------------------------------------------------------
+
+void timer_init(void);   // calibrate the TSC against BootServices->Stall
+uint64_t timer_us(void);  // microseconds since timer_init
+
+// --- paging.c: physical pages, our page tables, linear memory and the wasm stack --
+
+// AllocatePages, remembered so pages_free_all() can give everything back on "return".
+uint64_t pages_alloc(uint64_t pages);  // physical address, or 0
+void pages_free_all(void);
+uint64_t pages_free_mib(void);          // conventional memory left, from the memory map
+
+void paging_init(void);   // build our tables: the firmware's identity map + our slot
+void paging_enter(void);  // load our CR3
+void paging_leave(void);  // back to the firmware's CR3
+
+// Linear memory lives at linear_base, followed by an unmapped reservation of
+// LINEAR_RESERVATION bytes in all, so every wasm32 address + offset faults past the end.
+extern uint8_t *const linear_base;
+#define LINEAR_RESERVATION (16 * GiB)
+// Map fresh zeroed pages at [offset, offset + bytes); false (nothing mapped) when out of memory.
+bool linear_map(uint64_t offset, uint64_t bytes);
+// Physical (identity-mapped) address of linear offset, and how many bytes from there are contiguous.
+uint8_t *linear_physical(uint64_t offset, uint64_t *contiguous);
+
+// The stack the core runs on; below it, unmapped space so an overflow faults.
+extern uint8_t *const wasm_stack_top;
+#define WASM_STACK_SIZE (8 * MiB)
+
+enum fault_region { FAULT_ELSEWHERE, FAULT_LINEAR_MEMORY, FAULT_STACK_GUARD };
+enum fault_region paging_classify(uint64_t address);
+
+// --- interrupts.c: our GDT/TSS/IDT with a page-fault handler ----------------------
+
+void interrupts_init(void);
+void interrupts_enter(void);
+void interrupts_leave(void);
+
+// --- x86_64.S -------------------------------------------------------------------------
+
+// Run fn(arg) with RSP at stack_top (16-byte aligned); returns when fn returns.
+void call_on_stack(void (*fn)(void *), void *arg, void *stack_top);
+
+// --- host.c: the host interface imports --------------------------------------------
+
+struct Z_host_instance_t {
+  wasm_rt_memory_t *memory;  // the core's linear memory, for pointer arguments
+};
+void host_init(EFI_HANDLE device);  // open the root of the partition we were loaded from
+// Read a whole file from that root into pool memory; NULL if it cannot be opened.
+char *host_read_file(const char *path, size_t *len);
+
+#endif

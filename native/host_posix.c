@@ -1,0 +1,152 @@
+/* The host interface (assembly/host.ts) for a Linux process: the "native" backend
+ * that runs the very same wasm2c output as the firmware, timed without an emulator.
+ * wabt's own runtime (wasm-rt-impl.c, from the wabt package) provides linear memory
+ * behind guard pages and turns faults into traps. */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core.h"
+
+/* wabt's runtime keeps the trap target here; its header does not declare it. */
+extern WASM_RT_UNWIND_TARGET wasm_rt_jmp_buf;
+
+#define MAX_FILES 16
+
+struct Z_host_instance_t {
+  Z_core_instance_t *core;
+  int files[MAX_FILES];
+};
+
+static uint8_t *linear(struct Z_host_instance_t *host, u32 ptr, u32 len) {
+  wasm_rt_memory_t *memory = Z_coreZ_memory(host->core);
+  if ((uint64_t)ptr + len > memory->size) wasm_rt_trap(WASM_RT_TRAP_OOB);
+  return memory->data + ptr;
+}
+
+void Z_hostZ_write(struct Z_host_instance_t *host, u32 stream, u32 ptr, u32 len) {
+  FILE *out = stream == 1 ? stdout : stderr;
+  fwrite(linear(host, ptr, len), 1, len, out);
+  fflush(out);
+}
+
+u32 Z_hostZ_file_open(struct Z_host_instance_t *host, u32 path_ptr, u32 path_len) {
+  char path[4096];
+  if (path_len >= sizeof path) return (u32)-1;
+  memcpy(path, linear(host, path_ptr, path_len), path_len);
+  path[path_len] = 0;
+  for (int handle = 0; handle < MAX_FILES; handle++) {
+    if (host->files[handle] >= 0) continue;
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    if (fd < 0) return (u32)-1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      close(fd);
+      return (u32)-1;
+    }
+    host->files[handle] = fd;
+    return (u32)handle;
+  }
+  return (u32)-1;
+}
+
+static int file_of(struct Z_host_instance_t *host, u32 handle) {
+  return handle < MAX_FILES ? host->files[handle] : -1;
+}
+
+u64 Z_hostZ_file_size(struct Z_host_instance_t *host, u32 handle) {
+  struct stat st;
+  int fd = file_of(host, handle);
+  return fd >= 0 && fstat(fd, &st) == 0 ? (u64)st.st_size : (u64)-1;
+}
+
+u32 Z_hostZ_file_read(struct Z_host_instance_t *host, u32 handle, u64 offset, u32 dst, u32 len) {
+  int fd = file_of(host, handle);
+  uint8_t *to = linear(host, dst, len);
+  u32 done = 0;
+  if (fd < 0) return (u32)-1;
+  while (done < len) {
+    ssize_t n = pread(fd, to + done, len - done, (off_t)(offset + done));
+    if (n < 0) return (u32)-1;
+    if (n == 0) break;
+    done += (u32)n;
+  }
+  return done;
+}
+
+void Z_hostZ_file_close(struct Z_host_instance_t *host, u32 handle) {
+  int fd = file_of(host, handle);
+  if (fd >= 0) close(fd);
+  if (handle < MAX_FILES) host->files[handle] = -1;
+}
+
+u64 Z_hostZ_clock_us(struct Z_host_instance_t *host) {
+  struct timespec now;
+  (void)host;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (u64)now.tv_sec * 1000000u + (u64)now.tv_nsec / 1000u;
+}
+
+/* The read bandwidth a decoder can hope for: stream `bytes` from memory as fast as
+ * the core would (integer adds vectorize without any floating-point licence). */
+static int roofline(uint64_t bytes) {
+  uint64_t words = bytes / 8, passes = 0, sum = 0;
+  uint64_t *buffer = malloc(words * 8);
+  if (!buffer) return 2;
+  for (uint64_t i = 0; i < words; i++) buffer[i] = i;
+  u64 start = Z_hostZ_clock_us(NULL), elapsed;
+  do {
+    for (uint64_t i = 0; i < words; i++) sum += buffer[i];
+    passes++;
+    elapsed = Z_hostZ_clock_us(NULL) - start;
+  } while (elapsed < 2000000);
+  printf("roofline: %.2f GB/s (%llu passes over %llu MB)\n", (double)bytes * passes / elapsed / 1000.0,
+         (unsigned long long)passes, (unsigned long long)(bytes >> 20));
+  free(buffer);
+  return sum == 0;
+}
+
+/* Usage: uefi-llm-native CONFIG-FILE  (runs it as the firmware would at boot)
+ *        uefi-llm-native --roofline BYTES */
+int main(int argc, char **argv) {
+  static struct Z_host_instance_t host;
+  static Z_core_instance_t core;
+  if (argc == 3 && strcmp(argv[1], "--roofline") == 0) return roofline(strtoull(argv[2], NULL, 10));
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s CONFIG-FILE | --roofline BYTES\n", argv[0]);
+    return 2;
+  }
+  FILE *file = fopen(argv[1], "rb");
+  if (!file) {
+    fprintf(stderr, "uefi-llm: cannot open %s\n", argv[1]);
+    return 2;
+  }
+  static char config[65536];
+  size_t config_len = fread(config, 1, sizeof config, file);
+  fclose(file);
+
+  for (int i = 0; i < MAX_FILES; i++) host.files[i] = -1;
+  host.core = &core;
+  wasm_rt_init();
+  Z_core_init_module();
+  Z_core_instantiate(&core, &host);
+
+  int trap = wasm_rt_try(wasm_rt_jmp_buf);
+  if (trap) {
+    fprintf(stderr, "uefi-llm: wasm trap in the core: %s\n", wasm_rt_strerror((wasm_rt_trap_t)trap));
+    return 3;
+  }
+  u32 input = Z_coreZ_alloc(&core, (u32)config_len);
+  memcpy(linear(&host, input, (u32)config_len), config, config_len);
+  if (Z_coreZ_run(&core, input, (u32)config_len) != 0) {
+    u32 len = Z_coreZ_error_len(&core);
+    fprintf(stderr, "uefi-llm: %.*s\n", (int)len, (const char *)linear(&host, Z_coreZ_error_ptr(&core), len));
+    return 1;
+  }
+  return 0;
+}
