@@ -103,7 +103,11 @@ function scalarSize(type: u32): u64 {
 
 /** Step over one value of `type` (arrays nest at most MAX_NESTING deep). */
 function skipValue(c: Cursor, type: u32, key: string, depth: i32): bool {
-  const what = "the value of '" + key + "'";
+  // Built once per key: a string per array element would fill the object heap (a vocabulary has 10^5 elements).
+  return skipValueOf(c, type, key, depth, "the value of '" + key + "'");
+}
+
+function skipValueOf(c: Cursor, type: u32, key: string, depth: i32, what: string): bool {
   const size = scalarSize(type);
   if (size > 0) return c.skip(size, what);
   if (type == T_STRING) return c.skip(c.u64(what), what);
@@ -119,7 +123,7 @@ function skipValue(c: Cursor, type: u32, key: string, depth: i32): bool {
   }
   // Every string or array element takes at least 8 bytes: a bound before walking them.
   if (count > <u64>(c.end - c.p) / 8) return c.need(U64.MAX_VALUE, what);
-  for (let i: u64 = 0; i < count; i++) if (!skipValue(c, elementType, key, depth + 1)) return false;
+  for (let i: u64 = 0; i < count; i++) if (!skipValueOf(c, elementType, key, depth + 1, what)) return false;
   return true;
 }
 

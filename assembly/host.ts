@@ -41,9 +41,14 @@
 //   load(config_ptr, config_len)                 -> i32 status: the same, without generating
 //   forward(token, pos)                          -> ptr to vocab_size f32 logits
 //   vocab_size()                                 -> i32
-//   encode(text_ptr, text_len, bos, eos, out)    -> i32 number of token ids written at out
+//   load_tokenizer(config_ptr, config_len)       -> i32 status: only the tokenizer of the GGUF 'model'
+//   encode(text_ptr, text_len, flags, out)       -> i32 number of token ids written at out
+//       flags: 1 BOS, 2 EOS (where the vocabulary adds them), 4 parse special tokens
+//   max_tokens(text_len)                         -> i32 room encode() needs at out, in ids
 //   decode(prev, token)                          -> i32 length of the piece in decoded_piece()
 //   decoded_piece()                              -> ptr to the last decoded piece's bytes
+//   bos_id(), eos_id(), eot_id()                 -> i32 special token ids, -1 for none
+//   token_is_eog(token)                          -> i32 1 if the token ends generation
 //   error_ptr(), error_len()                     the message of the last failed call
 //
 // A status other than 0 means the call failed with a user-facing message (one

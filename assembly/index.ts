@@ -8,7 +8,7 @@ import { loadGgufModel } from "./gguf-model";
 import { dequantizeRow, rowBytes } from "./quant";
 import { Model } from "./model";
 import { RunState, newRunState } from "./state";
-import { Tokenizer, loadLlama2cTokenizer, encode as encodeText, decode as decodeToken, decodedPtr, maxTokens } from "./tokenizer";
+import { Tokenizer, loadLlama2cTokenizer, loadGgufTokenizer, encode as encodeText, decode as decodeToken, decodedPtr, maxTokens, isEndOfGeneration, MAX_TEXT_BYTES } from "./tokenizer";
 import { Sampler, newSampler } from "./sampler";
 import { forward as forwardToken } from "./forward";
 import { generate } from "./generate";
@@ -96,18 +96,21 @@ export function context_length(): i32 {
   return model != null ? model!.config.seqLen : 0;
 }
 
-/** Token ids of the text into out (room for text_len + 3 ids); returns the count, or -1. */
-export function encode(textPtr: usize, textLen: i32, bos: bool, eos: bool, out: usize): i32 {
+/**
+ * Token ids of the text into out (room for max_tokens(text_len) ids); returns the count, or -1.
+ * flags: 1 = BOS and 2 = EOS where the vocabulary adds them, 4 = parse special tokens in the text.
+ */
+export function encode(textPtr: usize, textLen: i32, flags: i32, out: usize): i32 {
   if (tokenizer == null) { fail("no tokenizer loaded"); return -1; }
-  return encodeText(tokenizer!, textPtr, textLen, bos, eos, out);
+  return encodeText(tokenizer!, textPtr, textLen, (flags & 1) != 0, (flags & 2) != 0, out, (flags & 4) != 0);
 }
 
-/** The most ids encode() can write for text_len bytes. */
+/** The most ids encode() can write for text_len bytes (0 <= text_len <= 2^28). */
 export function max_tokens(textLen: i32): i32 {
-  return maxTokens(textLen);
+  return maxTokens(min(max(textLen, 0), MAX_TEXT_BYTES));
 }
 
-/** Bytes to print for `token` after `prev` (at decoded_piece()); returns the length, or -1. */
+/** Bytes to print for `token` after `prev` (-1: none) at decoded_piece(); returns the length, or -1. */
 export function decode(prev: i32, token: i32): i32 {
   if (tokenizer == null || token < 0 || token >= tokenizer!.vocabSize) { fail("decode: no tokenizer or token out of range"); return -1; }
   return decodeToken(tokenizer!, prev, token);
@@ -115,6 +118,37 @@ export function decode(prev: i32, token: i32): i32 {
 
 export function decoded_piece(): usize {
   return decodedPtr;
+}
+
+/** Load only the tokenizer of the GGUF file named by config key `model` (vocab-only files have no tensors). */
+export function load_tokenizer(configPtr: usize, configLen: u32): i32 {
+  if (tokenizer != null) return fail("a tokenizer is already loaded; this instance loads one") ? OK : FAILED;
+  const c = parseConfig(configPtr, configLen);
+  if (c == null) return FAILED;
+  const file = readWholeFile(c.model, "model");
+  if (file == null) return FAILED;
+  const g = parseGguf(file, c.model);
+  if (g == null) return FAILED;
+  tokenizer = loadGgufTokenizer(g, c.model);
+  return tokenizer != null ? OK : FAILED;
+}
+
+/** Special tokens of the loaded tokenizer: -1 when it has none (or none is loaded). */
+export function bos_id(): i32 {
+  return tokenizer != null ? tokenizer!.bos : -1;
+}
+
+export function eos_id(): i32 {
+  return tokenizer != null ? tokenizer!.eos : -1;
+}
+
+export function eot_id(): i32 {
+  return tokenizer != null ? tokenizer!.eot : -1;
+}
+
+/** 1 if generating `token` ends the text (EOS, EOT and the like), else 0. */
+export function token_is_eog(token: i32): i32 {
+  return tokenizer != null && token >= 0 && token < tokenizer!.vocabSize && isEndOfGeneration(tokenizer!, token) ? 1 : 0;
 }
 
 /** All values of the named GGUF tensor as f32 (rows x cols), for tests and tools; 0 if there is no such tensor. */

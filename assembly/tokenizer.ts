@@ -1,24 +1,17 @@
-// SentencePiece-style BPE as llama2.c does it: the text becomes one token per
-// UTF-8 character (bytes as <0xXX> tokens when a character has no token), then
-// the adjacent pair whose merged piece scores highest is merged until none is left.
+// Text to token ids and back, for every tokenizer the core reads: llama2.c's
+// tokenizer.bin and the SentencePiece and byte-level BPE vocabularies in GGUF files.
+// Special tokens are split off first; each kind then tokenizes the text between them.
 import { arenaAlloc } from "./memory";
 import { FileBytes } from "./files";
 import { fail } from "./status";
+import { Tokenizer, KIND_LLAMA2C, KIND_SPM, NO_TOKEN, ATTR_CONTROL, ATTR_UNKNOWN, ATTR_SPECIAL, ATTR_EOG, indexPieces, pieceOf, lengthOf, attrOf } from "./vocab";
+import { BIGRAM, SYMBOL, queueCapacity } from "./merge";
+import { FRAGMENT, partition } from "./special-tokens";
+import { encodeSpm, encodeLlama2c } from "./tokenizer-spm";
+import { encodeBpe } from "./tokenizer-bpe";
 
-export class Tokenizer {
-  vocabSize: i32 = 0;
-  pieces: usize = 0; // (vocabSize,) u32 pointer to each piece's bytes
-  lengths: usize = 0; // (vocabSize,) i32 byte length of each piece
-  scores: usize = 0; // (vocabSize,) f32 merge priority, higher merges first
-  byteOf: usize = 0; // (vocabSize,) i32 the byte a <0xXX> token stands for, or -1
-  byteToken: usize = 0; // (256,) i32 the <0xXX> token of each byte, or -1
-  slots: usize = 0; // (slotCount,) i32 hash table: token id + 1, 0 = empty
-  slotMask: u32 = 0;
-  pair: usize = 0; // (2 * longest piece,) scratch for merge candidates
-  bos: i32 = 1;
-  eos: i32 = 2;
-  decoded: usize = 0; // (1,) the byte of a decoded <0xXX> token
-}
+export { Tokenizer } from "./vocab";
+export { loadGgufTokenizer } from "./tokenizer-gguf";
 
 /** A llama2.c tokenizer.bin: int32 max_token_length, then per token f32 score, int32 length, bytes. */
 export function loadLlama2cTokenizer(file: FileBytes, path: string, vocabSize: i32): Tokenizer | null {
@@ -54,62 +47,21 @@ export function loadLlama2cTokenizer(file: FileBytes, path: string, vocabSize: i
     fail("tokenizer '" + path + "' has more tokens than the model's vocabulary (" + vocabSize.toString() + "): they do not belong together");
     return null;
   }
-  return index(t) ? t : null;
+  return indexPieces(t, false, path) && indexBytes(t) ? t : null;
 }
 
-/** Build the lookup structures: the piece hash table, byte tokens and scratch space. */
-function index(t: Tokenizer): bool {
-  let slotCount: u32 = 16;
-  while (slotCount < <u32>t.vocabSize * 2) slotCount <<= 1;
-  t.slotMask = slotCount - 1;
-  if ((t.slots = arenaAlloc(<u64>slotCount * 4, "the tokenizer")) == 0) return false;
+/** llama2.c's byte tokens: the first <0xXX> piece of each byte, and the byte of each such piece. */
+function indexBytes(t: Tokenizer): bool {
   if ((t.byteOf = arenaAlloc(<u64>t.vocabSize * 4, "the tokenizer")) == 0) return false;
   if ((t.byteToken = arenaAlloc(256 * 4, "the tokenizer")) == 0) return false;
   if ((t.decoded = arenaAlloc(1, "the tokenizer")) == 0) return false;
   for (let b = 0; b < 256; b++) store<i32>(t.byteToken + (<usize>b << 2), -1);
-  let longest = 0;
   for (let id = 0; id < t.vocabSize; id++) {
-    const piece = pieceOf(t, id), length = lengthOf(t, id);
-    longest = max(longest, length);
-    const b = hexByte(piece, length);
+    const b = hexByte(pieceOf(t, id), lengthOf(t, id));
     store<i32>(t.byteOf + (<usize>id << 2), b);
     if (b >= 0 && load<i32>(t.byteToken + (<usize>b << 2)) < 0) store<i32>(t.byteToken + (<usize>b << 2), id);
-    // The first of equal pieces wins, so lookups are deterministic.
-    if (lookup(t, piece, length) < 0) {
-      let slot = hash(piece, length) & t.slotMask;
-      while (load<i32>(t.slots + (<usize>slot << 2)) != 0) slot = (slot + 1) & t.slotMask;
-      store<i32>(t.slots + (<usize>slot << 2), id + 1);
-    }
   }
-  if ((t.pair = arenaAlloc(<u64>longest * 2 + 1, "the tokenizer")) == 0) return false;
   return true;
-}
-
-@inline function pieceOf(t: Tokenizer, id: i32): usize {
-  return <usize>load<u32>(t.pieces + (<usize>id << 2));
-}
-
-@inline function lengthOf(t: Tokenizer, id: i32): i32 {
-  return load<i32>(t.lengths + (<usize>id << 2));
-}
-
-/** FNV-1a */
-function hash(p: usize, n: i32): u32 {
-  let h: u32 = 2166136261;
-  for (let i = 0; i < n; i++) h = (h ^ <u32>load<u8>(p + i)) * 16777619;
-  return h;
-}
-
-/** The token whose piece is exactly these bytes, or -1. */
-export function lookup(t: Tokenizer, p: usize, n: i32): i32 {
-  let slot = hash(p, n) & t.slotMask;
-  while (true) {
-    const entry = load<i32>(t.slots + (<usize>slot << 2));
-    if (entry == 0) return -1;
-    const id = entry - 1;
-    if (lengthOf(t, id) == n && memory.compare(pieceOf(t, id), p, n) == 0) return id;
-    slot = (slot + 1) & t.slotMask;
-  }
 }
 
 /** The byte value of a "<0xXX>" piece, or -1. */
@@ -126,74 +78,112 @@ function hexDigit(c: u8): i32 {
   return -1;
 }
 
-/** The most ids encode() writes for n bytes of text. */
+/** Longest text encode() takes: the bound below stays far inside i32. */
+export const MAX_TEXT_BYTES: i32 = 1 << 28;
+
+/**
+ * The most ids encode() writes for n bytes of text (n <= MAX_TEXT_BYTES). Byte-level BPE
+ * is the worst: an invalid UTF-8 byte becomes U+FFFD, three bytes that byte-encode to
+ * three characters, each of whose two bytes may fall back to a token alone. Plus BOS and EOS.
+ */
 export function maxTokens(n: i32): i32 {
-  return n + 3;
+  return 6 * n + 2;
 }
 
-/** Token ids of text (n bytes) into out (i32, room for maxTokens(n)); returns how many. */
-export function encode(t: Tokenizer, text: usize, n: i32, bos: bool, eos: bool, out: usize): i32 {
+/**
+ * Token ids of text (n bytes) into out (i32, room for maxTokens(n)); returns how many,
+ * or -1 with the reason recorded (no memory to work in). bos, eos: add them where the
+ * vocabulary asks for them (tokenizer.ggml.add_bos_token / add_eos_token; llama.cpp's
+ * add_special), which llama2.c's tokenizer always does. parseSpecial: control tokens
+ * written in the text become those tokens (user-defined ones always do).
+ */
+export function encode(t: Tokenizer, text: usize, n: i32, bos: bool, eos: bool, out: usize, parseSpecial: bool = false): i32 {
+  if (n < 0 || n > MAX_TEXT_BYTES) {
+    fail("cannot tokenize a text of " + n.toString() + " bytes (at most " + MAX_TEXT_BYTES.toString() + ")");
+    return -1;
+  }
+  if (!ensureScratch(t, n)) return -1;
   let count = 0;
-  if (bos) store<i32>(out + (<usize>(count++) << 2), t.bos);
-  // SentencePiece adds a dummy space in front of non-empty text.
-  if (n > 0) {
-    store<u8>(t.pair, 0x20);
-    count = pushPiece(t, t.pair, 1, out, count);
-  }
-  let start = 0;
-  while (start < n) {
-    // one UTF-8 character: a lead byte and up to three continuation bytes
-    let end = start + 1;
-    while (end < n && end - start < 4 && (load<u8>(text + end) & 0xc0) == 0x80) end++;
-    count = pushPiece(t, text + start, end - start, out, count);
-    start = end;
-  }
-  count = merge(t, out, count, bos ? 1 : 0);
-  if (eos) store<i32>(out + (<usize>(count++) << 2), t.eos);
-  return count;
-}
-
-/** Append the token for these bytes, or their byte tokens (unknown bytes as token 0). */
-function pushPiece(t: Tokenizer, p: usize, n: i32, out: usize, count: i32): i32 {
-  const id = lookup(t, p, n);
-  if (id >= 0) {
-    store<i32>(out + (<usize>count << 2), id);
-    return count + 1;
-  }
-  for (let i = 0; i < n; i++) {
-    const b = load<i32>(t.byteToken + (<usize>load<u8>(p + i) << 2));
-    store<i32>(out + (<usize>(count++) << 2), b >= 0 ? b : 0);
-  }
-  return count;
-}
-
-/** Merge the best-scoring adjacent pair in tokens [from, count) until no pair forms a token. */
-function merge(t: Tokenizer, out: usize, count: i32, from: i32): i32 {
-  while (true) {
-    let bestScore: f32 = -1e10;
-    let bestId = -1, bestAt = -1;
-    for (let i = from; i < count - 1; i++) {
-      const a = load<i32>(out + (<usize>i << 2)), b = load<i32>(out + (<usize>(i + 1) << 2));
-      const la = lengthOf(t, a), lb = lengthOf(t, b);
-      memory.copy(t.pair, pieceOf(t, a), la);
-      memory.copy(t.pair + la, pieceOf(t, b), lb);
-      const id = lookup(t, t.pair, la + lb);
-      if (id >= 0 && load<f32>(t.scores + (<usize>id << 2)) > bestScore) {
-        bestScore = load<f32>(t.scores + (<usize>id << 2));
-        bestId = id;
-        bestAt = i;
+  if (bos && t.addBos) store<i32>(out + (<usize>(count++) << 2), t.bos);
+  if (t.kind == KIND_LLAMA2C) {
+    count = encodeLlama2c(t, text, n, out, count);
+  } else {
+    const fragments = partition(t, text, n, parseSpecial);
+    // SentencePiece puts a space in front of text that starts the input or follows a special token.
+    let afterSpecial = true;
+    for (let f = fragments > 0 ? 0 : -1; f != -1; ) {
+      const fp = t.fragments + <usize>f * FRAGMENT;
+      const token = load<i32>(fp, 8);
+      if (token != NO_TOKEN) {
+        store<i32>(out + (<usize>(count++) << 2), token);
+        afterSpecial = true;
+      } else {
+        const start = load<i32>(fp), length = load<i32>(fp, 4);
+        count = t.kind == KIND_SPM
+          ? encodeSpm(t, text + <usize>start, length, t.addSpacePrefix && afterSpecial, out, count)
+          : encodeBpe(t, text + <usize>start, length, out, count);
+        afterSpecial = false;
       }
+      f = load<i32>(fp, 12);
     }
-    if (bestAt < 0) return count;
-    store<i32>(out + (<usize>bestAt << 2), bestId);
-    memory.copy(out + (<usize>(bestAt + 1) << 2), out + (<usize>(bestAt + 2) << 2), <usize>(count - bestAt - 2) << 2);
-    count--;
   }
+  if (eos && t.addEos) store<i32>(out + (<usize>(count++) << 2), t.eos);
+  return count;
 }
 
-/** The bytes to print for `token` following `prev`, as llama2.c prints them; sets decodedPtr. */
+/**
+ * Lay out encode()'s working memory for a text of n bytes, growing it to at least twice
+ * its size when it is too small; false with the reason recorded if memory runs out.
+ */
+function ensureScratch(t: Tokenizer, n: i32): bool {
+  if (<i64>n <= t.scratchBytes) return true;
+  const c = max<i64>(max<i64>(n, 2 * t.scratchBytes), 256);
+  const symbols = 3 * (c + 1);
+  const fragments = roundUp((2 * c + 1) * FRAGMENT);
+  // llama2.c's work text is the pieces of up to n + 1 symbols; the others' at most 6 bytes per byte
+  const work = roundUp(<i64>(t.kind == KIND_LLAMA2C ? max(6, t.longest) : 6) * (c + 1));
+  const symbolBytes = roundUp(symbols * SYMBOL);
+  const queue = roundUp(<i64>queueCapacity(<i32>symbols) * BIGRAM);
+  const list = roundUp(c * 4);
+  let p = arenaAlloc(<u64>(fragments + work + symbolBytes + queue + 3 * list), "tokenizing a text of " + n.toString() + " bytes");
+  if (p == 0) return false;
+  t.fragments = p; p += <usize>fragments;
+  t.work = p; p += <usize>work;
+  t.symbols = p; p += <usize>symbolBytes;
+  t.queue = p; p += <usize>queue;
+  t.cps = p; p += <usize>list;
+  t.chunks = p; p += <usize>list;
+  t.spareChunks = p;
+  t.scratchBytes = c;
+  return true;
+}
+
+@inline function roundUp(bytes: i64): i64 {
+  return (bytes + 63) & ~63;
+}
+
+/** The bytes to print for `token` following `prev` (-1: none); sets decodedPtr, returns the count. */
 export let decodedPtr: usize = 0;
 export function decode(t: Tokenizer, prev: i32, token: i32): i32 {
+  if (t.kind == KIND_LLAMA2C) return decodeLlama2c(t, prev, token);
+  // Control and unknown tokens print nothing, as llama.cpp shows them by default.
+  const attr = attrOf(t, token);
+  if ((attr & (ATTR_CONTROL | ATTR_UNKNOWN)) != 0) {
+    decodedPtr = t.text;
+    return 0;
+  }
+  const start = load<u32>(t.textStart + (<usize>token << 2));
+  let p = t.text + <usize>start;
+  let n = <i32>(load<u32>(t.textStart + (<usize>(token + 1) << 2)) - start);
+  // The space SentencePiece put in front of text at the start or after a special token is not shown.
+  const atStart = prev < 0 || prev >= t.vocabSize || (attrOf(t, prev) & ATTR_SPECIAL) != 0;
+  if (t.addSpacePrefix && atStart && (attr & ATTR_SPECIAL) == 0 && n > 0 && load<u8>(p) == 0x20) { p++; n--; }
+  decodedPtr = p;
+  return n;
+}
+
+/** llama2.c's way: pieces as they are, <0xXX> as its byte, no lone control bytes. */
+function decodeLlama2c(t: Tokenizer, prev: i32, token: i32): i32 {
   let p = pieceOf(t, token);
   let n = lengthOf(t, token);
   // After BOS, SentencePiece's dummy space is not shown.
@@ -213,4 +203,10 @@ export function decode(t: Tokenizer, prev: i32, token: i32): i32 {
 function isControl(c: u8): bool {
   const whitespace = c == 0x20 || (c >= 0x09 && c <= 0x0d);
   return (c < 0x20 && !whitespace) || c == 0x7f;
+}
+
+/** Whether generating `token` ends the text: end of generation for GGUF vocabularies (EOS, EOT and the like), EOS for llama2.c. */
+export function isEndOfGeneration(t: Tokenizer, token: i32): bool {
+  if (t.kind == KIND_LLAMA2C) return token == t.eos;
+  return (attrOf(t, token) & ATTR_EOG) != 0;
 }

@@ -13,10 +13,15 @@ interface CoreExports {
   forward(token: number, pos: number): number;
   vocab_size(): number;
   context_length(): number;
-  encode(ptr: number, len: number, bos: number, eos: number, out: number): number;
+  encode(ptr: number, len: number, flags: number, out: number): number;
   max_tokens(len: number): number;
   decode(prev: number, token: number): number;
   decoded_piece(): number;
+  load_tokenizer(ptr: number, len: number): number;
+  bos_id(): number;
+  eos_id(): number;
+  eot_id(): number;
+  token_is_eog(token: number): number;
   dequantize_tensor(ptr: number, len: number): number;
   error_ptr(): number;
   error_len(): number;
@@ -87,12 +92,33 @@ export class Core {
     return this.exports.context_length();
   }
 
-  encode(text: string, { bos = true, eos = false } = {}): number[] {
+  /**
+   * Token ids of the text (a string, or bytes that need not be valid UTF-8). bos, eos: add them
+   * where the vocabulary does (llama.cpp's add_special); parseSpecial: control tokens written
+   * in the text become those tokens.
+   */
+  encode(text: string | Uint8Array, { bos = true, eos = false, parseSpecial = false } = {}): number[] {
     const [ptr, len] = this.input(text);
     const out = this.exports.alloc(this.exports.max_tokens(len) * 4);
-    const n = this.trapping(() => this.exports.encode(ptr, len, bos ? 1 : 0, eos ? 1 : 0, out));
+    const flags = (bos ? 1 : 0) | (eos ? 2 : 0) | (parseSpecial ? 4 : 0);
+    const n = this.trapping(() => this.exports.encode(ptr, len, flags, out));
     if (n < 0) throw new UserError(this.error());
     return Array.from(new Int32Array(this.exports.memory.buffer, out, n));
+  }
+
+  /** Load only the tokenizer of the GGUF file named by the configuration's model (vocab-only files too). */
+  loadTokenizer(configText: string): void {
+    this.check(this.trapping(() => this.exports.load_tokenizer(...this.input(configText))));
+  }
+
+  /** The loaded tokenizer's BOS, EOS and EOT ids (-1: none). */
+  get specialIds(): { bos: number; eos: number; eot: number } {
+    return { bos: this.exports.bos_id(), eos: this.exports.eos_id(), eot: this.exports.eot_id() };
+  }
+
+  /** Whether generating `token` ends the text (EOS, EOT and the like). */
+  isEndOfGeneration(token: number): boolean {
+    return this.exports.token_is_eog(token) !== 0;
   }
 
   /** The bytes printed for `token` when it follows `prev`. */
@@ -102,8 +128,8 @@ export class Core {
     return new Uint8Array(this.exports.memory.buffer, this.exports.decoded_piece(), n).slice();
   }
 
-  private input(text: string): [number, number] {
-    const bytes = this.encoder.encode(text);
+  private input(text: string | Uint8Array): [number, number] {
+    const bytes = typeof text === "string" ? this.encoder.encode(text) : text;
     const ptr = this.exports.alloc(bytes.length);
     new Uint8Array(this.exports.memory.buffer, ptr, bytes.length).set(bytes);
     return [ptr, bytes.length];
