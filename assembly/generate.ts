@@ -3,7 +3,8 @@
 import { clock_us, write, STDOUT, STDERR } from "./host";
 import { Model, bytesPerToken } from "./model";
 import { RunState } from "./state";
-import { Tokenizer, encode, decode, decodedPtr, maxTokens } from "./tokenizer";
+import { Tokenizer, encode, decode, decodedPtr, maxTokens, isEndOfGeneration } from "./tokenizer";
+import { KIND_LLAMA2C } from "./vocab";
 import { Sampler, sample, penalizeRepeats } from "./sampler";
 import { forward } from "./forward";
 import { arenaAlloc } from "./memory";
@@ -23,7 +24,10 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
   const promptBytes = String.UTF8.encode(prompt);
   const tokens = arenaAlloc(<u64>max(maxTokens(promptBytes.byteLength), seqLen + 1) * 4, "the token buffer");
   if (tokens == 0) return false;
-  const promptTokens = encode(tokenizer, changetype<usize>(promptBytes), promptBytes.byteLength, true, false, tokens);
+  // Special tokens written in a prompt are those tokens, as in llama.cpp.
+  const promptTokens = encode(tokenizer, changetype<usize>(promptBytes), promptBytes.byteLength, true, false, tokens, true);
+  if (promptTokens < 0) return false;
+  if (promptTokens == 0) return fail("the prompt is empty and this vocabulary adds no BOS token: give a prompt to start from");
   if (promptTokens > seqLen) {
     return fail("the prompt is " + promptTokens.toString() + " tokens long, more than the model's context of " + seqLen.toString() + " tokens");
   }
@@ -54,8 +58,7 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
       g.prefillUs = now - started;
       started = now;
     }
-    // BOS starts a new sequence: the model considers the story told.
-    if (next == tokenizer.bos && !ignoreEos) break;
+    if (endsText(tokenizer, next) && !ignoreEos) break;
     if (sampled) g.generatedTokens++;
     const n = decode(tokenizer, token, next);
     if (n > 0) write(STDOUT, decodedPtr, n);
@@ -66,6 +69,14 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
   if (printIds) writeString(STDOUT, idList(tokens + (<usize>promptTokens << 2), g.generatedTokens) + "\n");
   report(g, loadUs, bytesPerToken(model));
   return true;
+}
+
+/**
+ * Whether the model is done: llama2.c stops when BOS starts a new story (its models
+ * never say EOS); GGUF vocabularies name their end-of-generation tokens.
+ */
+function endsText(t: Tokenizer, token: i32): bool {
+  return t.kind == KIND_LLAMA2C ? token == t.bos : isEndOfGeneration(t, token);
 }
 
 /** n token ids as a JSON array. */

@@ -50,10 +50,19 @@ export function load(configPtr: usize, configLen: u32): i32 {
     if (model != null && c.context > 0) model!.config.seqLen = min(model!.config.seqLen, c.context);
   }
   if (model == null) return FAILED;
-  if (c.tokenizer.length == 0) return fail("no tokenizer given: a llama2.c checkpoint needs its tokenizer.bin (config key 'tokenizer')") ? OK : FAILED;
-  const tokenizerFile = readWholeFile(c.tokenizer, "tokenizer");
-  if (tokenizerFile == null) return FAILED;
-  tokenizer = loadLlama2cTokenizer(tokenizerFile, c.tokenizer, model!.config.vocabSize);
+  if (c.tokenizer.length > 0) {
+    const tokenizerFile = readWholeFile(c.tokenizer, "tokenizer");
+    if (tokenizerFile == null) return FAILED;
+    tokenizer = loadLlama2cTokenizer(tokenizerFile, c.tokenizer, model!.config.vocabSize);
+  } else if (gguf != null) {
+    tokenizer = loadGgufTokenizer(gguf!, c.model);
+    if (tokenizer != null && tokenizer!.vocabSize != model!.config.vocabSize) {
+      fail("'" + c.model + "' has " + tokenizer!.vocabSize.toString() + " tokens but " + model!.config.vocabSize.toString() + " embedding rows");
+      return FAILED;
+    }
+  } else {
+    return fail("no tokenizer given: a llama2.c checkpoint needs its tokenizer.bin (config key 'tokenizer')") ? OK : FAILED;
+  }
   if (tokenizer == null) return FAILED;
   state = newRunState(model!.config);
   if (state == null) return FAILED;

@@ -6,6 +6,7 @@ import { benchCommand } from "./commands/bench.js";
 import { imageCommand } from "./commands/image.js";
 import { runCommand } from "./commands/run.js";
 import { buildCommand } from "./commands/build.js";
+import { tokenizeCommand } from "./commands/tokenize.js";
 
 const program = new Command("uefi-llm")
   .description("Turn a small language model into a bootable UEFI USB stick, or run it right here.")
@@ -14,6 +15,6 @@ const program = new Command("uefi-llm")
   .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, "uefi-llm: ")) })
   .hook("preAction", (command) => setVerbose(Boolean(command.opts().verbose)));
 
-for (const command of [generateCommand, buildCommand, imageCommand, runCommand, benchCommand]) program.addCommand(command.copyInheritedSettings(program));
+for (const command of [generateCommand, tokenizeCommand, buildCommand, imageCommand, runCommand, benchCommand]) program.addCommand(command.copyInheritedSettings(program));
 
 program.parseAsync(process.argv).catch(handleError);

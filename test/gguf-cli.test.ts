@@ -1,0 +1,50 @@
+// GGUF through the command line: the tokenizer in the file, and stories260K.gguf
+// telling exactly the stories the llama2.c checkpoint tells.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { cli } from "./helpers/cli.js";
+
+const gguf = join(import.meta.dirname, "fixtures", "gguf", "stories260K.gguf");
+const expected = (name: string) => readFileSync(join(import.meta.dirname, "fixtures", "stories260K", name), "utf8");
+
+describe("stories260K.gguf with the tokenizer stored in it", () => {
+  it("greedy: the same text as the llama2.c checkpoint", async () => {
+    const result = await cli(["generate", "-m", gguf, "--temp", "0", "-n", "256"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe(expected("greedy-n256.txt"));
+  });
+
+  it("seeded sampling: the same text as the llama2.c checkpoint", async () => {
+    const result = await cli(["generate", "-m", gguf, "--temp", "1.0", "--top-p", "0.9", "--seed", "133742", "-n", "256"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe(expected("temp1.0-topp0.9-seed133742-n256.txt"));
+  });
+});
+
+describe("uefi-llm tokenize", () => {
+  const refs = JSON.parse(readFileSync(join(import.meta.dirname, "fixtures", "llama.cpp-made", "refs", "tokenize-stories260K.json"), "utf8"));
+  for (const c of refs.cases as { prompt: string; with_bos: number[]; no_bos: number[] }[]) {
+    it(`gives llama-tokenize's ids for ${JSON.stringify(c.prompt)}`, async () => {
+      const withBos = await cli(["tokenize", "-m", gguf, c.prompt]);
+      const noBos = await cli(["tokenize", "-m", gguf, "--no-bos", c.prompt]);
+      expect(JSON.parse(withBos.stdout)).toEqual(c.with_bos);
+      expect(JSON.parse(noBos.stdout)).toEqual(c.no_bos);
+    });
+  }
+
+  it("reads a vocabulary-only GGUF", async () => {
+    const vocab = join(import.meta.dirname, "fixtures", "llama.cpp-vocab", "ggml-vocab-gpt-2.gguf");
+    const input = readFileSync(`${vocab}.inp`, "utf8").split("\n__ggml_vocab_test__\n")[1];
+    const output = readFileSync(`${vocab}.out`, "utf8").split("\n")[1];
+    const result = await cli(["tokenize", "-m", vocab, input]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(output.trim().split(/\s+/).filter(Boolean).map(Number));
+  });
+
+  it("names a missing file in one line", async () => {
+    const result = await cli(["tokenize", "-m", "/nonexistent.gguf", "hi"]);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr.trim()).toBe("uefi-llm: cannot open '/nonexistent.gguf': no such file or not readable");
+  });
+});
