@@ -1,9 +1,11 @@
 // GGUF through the command line: the tokenizer in the file, and stories260K.gguf
 // telling exactly the stories the llama2.c checkpoint tells.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli } from "./helpers/cli.js";
+import { bundledModel, bundledTokenizer } from "../host/paths.js";
 
 const gguf = join(import.meta.dirname, "fixtures", "gguf", "stories260K.gguf");
 const expected = (name: string) => readFileSync(join(import.meta.dirname, "fixtures", "stories260K", name), "utf8");
@@ -46,5 +48,22 @@ describe("uefi-llm tokenize", () => {
     const result = await cli(["tokenize", "-m", "/nonexistent.gguf", "hi"]);
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr.trim()).toBe("uefi-llm: cannot open '/nonexistent.gguf': no such file or not readable");
+  });
+});
+
+describe("uefi-llm convert", () => {
+  it("stories260K at q8_0 still tells the greedy story's first 100 tokens", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "uefi-llm-convert-"));
+    const out = join(dir, "stories260K-q8_0.gguf");
+    const convert = await cli(["convert", bundledModel, "-t", bundledTokenizer, "--type", "q8_0", "-o", out]);
+    expect(convert.exitCode, convert.stderr).toBe(0);
+    const ids = async (model: string[]) => {
+      const result = await cli(["generate", ...model, "--temp", "0", "-n", "100", "--print-ids"]);
+      expect(result.exitCode, result.stderr).toBe(0);
+      return JSON.parse(result.stdout.trimEnd().split("\n").at(-1)!) as number[];
+    };
+    const original = await ids([]);
+    expect(original).toHaveLength(100);
+    expect(await ids(["-m", out])).toEqual(original);
   });
 });

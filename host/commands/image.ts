@@ -60,8 +60,8 @@ interface ImageFlags extends GenerationFlags {
 
 export const imageCommand = new Command("image")
   .description("write a bootable disk image (GPT, one FAT32 EFI system partition) with the model, tokenizer and settings")
-  .requiredOption("-m, --model <file>", "llama2.c checkpoint (.bin)")
-  .option("-t, --tokenizer <file>", "llama2.c tokenizer (.bin)");
+  .requiredOption("-m, --model <file>", "GGUF model, or llama2.c checkpoint (.bin)")
+  .option("-t, --tokenizer <file>", "llama2.c tokenizer (.bin), for a llama2.c checkpoint");
 for (const option of generationOptions()) imageCommand.addOption(option);
 imageCommand
   .addOption(new Option("--end <action>", "what the firmware does when generation ends").choices(["shutdown", "return", "wait"]).default("wait"))

@@ -1,0 +1,29 @@
+// uefi-llm demo: build the EFI app, put the bundled stories260K on a disk image and
+// boot it in QEMU, so the story comes from a machine with no operating system.
+import { join } from "node:path";
+import { Command, Option } from "commander";
+import { buildDir, bundledModel, bundledTokenizer } from "../paths.js";
+import { buildEfi } from "../build/pipeline.js";
+import { runQemu } from "../qemu/qemu.js";
+import { numberParser } from "../options.js";
+import { writeBootImage } from "./image.js";
+
+interface DemoFlags {
+  usb?: boolean;
+  timeout: number;
+}
+
+export const demoCommand = new Command("demo")
+  .description("build the EFI app, write a disk image with the bundled stories260K and boot it in QEMU")
+  .addOption(new Option("--usb", "attach the image as a USB stick (xHCI) instead of a virtio disk"))
+  .addOption(new Option("--timeout <s>", "stop QEMU after this many seconds").argParser(numberParser({ min: 1, integer: true })).default(600))
+  .action(async (flags: DemoFlags) => {
+    const say = (text: string) => process.stderr.write(`uefi-llm demo: ${text}\n`);
+    say("building EFI/BOOT/BOOTX64.EFI (asc → wasm2c → clang → lld-link)");
+    const efi = await buildEfi();
+    const image = join(buildDir, "demo.img");
+    await writeBootImage({ model: bundledModel, tokenizer: bundledTokenizer, config: { end: "shutdown" }, efi, output: image, force: true });
+    say(`wrote ${image}; booting it in QEMU with OVMF (the guest's serial console follows)`);
+    const result = await runQemu(image, { usb: flags.usb, timeoutSeconds: flags.timeout, interactive: true });
+    process.exitCode = result.exitCode;
+  });
