@@ -3,6 +3,7 @@
 // reject exactly the same files.
 import { fail } from "./status";
 import { plain } from "./text";
+import { templateByName, templateNames } from "./chat-template";
 
 export class RunConfig {
   model: string = "";
@@ -27,6 +28,12 @@ export class RunConfig {
   printIds: bool = false;
   /** Keep generating past the end-of-text token (for timing). */
   ignoreEos: bool = false;
+  /** "generate": continue the prompt once; "chat": a conversation read line by line. */
+  mode: string = "generate";
+  /** Chat: the system prompt. */
+  system: string = "";
+  /** Chat: a template family by name, instead of the one the model's template implies. */
+  chatTemplate: string = "";
 }
 
 /** Parse configuration text; null with the reason recorded on error. */
@@ -59,6 +66,14 @@ function setKey(c: RunConfig, key: string, value: string, where: string): bool {
   if (key == "model") c.model = value;
   else if (key == "tokenizer") c.tokenizer = value;
   else if (key == "prompt") c.prompt = unescape(value);
+  else if (key == "system") c.system = unescape(value);
+  else if (key == "mode") {
+    if (value != "generate" && value != "chat") return fail(where + "mode must be generate or chat, got '" + value + "'");
+    c.mode = value;
+  } else if (key == "chat_template") {
+    if (templateByName(value) < 0) return fail(where + "chat_template must be one of " + templateNames() + ", got '" + value + "'");
+    c.chatTemplate = value;
+  }
   else if (key == "context") { if (isNaN(v = whole(value, 0, 16777216, where + "context"))) return false; c.context = <i32>v; }
   else if (key == "steps") { if (isNaN(v = whole(value, -1, I32.MAX_VALUE, where + "steps"))) return false; c.steps = <i32>v; }
   else if (key == "temperature") { if (isNaN(v = real(value, 0, 1e6, where + "temperature"))) return false; c.temperature = <f32>v; }

@@ -30,6 +30,16 @@
 //   clock_us()                                   -> i64
 //       Monotonic time in microseconds, for the timing line only.
 //
+//   read_line(dst, cap)                          -> i32 bytes, or -1
+//       Chat input: block until the user ends a line (Enter), then copy its UTF-8
+//       bytes, without the line end, to dst (at most cap; the rest of a longer
+//       line is dropped). The host echoes and edits the line (backspace) as it is
+//       typed. -1: no more input (end of file, or the user ended the session).
+//
+//   interrupted()                                -> i32 (1 or 0)
+//       Whether the user asked to stop the current answer (Esc or Ctrl-C) since
+//       the last call. Called once per generated token: it must not block.
+//
 // Exports (implemented in assembly/index.ts):
 //
 //   memory                                       the linear memory
@@ -72,6 +82,12 @@ export declare function file_close(handle: i32): void;
 
 @external("host", "clock_us")
 export declare function clock_us(): i64;
+
+@external("host", "read_line")
+export declare function read_line(dst: usize, cap: usize): i32;
+
+@external("host", "interrupted")
+export declare function interrupted(): i32;
 
 export const STDOUT: i32 = 1;
 export const STDERR: i32 = 2;

@@ -1,9 +1,12 @@
 // The core's exports: the host side of the interface documented in host.ts.
-import { clock_us } from "./host";
+import { clock_us, STDERR } from "./host";
 import { RunConfig, parseConfig } from "./config";
 import { readWholeFile } from "./files";
 import { loadLlama2c } from "./llama2c";
-import { GgufFile, isGguf, parseGguf } from "./gguf";
+import { GgufFile, isGguf, metaString, parseGguf } from "./gguf";
+import { Chat, chat } from "./chat";
+import { TEMPLATE_PLAIN, detectTemplate, templateByName } from "./chat-template";
+import { writeString } from "./text";
 import { loadGgufModel } from "./gguf-model";
 import { dequantizeRow, rowBytes } from "./quant";
 import { Model } from "./model";
@@ -83,7 +86,19 @@ export function run(configPtr: usize, configLen: u32): i32 {
   sampler.topK = c.topK;
   sampler.minP = c.minP;
   sampler.repeatPenalty = c.repeatPenalty;
+  if (c.mode == "chat") return chat(new Chat(model!, state!, tokenizer!, sampler, chatFamily(c), c.system, c.steps, c.repeatLastN)) ? OK : FAILED;
   return generate(model!, state!, tokenizer!, sampler, c.prompt, c.steps, c.repeatLastN, c.printIds, c.ignoreEos, loadUs) ? OK : FAILED;
+}
+
+/** The template family: the configured one, else the one the GGUF's chat template implies, else plain text. */
+function chatFamily(c: RunConfig): i32 {
+  if (c.chatTemplate.length > 0) return templateByName(c.chatTemplate);
+  const jinja = gguf != null ? metaString(gguf!, "tokenizer.chat_template") : null;
+  if (jinja == null) return TEMPLATE_PLAIN;
+  const family = detectTemplate(jinja);
+  if (family >= 0) return family;
+  writeString(STDERR, "this model's chat template is not one uefi-llm knows; chatting in plain text (set chat_template to choose one)\n");
+  return TEMPLATE_PLAIN;
 }
 
 /** Logits for `token` at `pos` (vocab_size f32), or 0 if out of range or nothing is loaded. */

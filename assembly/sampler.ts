@@ -23,6 +23,10 @@ export function newSampler(vocabSize: i32, seed: u64): Sampler | null {
   return s;
 }
 
+export function reseed(s: Sampler, seed: u64): void {
+  s.rngState = seed;
+}
+
 function randomU32(s: Sampler): u32 {
   let x = s.rngState;
   x ^= x >> 12;

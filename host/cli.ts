@@ -8,6 +8,7 @@ import { runCommand } from "./commands/run.js";
 import { buildCommand } from "./commands/build.js";
 import { tokenizeCommand } from "./commands/tokenize.js";
 import { demoCommand } from "./commands/demo.js";
+import { chatCommand } from "./commands/chat.js";
 import { convertCommand } from "./commands/convert.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { synthCommand } from "./commands/synth.js";
@@ -19,6 +20,6 @@ const program = new Command("uefi-llm")
   .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, "uefi-llm: ")) })
   .hook("preAction", (command) => setVerbose(Boolean(command.opts().verbose)));
 
-for (const command of [demoCommand, generateCommand, tokenizeCommand, inspectCommand, convertCommand, buildCommand, imageCommand, runCommand, benchCommand, synthCommand]) program.addCommand(command.copyInheritedSettings(program));
+for (const command of [demoCommand, generateCommand, chatCommand, tokenizeCommand, inspectCommand, convertCommand, buildCommand, imageCommand, runCommand, benchCommand, synthCommand]) program.addCommand(command.copyInheritedSettings(program));
 
 program.parseAsync(process.argv).catch(handleError);

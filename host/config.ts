@@ -22,6 +22,12 @@ export interface RunConfig {
   printIds?: boolean;
   /** Generate past the end-of-text token (timing runs). */
   ignoreEos?: boolean;
+  /** "chat": a conversation read line by line instead of one continuation. */
+  mode?: "generate" | "chat";
+  /** Chat: the system prompt. */
+  system?: string;
+  /** Chat: the template family, instead of the one the model implies. */
+  chatTemplate?: string;
   /** Test-only fault injection, e.g. "trap-oob". */
   debug?: string;
 }
@@ -49,6 +55,9 @@ export function configText(config: RunConfig): string {
   put("end", config.end);
   put("print_ids", config.printIds);
   put("ignore_eos", config.ignoreEos);
+  put("mode", config.mode);
+  if (config.system !== undefined) put("system", escapeValue(config.system));
+  put("chat_template", config.chatTemplate);
   put("debug", config.debug);
   return lines.join("\n") + "\n";
 }

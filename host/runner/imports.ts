@@ -15,6 +15,7 @@ export function hostImports(memory: () => WebAssembly.Memory, output: CoreOutput
   let nextHandle = 0;
   const bytes = (ptr: number, len: number) => new Uint8Array(memory().buffer, ptr, len);
   const utf8 = new TextDecoder();
+  const input = new LineReader(0);
 
   return {
     write(stream: number, ptr: number, len: number): void {
@@ -64,5 +65,59 @@ export function hostImports(memory: () => WebAssembly.Memory, output: CoreOutput
     clock_us(): bigint {
       return process.hrtime.bigint() / 1000n;
     },
+    read_line(dst: number, cap: number): number {
+      const line = input.readLine();
+      if (line === undefined) return -1;
+      const n = Math.min(line.length, cap);
+      bytes(dst, n).set(line.subarray(0, n));
+      return n;
+    },
+    interrupted(): number {
+      // The core runs synchronously on Node's only thread: Ctrl-C ends the process instead.
+      return 0;
+    },
   };
+}
+
+/** Lines from a file descriptor, read synchronously (the core waits for them inside a wasm call). */
+class LineReader {
+  private pending = Buffer.alloc(0);
+  private ended = false;
+
+  constructor(private readonly fd: number) {}
+
+  /** The next line without its line end, or undefined at the end of input. */
+  readLine(): Uint8Array | undefined {
+    for (;;) {
+      const newline = this.pending.indexOf(0x0a);
+      if (newline >= 0) {
+        const line = this.pending.subarray(0, newline > 0 && this.pending[newline - 1] === 0x0d ? newline - 1 : newline);
+        this.pending = this.pending.subarray(newline + 1);
+        return line;
+      }
+      if (this.ended) {
+        if (this.pending.length === 0) return undefined;
+        const last = this.pending;
+        this.pending = Buffer.alloc(0);
+        return last;
+      }
+      const chunk = Buffer.alloc(4096);
+      const n = readBlocking(this.fd, chunk);
+      if (n === 0) this.ended = true;
+      else this.pending = Buffer.concat([this.pending, chunk.subarray(0, n)]);
+    }
+  }
+}
+
+/** readSync that waits when the descriptor is non-blocking and has nothing yet. */
+function readBlocking(fd: number, buffer: Buffer): number {
+  for (;;) {
+    try {
+      return readSync(fd, buffer, 0, buffer.length, null);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EOF") return 0;
+      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
 }

@@ -1,0 +1,193 @@
+// The chat loop: read a line, render it with the model's chat template, prefill only
+// the new tokens (the KV cache keeps the conversation), stream the answer. Lines that
+// start with '/' are commands.
+import { interrupted, read_line, STDERR, STDOUT, write, clock_us } from "./host";
+import { Model } from "./model";
+import { RunState } from "./state";
+import { Tokenizer, encode, decode, decodedPtr, maxTokens, isEndOfGeneration } from "./tokenizer";
+import { lengthOf, lookup, pieceOf } from "./vocab";
+import { Sampler, sample, reseed, penalizeRepeats } from "./sampler";
+import { forward } from "./forward";
+import { arenaAlloc } from "./memory";
+import { afterAnswer, endOfTurn, firstTurn, templateName, userTurn, TEMPLATE_GEMMA, TEMPLATE_LLAMA2, TEMPLATE_LLAMA3 } from "./chat-template";
+import { fixed, writeString } from "./text";
+import { lastError } from "./status";
+
+/** Longest input line, in bytes; longer lines are cut (and said so). */
+const LINE_BYTES = 16384;
+
+export class Chat {
+  turns: i32 = 0; // user turns in the cache since the last reset
+  pos: i32 = 0; // tokens in the KV cache
+  pending: i32 = -1; // the token that ended the last answer: sampled, not yet in the cache
+  endToken: i32 = -1; // the template's end-of-turn token, if the vocabulary has one
+  line: usize = 0; // (LINE_BYTES,) the line being read
+  tokens: usize = 0; // the new tokens of a turn
+  history: usize = 0; // (seqLen,) i32 the tokens in the cache, for the repeat penalty
+  // statistics since the last reset
+  prefilled: i32 = 0;
+  generated: i32 = 0;
+  prefillUs: i64 = 0;
+  decodeUs: i64 = 0;
+
+  constructor(
+    public model: Model,
+    public state: RunState,
+    public tokenizer: Tokenizer,
+    public sampler: Sampler,
+    public family: i32,
+    public system: string,
+    public maxAnswer: i32,
+    public repeatLastN: i32,
+  ) {}
+}
+
+/** Run the conversation until /exit or the end of input; false with the reason recorded if memory runs out. */
+export function chat(c: Chat): bool {
+  c.line = arenaAlloc(LINE_BYTES, "the input line");
+  c.tokens = arenaAlloc(<u64>maxTokens(LINE_BYTES * 2 + c.system.length * 3 + 256) * 4, "the chat tokens");
+  c.history = arenaAlloc(<u64>c.model.config.seqLen * 4, "the chat history");
+  if (c.line == 0 || c.tokens == 0 || c.history == 0) return false;
+  const end = endOfTurn(c.family, pieceText(c.tokenizer, c.tokenizer.eos));
+  if (end.length > 0) {
+    const bytes = String.UTF8.encode(end);
+    c.endToken = lookup(c.tokenizer, changetype<usize>(bytes), bytes.byteLength);
+  }
+  writeString(STDERR, "chat (" + templateName(c.family) + " template, context " + c.model.config.seqLen.toString() +
+    " tokens). /help lists the commands.\n");
+  while (true) {
+    writeString(STDOUT, "> ");
+    const n = read_line(c.line, LINE_BYTES);
+    if (n < 0) break; // end of input
+    const text = String.UTF8.decodeUnsafe(c.line, n).trim();
+    if (text.length == 0) continue;
+    if (text.charAt(0) == "/") {
+      if (!command(c, text)) break;
+      continue;
+    }
+    if (n == LINE_BYTES) writeString(STDERR, "(the line was cut at " + LINE_BYTES.toString() + " bytes)\n");
+    turn(c, text);
+  }
+  return true;
+}
+
+/** One user message and the streamed answer. */
+function turn(c: Chat, message: string): void {
+  const t = c.tokenizer;
+  const bos = pieceText(t, t.bos);
+  const templateWritesBos = c.family == TEMPLATE_LLAMA3 || c.family == TEMPLATE_LLAMA2 || c.family == TEMPLATE_GEMMA;
+  const text = c.turns == 0 ? firstTurn(c.family, c.system, message, bos) : afterAnswer(c.family, bos) + userTurn(c.family, message);
+  const bytes = String.UTF8.encode(text);
+  let count = 0;
+  if (c.pending >= 0) {
+    store<i32>(c.tokens, c.pending);
+    count = 1;
+  }
+  const encoded = encode(t, changetype<usize>(bytes), bytes.byteLength, c.turns == 0 && !templateWritesBos, false, c.tokens + (<usize>count << 2), true);
+  if (encoded < 0) {
+    writeString(STDERR, lastError() + "\n");
+    return;
+  }
+  count += encoded;
+  const room = c.model.config.seqLen - c.pos;
+  if (count + 1 > room) {
+    writeString(STDERR, "the context is full: " + c.pos.toString() + " of " + c.model.config.seqLen.toString() +
+      " tokens used, this message needs " + count.toString() + " more. /reset starts a new conversation.\n");
+    return;
+  }
+  c.pending = -1;
+  c.turns++;
+
+  // prefill: only the new tokens; the cache holds everything before them
+  let started = clock_us();
+  let logits: usize = 0;
+  for (let i = 0; i < count; i++) {
+    const token = load<i32>(c.tokens + (<usize>i << 2));
+    store<i32>(c.history + (<usize>c.pos << 2), token);
+    logits = forward(c.model, c.state, token, c.pos++);
+  }
+  c.prefilled += count;
+  let now = clock_us();
+  c.prefillUs += now - started;
+  started = now;
+
+  // decode: sample, print, feed back, until the end of the turn, a key, or the limits
+  let prev = -1;
+  let produced = 0;
+  while (true) {
+    const window = min(c.repeatLastN, c.pos);
+    penalizeRepeats(c.sampler, logits, c.history + (<usize>(c.pos - window) << 2), window);
+    const token = sample(c.sampler, logits);
+    if (isEndOfGeneration(t, token) || token == c.endToken || token == t.bos) {
+      c.pending = token;
+      break;
+    }
+    const n = decode(t, prev, token);
+    if (n > 0) write(STDOUT, decodedPtr, n);
+    prev = token;
+    produced++;
+    if (c.pos >= c.model.config.seqLen) {
+      writeString(STDERR, "\n(the context is full: /reset starts a new conversation)");
+      break;
+    }
+    store<i32>(c.history + (<usize>c.pos << 2), token);
+    logits = forward(c.model, c.state, token, c.pos++);
+    if (interrupted() != 0) {
+      writeString(STDERR, "\n(stopped)");
+      break;
+    }
+    if (c.maxAnswer > 0 && produced >= c.maxAnswer) break;
+  }
+  c.generated += produced;
+  c.decodeUs += clock_us() - started;
+  writeString(STDOUT, "\n");
+}
+
+/** Handle a /command; false to end the chat. */
+function command(c: Chat, text: string): bool {
+  const words = text.split(" ").filter((w: string): bool => w.length > 0);
+  const name = words[0];
+  if (name == "/exit" || name == "/quit") return false;
+  if (name == "/help") {
+    writeString(STDERR, "/reset  start a new conversation\n/stats  tokens, speed and context used\n" +
+      "/set temp|top_p|top_k|min_p|repeat_penalty|seed VALUE  change sampling\n/exit  end the chat\n");
+  } else if (name == "/reset") {
+    c.turns = 0;
+    c.pos = 0;
+    c.pending = -1;
+    c.prefilled = c.generated = 0;
+    c.prefillUs = c.decodeUs = 0;
+    writeString(STDERR, "(new conversation)\n");
+  } else if (name == "/stats") {
+    const rate = (tokens: i32, us: i64): string => fixed(us > 0 ? <f64>tokens * 1e6 / <f64>us : 0, 2);
+    writeString(STDERR, "prefilled " + c.prefilled.toString() + " tokens at " + rate(c.prefilled, c.prefillUs) + " tok/s, generated " +
+      c.generated.toString() + " at " + rate(c.generated, c.decodeUs) + " tok/s, context " + c.pos.toString() + " of " +
+      c.model.config.seqLen.toString() + " tokens\n");
+  } else if (name == "/set" && words.length == 3) {
+    setSampling(c.sampler, words[1], words[2]);
+  } else {
+    writeString(STDERR, "unknown command '" + name + "': /help lists them\n");
+  }
+  return true;
+}
+
+function setSampling(s: Sampler, key: string, value: string): void {
+  const v = F64.parseFloat(value);
+  const ok = !isNaN(v) && v >= 0;
+  if (ok && (key == "temp" || key == "temperature")) s.temperature = <f32>v;
+  else if (ok && key == "top_p" && v <= 1) s.topP = <f32>v;
+  else if (ok && key == "top_k" && v == Math.floor(v)) s.topK = <i32>v;
+  else if (ok && key == "min_p" && v <= 1) s.minP = <f32>v;
+  else if (ok && key == "repeat_penalty" && v > 0) s.repeatPenalty = <f32>v;
+  else if (ok && key == "seed" && v >= 1 && v == Math.floor(v)) reseed(s, <u64>v);
+  else {
+    writeString(STDERR, "cannot set '" + key + "' to '" + value + "'\n");
+    return;
+  }
+  writeString(STDERR, key + " = " + value + "\n");
+}
+
+/** A token's piece as text (for templates that write the BOS or EOS token out). */
+function pieceText(t: Tokenizer, id: i32): string {
+  return id >= 0 && id < t.vocabSize ? String.UTF8.decodeUnsafe(pieceOf(t, id), lengthOf(t, id)) : "";
+}

@@ -1,0 +1,51 @@
+// Host chat driven through stdin: turns stream answers, the KV cache is kept (a
+// second turn prefills only its own tokens), commands work, bad lines don't crash it.
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import { cliPath } from "./helpers/cli.js";
+
+async function chat(lines: string[], args: string[] = []) {
+  return execa("node", [cliPath, "chat", "--temp", "0", "-n", "20", ...args], { input: lines.join("\n") + "\n", reject: false, timeout: 60_000 });
+}
+
+/** The cumulative prefill counts that /stats reported, in order. */
+function prefills(stderr: string): number[] {
+  return [...stderr.matchAll(/^prefilled (\d+) tokens/gm)].map((m) => Number(m[1]));
+}
+
+describe("uefi-llm chat (bundled model, plain continuation)", () => {
+  it("keeps the conversation in the KV cache: the second turn prefills only its own tokens", async () => {
+    const result = await chat(["Once upon a time", "/stats", "Lily and Tom went to the park", "/stats", "/exit"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const [first, both] = prefills(result.stderr);
+    expect(first).toBe(5); // BOS, " Once", " upon", " a", " time"
+    // The second message's tokens plus the separator and the first answer's last token, nothing of the first turn again.
+    expect(both - first).toBeGreaterThan(6);
+    expect(both - first).toBeLessThan(20);
+    expect(result.stdout).toMatch(/^> , there was a little girl named Lily/);
+  });
+
+  it("/reset starts over, /set changes sampling, unknown commands are named", async () => {
+    const result = await chat(["Once upon a time", "/reset", "/stats", "/set temp 0.5", "/set temp abc", "/frobnicate", "/exit"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toMatch(/\(new conversation\)/);
+    expect(result.stderr).toMatch(/prefilled 0 tokens.*context 0 of 512/);
+    expect(result.stderr).toMatch(/^temp = 0.5$/m);
+    expect(result.stderr).toMatch(/cannot set 'temp' to 'abc'/);
+    expect(result.stderr).toMatch(/unknown command '\/frobnicate'/);
+  });
+
+  it("survives empty, very long, non-ASCII and invalid UTF-8 lines, and ends at the end of input", async () => {
+    const input = Buffer.concat([
+      Buffer.from("\n   \n"),
+      Buffer.from("Lily ".repeat(600) + "\n"), // longer than the context
+      Buffer.from("Ünïcödé 日本 🦙\n"),
+      Buffer.from([0xff, 0xfe, 0x41, 0x0a]),
+      Buffer.from("/stats\n"),
+    ]);
+    const result = await execa("node", [cliPath, "chat", "--temp", "0", "-n", "10"], { input, reject: false, timeout: 60_000 });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/the context is full: \d+ of 512 tokens used, this message needs \d+ more/);
+    expect(prefills(result.stderr).at(-1)).toBeGreaterThan(5);
+  });
+});
