@@ -40,6 +40,11 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
   const g = new Generation();
   g.promptTokens = promptTokens;
   let token = load<i32>(tokens);
+  // The loop prints each token as it follows the previous one; a first token that is text (no BOS) is shown here.
+  if (token != tokenizer.bos) {
+    const n = decode(tokenizer, -1, token);
+    if (n > 0) write(STDOUT, decodedPtr, n);
+  }
   let started = clock_us();
   for (let pos = 0; pos < total; pos++) {
     const logits = forward(model, state, token, pos);
