@@ -1,5 +1,5 @@
 // Bad input ends in one specific line on stderr and a non-zero exit: never a trap, a stack trace or a hang.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -68,6 +68,13 @@ describe("bad input on the host", () => {
     await expectOneLineError(["generate", "-n", "1.5"], /not a whole number/);
     await expectOneLineError(["generate", "--top-p", "2"], /must be between 0 and 1/);
     await expectOneLineError(["generate", "--seed", "0"], /must be between 1 and/);
+  });
+
+  it("a model bigger than a wasm32 core can address", () => {
+    const huge = join(dir, "huge.gguf");
+    writeFileSync(huge, Buffer.from("GGUF"));
+    truncateSync(huge, 5 * 2 ** 30); // sparse: nothing is written
+    return expectOneLineError(["generate", "-m", huge], /model '.*huge\.gguf' needs 5120 MiB, beyond the 4 GiB that a wasm32 core can address/);
   });
 
   it("a llama2.c checkpoint without a tokenizer", () => expectOneLineError(["generate", "-m", bundledModel], /no tokenizer given/));
