@@ -5,8 +5,9 @@
 // product keeps 16 independent partial sums: the C compiler maps them onto SIMD
 // registers without needing permission to reassociate floating point.
 import { Matrix } from "./model";
-import { GGML_F32 } from "./tensor-types";
-import { dequantizeRow } from "./quant";
+import { GGML_F32, GGML_Q4_0, GGML_Q8_0 } from "./tensor-types";
+import { dequantizeRow, initHalfTable } from "./quant";
+import { dotQ4_0, dotQ8_0 } from "./dot-quantized";
 import { arenaAlloc } from "./memory";
 
 /** sum_j a[j] * b[j] over n floats. */
@@ -52,6 +53,7 @@ let rowScratchFloats: i32 = 0;
 
 /** Make room for dequantizing rows of up to `cols` values; false with the reason recorded. */
 export function reserveRowScratch(cols: i32): bool {
+  if (!initHalfTable()) return false;
   if (cols <= rowScratchFloats) return true;
   rowScratch = arenaAlloc(<u64>cols * 4, "a dequantization buffer");
   rowScratchFloats = rowScratch != 0 ? cols : 0;
@@ -62,6 +64,14 @@ export function reserveRowScratch(cols: i32): bool {
 export function matvec(out: usize, x: usize, w: Matrix): void {
   if (w.type == GGML_F32) {
     matvecF32(out, x, w.ptr, w.cols, w.rows);
+    return;
+  }
+  if (w.type == GGML_Q8_0) {
+    for (let i = 0; i < w.rows; i++) store<f32>(out + (<usize>i << 2), dotQ8_0(w.ptr + <usize>i * w.rowBytes, x, w.cols));
+    return;
+  }
+  if (w.type == GGML_Q4_0) {
+    for (let i = 0; i < w.rows; i++) store<f32>(out + (<usize>i << 2), dotQ4_0(w.ptr + <usize>i * w.rowBytes, x, w.cols));
     return;
   }
   for (let i = 0; i < w.rows; i++) {

@@ -5,6 +5,7 @@ import {
   GGML_BF16, GGML_F16, GGML_F32, GGML_Q2_K, GGML_Q3_K, GGML_Q4_0, GGML_Q4_1, GGML_Q4_K,
   GGML_Q5_0, GGML_Q5_1, GGML_Q5_K, GGML_Q6_K, GGML_Q8_0, blockSize, typeSize,
 } from "./tensor-types";
+import { arenaAlloc } from "./memory";
 
 /** IEEE half precision to single, exactly (subnormals, infinities and NaN included). */
 export function halfToFloat(h: u32): f32 {
@@ -18,6 +19,18 @@ export function halfToFloat(h: u32): f32 {
   let e: u32 = 113;
   while ((mantissa & 0x400) == 0) { mantissa <<= 1; e--; }
   return reinterpret<f32>(sign | (e << 23) | ((mantissa & 0x3ff) << 13));
+}
+
+/** (65536,) f32: every half-precision value as single, for the kernels' per-block scales. */
+export let halfTable: usize = 0;
+
+/** Build halfTable once; false with the reason recorded if memory runs out. */
+export function initHalfTable(): bool {
+  if (halfTable != 0) return true;
+  halfTable = arenaAlloc(65536 * 4, "the half-precision table");
+  if (halfTable == 0) return false;
+  for (let h: u32 = 0; h < 65536; h++) store<f32>(halfTable + (<usize>h << 2), halfToFloat(h));
+  return true;
 }
 
 @inline function half(p: usize): f32 {

@@ -3,6 +3,7 @@
  * wabt's own runtime (wasm-rt-impl.c, from the wabt package) provides linear memory
  * behind guard pages and turns faults into traps. */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,32 @@ u64 Z_hostZ_clock_us(struct Z_host_instance_t *host) {
   return (u64)now.tv_sec * 1000000u + (u64)now.tv_nsec / 1000u;
 }
 
+u32 Z_hostZ_read_line(struct Z_host_instance_t *host, u32 dst, u32 cap) {
+  uint8_t *to = linear(host, dst, cap);
+  u32 n = 0;
+  int c;
+  while ((c = getchar()) != EOF && c != '\n')
+    if (n < cap) to[n++] = (uint8_t)c;
+  if (c == EOF && n == 0) return (u32)-1;
+  if (n > 0 && to[n - 1] == '\r') n--;
+  return n;
+}
+
+/* Ctrl-C stops the answer being generated; a second one, before the core looks, ends the program. */
+static volatile sig_atomic_t interrupt_pending;
+
+static void on_interrupt(int signal) {
+  if (interrupt_pending) _exit(128 + signal);
+  interrupt_pending = 1;
+}
+
+u32 Z_hostZ_interrupted(struct Z_host_instance_t *host) {
+  (void)host;
+  u32 pending = interrupt_pending;
+  interrupt_pending = 0;
+  return pending;
+}
+
 /* The read bandwidth a decoder can hope for: stream `bytes` from memory as fast as
  * the core would (integer adds vectorize without any floating-point licence). */
 static int roofline(uint64_t bytes) {
@@ -131,6 +158,7 @@ int main(int argc, char **argv) {
   fclose(file);
 
   for (int i = 0; i < MAX_FILES; i++) host.files[i] = -1;
+  signal(SIGINT, on_interrupt);
   host.core = &core;
   wasm_rt_init();
   Z_core_init_module();
