@@ -5,9 +5,9 @@
 // product keeps 16 independent partial sums: the C compiler maps them onto SIMD
 // registers without needing permission to reassociate floating point.
 import { Matrix } from "./model";
-import { GGML_F32, GGML_Q4_0, GGML_Q8_0 } from "./tensor-types";
+import { GGML_F32, GGML_Q4_0, GGML_Q4_K, GGML_Q6_K, GGML_Q8_0 } from "./tensor-types";
 import { dequantizeRow, initHalfTable } from "./quant";
-import { dotQ4_0, dotQ8_0 } from "./dot-quantized";
+import { dotQ4_0, dotQ4_K, dotQ6_K, dotQ8_0 } from "./dot-quantized";
 import { arenaAlloc } from "./memory";
 
 /** sum_j a[j] * b[j] over n floats. */
@@ -72,6 +72,14 @@ export function matvec(out: usize, x: usize, w: Matrix): void {
   }
   if (w.type == GGML_Q4_0) {
     for (let i = 0; i < w.rows; i++) store<f32>(out + (<usize>i << 2), dotQ4_0(w.ptr + <usize>i * w.rowBytes, x, w.cols));
+    return;
+  }
+  if (w.type == GGML_Q4_K) {
+    for (let i = 0; i < w.rows; i++) store<f32>(out + (<usize>i << 2), dotQ4_K(w.ptr + <usize>i * w.rowBytes, x, w.cols));
+    return;
+  }
+  if (w.type == GGML_Q6_K) {
+    for (let i = 0; i < w.rows; i++) store<f32>(out + (<usize>i << 2), dotQ6_K(w.ptr + <usize>i * w.rowBytes, x, w.cols));
     return;
   }
   for (let i = 0; i < w.rows; i++) {
