@@ -7,7 +7,7 @@ import { RunState } from "./state";
 import { Tokenizer, encode, decode, decodedPtr, maxTokens, isEndOfGeneration } from "./tokenizer";
 import { lengthOf, lookup, pieceOf } from "./vocab";
 import { Sampler, sample, reseed, penalizeRepeats } from "./sampler";
-import { forward } from "./forward";
+import { forward, forwardBatch } from "./forward";
 import { arenaAlloc } from "./memory";
 import { afterAnswer, endOfTurn, firstTurn, templateName, userTurn, TEMPLATE_GEMMA, TEMPLATE_LLAMA2, TEMPLATE_LLAMA3 } from "./chat-template";
 import { fixed, writeString } from "./text";
@@ -101,11 +101,9 @@ function turn(c: Chat, message: string): void {
   // prefill: only the new tokens; the cache holds everything before them
   let started = clock_us();
   let logits: usize = 0;
-  for (let i = 0; i < count; i++) {
-    const token = load<i32>(c.tokens + (<usize>i << 2));
-    store<i32>(c.history + (<usize>c.pos << 2), token);
-    logits = forward(c.model, c.state, token, c.pos++);
-  }
+  memory.copy(c.history + (<usize>c.pos << 2), c.tokens, <usize>count << 2);
+  logits = forwardBatch(c.model, c.state, c.tokens, count, c.pos);
+  c.pos += count;
   c.prefilled += count;
   let now = clock_us();
   c.prefillUs += now - started;

@@ -6,7 +6,7 @@ import { RunState } from "./state";
 import { Tokenizer, encode, decode, decodedPtr, maxTokens, isEndOfGeneration } from "./tokenizer";
 import { KIND_LLAMA2C } from "./vocab";
 import { Sampler, sample, penalizeRepeats } from "./sampler";
-import { forward } from "./forward";
+import { forward, forwardBatch } from "./forward";
 import { arenaAlloc } from "./memory";
 import { fail } from "./status";
 import { fixed, writeString } from "./text";
@@ -39,35 +39,38 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
 
   const g = new Generation();
   g.promptTokens = promptTokens;
-  let token = load<i32>(tokens);
-  // The loop prints each token as it follows the previous one; a first token that is text (no BOS) is shown here.
-  if (token != tokenizer.bos) {
-    const n = decode(tokenizer, -1, token);
+  // The prompt is echoed as it will be continued: each token printed as it follows the
+  // one before (a first token that is text, with no BOS, on its own).
+  for (let i = 0; i < promptTokens; i++) {
+    const id = load<i32>(tokens + (<usize>i << 2));
+    if (i == 0 && id == tokenizer.bos) continue;
+    const n = decode(tokenizer, i > 0 ? load<i32>(tokens + (<usize>(i - 1) << 2)) : -1, id);
     if (n > 0) write(STDOUT, decodedPtr, n);
   }
+
+  // prefill: the whole prompt, BATCH tokens per pass over the weights; its last logits choose the first new token
   let started = clock_us();
-  for (let pos = 0; pos < total; pos++) {
-    const logits = forward(model, state, token, pos);
-    const sampled = pos + 1 >= promptTokens;
-    let next: i32;
-    if (!sampled) {
-      next = load<i32>(tokens + (<usize>(pos + 1) << 2));
-    } else {
-      const window = min(repeatLastN, pos + 1);
-      penalizeRepeats(sampler, logits, tokens + (<usize>(pos + 1 - window) << 2), window);
-      next = sample(sampler, logits);
-    }
+  let logits = forwardBatch(model, state, tokens, promptTokens, 0);
+  let pos = promptTokens - 1; // the newest position in the KV cache
+  let token = load<i32>(tokens + (<usize>pos << 2));
+  const wanted = total - pos;
+  while (true) {
+    const window = min(repeatLastN, pos + 1);
+    penalizeRepeats(sampler, logits, tokens + (<usize>(pos + 1 - window) << 2), window);
+    const next = sample(sampler, logits);
     store<i32>(tokens + (<usize>(pos + 1) << 2), next);
-    if (pos == promptTokens - 1) {
+    if (g.generatedTokens == 0) {
       const now = clock_us();
       g.prefillUs = now - started;
       started = now;
     }
     if (endsText(tokenizer, next) && !ignoreEos) break;
-    if (sampled) g.generatedTokens++;
+    g.generatedTokens++;
     const n = decode(tokenizer, token, next);
     if (n > 0) write(STDOUT, decodedPtr, n);
     token = next;
+    if (g.generatedTokens == wanted) break;
+    logits = forward(model, state, token, ++pos);
   }
   g.decodeUs = clock_us() - started;
   writeString(STDOUT, "\n");

@@ -13,7 +13,7 @@ import { Model } from "./model";
 import { RunState, newRunState } from "./state";
 import { Tokenizer, loadLlama2cTokenizer, loadGgufTokenizer, encode as encodeText, decode as decodeToken, decodedPtr, maxTokens, isEndOfGeneration, MAX_TEXT_BYTES } from "./tokenizer";
 import { Sampler, newSampler } from "./sampler";
-import { forward as forwardToken } from "./forward";
+import { forward as forwardToken, forwardBatch, tokensInVocabulary } from "./forward";
 import { generate } from "./generate";
 import { arenaAlloc, injectOutOfBoundsRead } from "./memory";
 import { fail, errorPointer, errorLength } from "./status";
@@ -110,6 +110,15 @@ export function forward(token: i32, pos: i32): usize {
     return 0;
   }
   return forwardToken(model!, state!, token, pos);
+}
+
+/** Logits after tokens [0, count) (i32 at tokensPtr) at positions pos.. go through in batches; 0 if out of range. */
+export function forward_tokens(tokensPtr: usize, count: i32, pos: i32): usize {
+  if (model == null) { fail("no model loaded"); return 0; }
+  const c = model!.config;
+  if (count < 1 || pos < 0 || pos + count > c.seqLen) { fail("forward_tokens: positions out of range"); return 0; }
+  if (!tokensInVocabulary(tokensPtr, count, c.vocabSize)) { fail("forward_tokens: a token is out of range"); return 0; }
+  return forwardBatch(model!, state!, tokensPtr, count, pos);
 }
 
 export function vocab_size(): i32 {

@@ -39,15 +39,7 @@ export function dot(a: usize, b: usize, n: i32): f32 {
   return sum;
 }
 
-/** W (d, n) @ x (n,) -> out (d,) for f32 weights. */
-export function matvecF32(out: usize, x: usize, w: usize, n: i32, d: i32): void {
-  const rowBytes = <usize>n << 2;
-  for (let i = 0; i < d; i++) {
-    store<f32>(out + (<usize>i << 2), dot(w + <usize>i * rowBytes, x, n));
-  }
-}
-
-/** One dequantized weight row; quantized rows are expanded here, then dotted with x. */
+/** One dequantized weight row, for the types without a kernel of their own. */
 let rowScratch: usize = 0;
 let rowScratchFloats: i32 = 0;
 
@@ -60,31 +52,45 @@ export function reserveRowScratch(cols: i32): bool {
   return rowScratch != 0;
 }
 
-/** W @ x -> out, whatever W's element type. */
+/**
+ * W (d, n) @ x_t (n,) -> out_t (d,) for the T vectors x (T, n), out (T, d). Each weight
+ * row is read from memory once and used for all T vectors while it is in cache: a
+ * prompt's tokens share one pass over the weights. Every dot product is the same
+ * kernel call whatever T is, so results do not depend on how tokens are batched.
+ */
+export function matmul(out: usize, x: usize, w: Matrix, T: i32): void {
+  const n = w.cols, d = w.rows;
+  const xStride = <usize>n << 2, outStride = <usize>d << 2;
+  for (let i = 0; i < d; i++) {
+    const row = w.ptr + <usize>i * w.rowBytes;
+    let vector = row;
+    if (!hasKernel(w.type)) {
+      dequantizeRow(rowScratch, row, w.type, n);
+      vector = rowScratch;
+    }
+    for (let t = 0; t < T; t++) {
+      store<f32>(out + <usize>t * outStride + (<usize>i << 2), rowDot(w.type, vector, x + <usize>t * xStride, n));
+    }
+  }
+}
+
+/** W @ x -> out for one vector. */
 export function matvec(out: usize, x: usize, w: Matrix): void {
-  if (w.type == GGML_F32) {
-    matvecF32(out, x, w.ptr, w.cols, w.rows);
-    return;
-  }
-  if (w.type == GGML_Q8_0) {
-    for (let i = 0; i < w.rows; i++) store<f32>(out + (<usize>i << 2), dotQ8_0(w.ptr + <usize>i * w.rowBytes, x, w.cols));
-    return;
-  }
-  if (w.type == GGML_Q4_0) {
-    for (let i = 0; i < w.rows; i++) store<f32>(out + (<usize>i << 2), dotQ4_0(w.ptr + <usize>i * w.rowBytes, x, w.cols));
-    return;
-  }
-  if (w.type == GGML_Q4_K) {
-    for (let i = 0; i < w.rows; i++) store<f32>(out + (<usize>i << 2), dotQ4_K(w.ptr + <usize>i * w.rowBytes, x, w.cols));
-    return;
-  }
-  if (w.type == GGML_Q6_K) {
-    for (let i = 0; i < w.rows; i++) store<f32>(out + (<usize>i << 2), dotQ6_K(w.ptr + <usize>i * w.rowBytes, x, w.cols));
-    return;
-  }
-  for (let i = 0; i < w.rows; i++) {
-    dequantizeRow(rowScratch, w.ptr + <usize>i * w.rowBytes, w.type, w.cols);
-    store<f32>(out + (<usize>i << 2), dot(rowScratch, x, w.cols));
+  matmul(out, x, w, 1);
+}
+
+function hasKernel(type: i32): bool {
+  return type == GGML_F32 || type == GGML_Q8_0 || type == GGML_Q4_0 || type == GGML_Q4_K || type == GGML_Q6_K;
+}
+
+/** A weight row of `type` (or, for types without a kernel, the row dequantized to f32) · x. */
+@inline function rowDot(type: i32, row: usize, x: usize, n: i32): f32 {
+  switch (type) {
+    case GGML_Q8_0: return dotQ8_0(row, x, n);
+    case GGML_Q4_0: return dotQ4_0(row, x, n);
+    case GGML_Q4_K: return dotQ4_K(row, x, n);
+    case GGML_Q6_K: return dotQ6_K(row, x, n);
+    default: return dot(row, x, n);
   }
 }
 

@@ -124,3 +124,24 @@ describe("core forward vs the float64 reference", () => {
     expectClose(comparisons);
   });
 });
+
+describe("batched prefill", () => {
+  it("gives bit for bit the logits of one token at a time, across batch boundaries", async () => {
+    const config: Llama2cConfig = { dim: 48, hiddenDim: 128, nLayers: 3, nHeads: 6, nKvHeads: 2, vocabSize: 96, seqLen: 64, sharedClassifier: false };
+    const tokens = tokenSequence(40, config.vocabSize); // 16 + 16 + 8: three batches
+    const { core: batched, reference } = await randomPair(config, 99);
+    const { core: sequential } = await randomPair(config, 99);
+    // The first 37 in batches, then three more one at a time; the other core goes one by one.
+    const afterPrompt = batched.forwardTokens(tokens.slice(0, 37), 0);
+    let expected = new Float32Array();
+    for (let pos = 0; pos < 37; pos++) expected = sequential.forward(tokens[pos], pos);
+    expect(Array.from(afterPrompt)).toEqual(Array.from(expected));
+    for (let pos = 37; pos < 40; pos++) expect(Array.from(batched.forward(tokens[pos], pos))).toEqual(Array.from(sequential.forward(tokens[pos], pos)));
+    // and both still agree with the reference
+    let last = new Float64Array();
+    for (let pos = 0; pos < 40; pos++) last = reference.forward(tokens[pos], pos);
+    const scale = Math.max(1, ...Array.from(last, Math.abs));
+    const final = sequential.forward(tokens[39], 39);
+    for (let i = 0; i < last.length; i++) expect(Math.abs(final[i] - last[i])).toBeLessThanOrEqual(TOLERANCE * scale);
+  });
+});

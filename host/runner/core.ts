@@ -11,6 +11,7 @@ interface CoreExports {
   load(ptr: number, len: number): number;
   run(ptr: number, len: number): number;
   forward(token: number, pos: number): number;
+  forward_tokens(ptr: number, count: number, pos: number): number;
   vocab_size(): number;
   context_length(): number;
   encode(ptr: number, len: number, flags: number, out: number): number;
@@ -75,6 +76,15 @@ export class Core {
     const ptr = this.trapping(() => this.exports.forward(token, pos));
     if (ptr === 0) throw new UserError(this.error());
     return new Float32Array(this.exports.memory.buffer, ptr, this.exports.vocab_size()).slice();
+  }
+
+  /** Logits after `tokens` go through at positions pos.., in batches (a prompt's prefill). */
+  forwardTokens(tokens: number[], pos: number): Float32Array {
+    const ptr = this.exports.alloc(tokens.length * 4);
+    new Int32Array(this.exports.memory.buffer, ptr, tokens.length).set(tokens);
+    const logits = this.trapping(() => this.exports.forward_tokens(ptr, tokens.length, pos));
+    if (logits === 0) throw new UserError(this.error());
+    return new Float32Array(this.exports.memory.buffer, logits, this.exports.vocab_size()).slice();
   }
 
   /** Every value of a GGUF tensor of the loaded model as f32, row after row. */
