@@ -51,8 +51,10 @@ export function firstTurn(family: i32, system: string, user: string, bos: string
     case TEMPLATE_ZEPHYR:
       return (system.length > 0 ? "<|system|>\n" + system + "</s>\n" : "") + userTurn(family, user);
     case TEMPLATE_GEMMA:
-      // Gemma has no system role: the system prompt leads the first user message.
-      return bos + userTurn(family, system.length > 0 ? system + "\n\n" + user : user);
+      // Gemma has no system role: Gemma 3's template puts the system prompt, untrimmed, and a
+      // blank line in front of the first user message, which alone is trimmed.
+      return bos + "<start_of_turn>user\n" + (system.length > 0 ? system + "\n\n" : "") + user.trim() +
+        "<end_of_turn>\n<start_of_turn>model\n";
     default:
       return (system.length > 0 ? system + "\n\n" : "") + user;
   }
@@ -68,6 +70,11 @@ export function userTurn(family: i32, user: string): string {
     case TEMPLATE_GEMMA: return "<start_of_turn>user\n" + user.trim() + "<end_of_turn>\n<start_of_turn>model\n";
     default: return "\n\n" + user;
   }
+}
+
+/** Whether firstTurn() writes the BOS piece itself (so the tokenizer must not add another). */
+export function templateWritesBos(family: i32): bool {
+  return family == TEMPLATE_LLAMA3 || family == TEMPLATE_LLAMA2 || family == TEMPLATE_GEMMA;
 }
 
 /**

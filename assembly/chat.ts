@@ -9,7 +9,7 @@ import { lengthOf, lookup, pieceOf } from "./vocab";
 import { Sampler, sample, reseed, penalizeRepeats } from "./sampler";
 import { forward, forwardBatch } from "./forward";
 import { arenaAlloc } from "./memory";
-import { afterAnswer, endOfTurn, firstTurn, templateName, userTurn, TEMPLATE_GEMMA, TEMPLATE_LLAMA2, TEMPLATE_LLAMA3 } from "./chat-template";
+import { afterAnswer, endOfTurn, firstTurn, templateName, templateWritesBos, userTurn } from "./chat-template";
 import { fixed, writeString } from "./text";
 import { lastError } from "./status";
 
@@ -75,7 +75,6 @@ export function chat(c: Chat): bool {
 function turn(c: Chat, message: string): void {
   const t = c.tokenizer;
   const bos = pieceText(t, t.bos);
-  const templateWritesBos = c.family == TEMPLATE_LLAMA3 || c.family == TEMPLATE_LLAMA2 || c.family == TEMPLATE_GEMMA;
   const text = c.turns == 0 ? firstTurn(c.family, c.system, message, bos) : afterAnswer(c.family, bos) + userTurn(c.family, message);
   const bytes = String.UTF8.encode(text);
   let count = 0;
@@ -83,7 +82,7 @@ function turn(c: Chat, message: string): void {
     store<i32>(c.tokens, c.pending);
     count = 1;
   }
-  const encoded = encode(t, changetype<usize>(bytes), bytes.byteLength, c.turns == 0 && !templateWritesBos, false, c.tokens + (<usize>count << 2), true);
+  const encoded = encode(t, changetype<usize>(bytes), bytes.byteLength, c.turns == 0 && !templateWritesBos(c.family), false, c.tokens + (<usize>count << 2), true);
   if (encoded < 0) {
     writeString(STDERR, lastError() + "\n");
     return;

@@ -4,7 +4,7 @@
 // block takes values k and k + 16 (the order ggml stores the two nibbles of byte k
 // in), scaled by the block's scale before it joins the lane's sum. The weights are
 // never written out as f32: a decoder streams them once, as compactly as stored.
-import { halfTable } from "./quant";
+import { halfTable, kMin, kScale } from "./quant";
 
 /** Q8_0 row (blocks of f16 d, 32 × int8) · x over n values: sum over blocks of d · Σ q·x. */
 export function dotQ8_0(row: usize, x: usize, n: i32): f32 {
@@ -60,14 +60,6 @@ export function dotQ4_0(row: usize, x: usize, n: i32): f32 {
     s15 += d * (<f32>(<i32>(load<u8>(p, 17) & 15) - 8) * load<f32>(xb, 60) + <f32>(<i32>(load<u8>(p, 17) >> 4) - 8) * load<f32>(xb, 124));
   }
   return (((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))) + (((s8 + s9) + (s10 + s11)) + ((s12 + s13) + (s14 + s15)));
-}
-
-/** Scale j (0..7, 6 bits) and min j of a Q4_K super-block, packed in 12 bytes at s. */
-@inline function kScale(s: usize, j: i32): i32 {
-  return j < 4 ? <i32>load<u8>(s + j) & 63 : (<i32>load<u8>(s + j + 4) & 0xf) | ((<i32>load<u8>(s + j - 4) >> 6) << 4);
-}
-@inline function kMin(s: usize, j: i32): i32 {
-  return j < 4 ? <i32>load<u8>(s + j + 4) & 63 : (<i32>load<u8>(s + j + 4) >> 4) | ((<i32>load<u8>(s + j) >> 6) << 4);
 }
 
 /**

@@ -171,10 +171,10 @@ function q3Scale(s: usize, j: i32): i32 {
 }
 
 /** Scale and min j (0..7) of a Q4_K/Q5_K block, 6 bits each, packed in 12 bytes. */
-@inline function kScale(s: usize, j: i32): i32 {
+@inline export function kScale(s: usize, j: i32): i32 {
   return j < 4 ? <i32>load<u8>(s + j) & 63 : (<i32>load<u8>(s + j + 4) & 0xf) | ((<i32>load<u8>(s + j - 4) >> 6) << 4);
 }
-@inline function kMin(s: usize, j: i32): i32 {
+@inline export function kMin(s: usize, j: i32): i32 {
   return j < 4 ? <i32>load<u8>(s + j + 4) & 63 : (<i32>load<u8>(s + j + 4) >> 4) | ((<i32>load<u8>(s + j) >> 6) << 4);
 }
 

@@ -133,12 +133,12 @@ describe("batched prefill", () => {
     const { core: sequential } = await randomPair(config, 99);
     // The first 37 in batches, then three more one at a time; the other core goes one by one.
     const afterPrompt = batched.forwardTokens(tokens.slice(0, 37), 0);
-    let expected = new Float32Array();
+    let expected: Float32Array = new Float32Array();
     for (let pos = 0; pos < 37; pos++) expected = sequential.forward(tokens[pos], pos);
     expect(Array.from(afterPrompt)).toEqual(Array.from(expected));
     for (let pos = 37; pos < 40; pos++) expect(Array.from(batched.forward(tokens[pos], pos))).toEqual(Array.from(sequential.forward(tokens[pos], pos)));
     // and both still agree with the reference
-    let last = new Float64Array();
+    let last: Float64Array = new Float64Array();
     for (let pos = 0; pos < 40; pos++) last = reference.forward(tokens[pos], pos);
     const scale = Math.max(1, ...Array.from(last, Math.abs));
     const final = sequential.forward(tokens[39], 39);

@@ -7,7 +7,7 @@ import { UserError } from "../errors.js";
 import { type Llama2cCheckpoint, type Llama2cWeights, readLlama2cCheckpoint } from "../model/llama2c-checkpoint.js";
 import {
   TYPE_OPTIONS, type ModelShape, type TypeOption, modelMetadata, modelTensors, parseTypeOption, readLlama2cTokenizer, spmMetadata, spmVocabFromLlama2c,
-  tensorBytes, typeCounts, writeTensorRows,
+  tensorBytes, typeCounts, writeModelGGUF,
 } from "../gguf/model-gguf.js";
 import { byteProgress, formatBytes } from "../gguf/progress.js";
 import type { GGUFValue } from "../gguf/types.js";
@@ -98,22 +98,11 @@ export async function convertLlama2c(
   const tensors = modelTensors(shape, TYPE_OPTIONS[options.type]);
   const source = tensorSources(checkpoint);
 
-  const writer = await GGUFWriter.create(options.output, metadata, tensors);
-  const progress = byteProgress("convert", tensorBytes(tensors));
-  try {
-    for (const tensor of tensors) {
-      const data = source(tensor.name);
-      const rowLength = tensor.ne[0];
-      await writeTensorRows(writer, tensor, (first, count) => data.subarray(first * rowLength, (first + count) * rowLength), progress);
-    }
-    await writer.close();
-  } catch (error) {
-    await writer.abort();
-    throw error;
-  } finally {
-    progress.stop();
-  }
-  return { shape, tensors, fileSize: writer.fileSize };
+  const fileSize = await writeModelGGUF(options.output, metadata, tensors, (name, rowLength) => {
+    const data = source(name);
+    return (first, count) => data.subarray(first * rowLength, (first + count) * rowLength);
+  }, "convert");
+  return { shape, tensors, fileSize };
 }
 
 /** GGUF tensor name -> the f32 values of that tensor in the checkpoint. */

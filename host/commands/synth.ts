@@ -3,7 +3,7 @@
 import { open, rename, rm } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { UserError } from "../errors.js";
-import { type ModelShape, TYPE_OPTIONS, type TypeOption, headSize, modelMetadata, modelTensors, parseTypeOption, spmMetadata, tensorBytes, typeCounts, writeTensorRows } from "../gguf/model-gguf.js";
+import { type ModelShape, TYPE_OPTIONS, type TypeOption, headSize, modelMetadata, modelTensors, parseTypeOption, spmMetadata, tensorBytes, typeCounts, writeModelGGUF } from "../gguf/model-gguf.js";
 import { byteProgress, formatBytes, type Progress } from "../gguf/progress.js";
 import { PUBLIC_SHAPES, SHAPES, drawWeights, syntheticBpeMetadata, syntheticSpmVocab, tensorRandom, weightDistribution } from "../gguf/synthetic.js";
 import type { GGUFValue } from "../gguf/types.js";
@@ -75,18 +75,8 @@ async function synthGGUF(options: SynthOptions): Promise<{ fileSize: number; sum
   metadata.push(...(shape.arch === "llama" ? spmMetadata(syntheticSpmVocab(shape.vocabSize)) : syntheticBpeMetadata(shape.vocabSize)));
   const tensors = modelTensors(shape, TYPE_OPTIONS[options.type]);
 
-  const writer = await GGUFWriter.create(options.output, metadata, tensors);
-  const progress = byteProgress(`synth ${options.shapeName}`, tensorBytes(tensors));
-  try {
-    for (const tensor of tensors) await writeTensorRows(writer, tensor, tensorRows(options, tensor.name, tensor.ne[0]), progress);
-    await writer.close();
-  } catch (error) {
-    await writer.abort();
-    throw error;
-  } finally {
-    progress.stop();
-  }
-  return { fileSize: writer.fileSize, summary: `${tensors.length} tensors (${typeCounts(tensors)})` };
+  const fileSize = await writeModelGGUF(options.output, metadata, tensors, (name, rowLength) => tensorRows(options, name, rowLength), `synth ${options.shapeName}`);
+  return { fileSize, summary: `${tensors.length} tensors (${typeCounts(tensors)})` };
 }
 
 /**

@@ -3,10 +3,10 @@
 // gives each tensor, and streaming a tensor's rows through a quantizer into a writer.
 
 import { UserError } from "../errors.js";
-import type { Progress } from "./progress.js";
+import { type Progress, byteProgress } from "./progress.js";
 import { fittingType, quantizeRow } from "./quantize.js";
 import { GGML, type GGUFValue, LLAMA_FTYPE, gguf, ggmlRowBytes, ggmlTypeName } from "./types.js";
-import type { GGUFTensorSpec, GGUFWriter } from "./writer.js";
+import { type GGUFTensorSpec, GGUFWriter } from "./writer.js";
 
 export interface ModelShape {
   arch: "llama" | "qwen2";
@@ -108,6 +108,31 @@ export async function writeTensorRows(writer: GGUFWriter, tensor: GGUFTensorSpec
     await writer.write(tensor.name, bytes);
     progress?.add(bytes.length);
   }
+}
+
+/**
+ * A whole GGUF file: metadata, then every tensor's rows quantized to its type, with a
+ * progress bar labelled `label`; a failure leaves no partial file. Returns the file size.
+ */
+export async function writeModelGGUF(
+  output: string,
+  metadata: [string, GGUFValue][],
+  tensors: GGUFTensorSpec[],
+  rowsOf: (name: string, rowLength: number) => (first: number, count: number) => Float32Array,
+  label: string,
+): Promise<number> {
+  const writer = await GGUFWriter.create(output, metadata, tensors);
+  const progress = byteProgress(label, tensorBytes(tensors));
+  try {
+    for (const tensor of tensors) await writeTensorRows(writer, tensor, rowsOf(tensor.name, tensor.ne[0]), progress);
+    await writer.close();
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  } finally {
+    progress.stop();
+  }
+  return writer.fileSize;
 }
 
 // ----------------------------------------------------------------------------
