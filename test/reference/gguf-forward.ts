@@ -45,9 +45,9 @@ export class GgufReference {
   private theta = 10000;
   private eps = 1e-5;
   private vocab = 0;
-  private embedding = new Float32Array();
-  private output = new Float32Array();
-  private finalNorm = new Float32Array();
+  private embedding: Float32Array = new Float32Array();
+  private output: Float32Array = new Float32Array();
+  private finalNorm: Float32Array = new Float32Array();
   private ropeFactors?: Float32Array;
   private layers: Layer[] = [];
   private keys: Float64Array[][] = [];
