@@ -1,7 +1,8 @@
 // Tokens through the transformer: the Llama architecture, as in the paper.
 import { Model, ModelConfig } from "./model";
 import { BATCH, RunState } from "./state";
-import { addInPlace, addScaled, copyRow, dot, matmul, matvec, rmsnorm, softmax, swiglu } from "./ops";
+import { addInPlace, addScaled, copyRow, dot, rmsnorm, softmax, swiglu } from "./ops";
+import { matmul, matvec } from "./matmul";
 
 /** Logits (vocabSize f32 at s.logits) for `token` at position `pos`; keys and values of pos go into the cache. */
 export function forward(model: Model, s: RunState, token: i32, pos: i32): usize {

@@ -36,6 +36,15 @@
 //       line is dropped). The host echoes and edits the line (backspace) as it is
 //       typed. -1: no more input (end of file, or the user ended the session).
 //
+//   worker_count()                               -> i32
+//       How many processors the host lends to parallel_for (1: it runs jobs one
+//       after another). Asked once, when the model loads.
+//
+//   parallel_for(jobs)                           -> void
+//       Call the core's export job(index) once for every index in [0, jobs),
+//       spread over up to worker_count() processors, and return when all have
+//       returned. Jobs write disjoint memory and call no imports.
+//
 //   interrupted()                                -> i32 (1 or 0)
 //       Whether the user asked to stop the current answer (Esc or Ctrl-C) since
 //       the last call. Called once per generated token: it must not block.
@@ -59,6 +68,7 @@
 //   decoded_piece()                              -> ptr to the last decoded piece's bytes
 //   bos_id(), eos_id(), eot_id()                 -> i32 special token ids, -1 for none
 //   token_is_eog(token)                          -> i32 1 if the token ends generation
+//   job(index)                                   one share of the work parallel_for spreads
 //   error_ptr(), error_len()                     the message of the last failed call
 //
 // A status other than 0 means the call failed with a user-facing message (one
@@ -85,6 +95,12 @@ export declare function clock_us(): i64;
 
 @external("host", "read_line")
 export declare function read_line(dst: usize, cap: usize): i32;
+
+@external("host", "worker_count")
+export declare function worker_count(): i32;
+
+@external("host", "parallel_for")
+export declare function parallel_for(jobs: i32): void;
 
 @external("host", "interrupted")
 export declare function interrupted(): i32;

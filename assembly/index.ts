@@ -15,6 +15,7 @@ import { Tokenizer, loadLlama2cTokenizer, loadGgufTokenizer, encode as encodeTex
 import { Sampler, newSampler } from "./sampler";
 import { forward as forwardToken, forwardBatch, tokensInVocabulary } from "./forward";
 import { generate } from "./generate";
+import { runJob } from "./matmul";
 import { arenaAlloc, injectOutOfBoundsRead } from "./memory";
 import { fail, errorPointer, errorLength } from "./status";
 
@@ -195,6 +196,11 @@ export function dequantize_tensor(namePtr: usize, nameLen: u32): usize {
   const rowSize = rowBytes(t.type, cols);
   for (let r: i64 = 0; r < rows; r++) dequantizeRow(out + <usize>r * (<usize>cols << 2), t.ptr + <usize>r * rowSize, t.type, cols);
   return out;
+}
+
+/** One share of the work the core asked the host to spread with parallel_for. */
+export function job(index: i32): void {
+  runJob(index);
 }
 
 export function error_ptr(): usize {

@@ -5,10 +5,7 @@
 // product keeps 16 independent partial sums: the C compiler maps them onto SIMD
 // registers without needing permission to reassociate floating point.
 import { Matrix } from "./model";
-import { GGML_F32, GGML_Q4_0, GGML_Q4_K, GGML_Q6_K, GGML_Q8_0 } from "./tensor-types";
-import { dequantizeRow, initHalfTable } from "./quant";
-import { dotQ4_0, dotQ4_K, dotQ6_K, dotQ8_0 } from "./dot-quantized";
-import { arenaAlloc } from "./memory";
+import { dequantizeRow } from "./quant";
 
 /** sum_j a[j] * b[j] over n floats. */
 export function dot(a: usize, b: usize, n: i32): f32 {
@@ -37,61 +34,6 @@ export function dot(a: usize, b: usize, n: i32): f32 {
   let sum = (((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))) + (((s8 + s9) + (s10 + s11)) + ((s12 + s13) + (s14 + s15)));
   for (; j < n; j++) sum += load<f32>(a + (<usize>j << 2)) * load<f32>(b + (<usize>j << 2));
   return sum;
-}
-
-/** One dequantized weight row, for the types without a kernel of their own. */
-let rowScratch: usize = 0;
-let rowScratchFloats: i32 = 0;
-
-/** Make room for dequantizing rows of up to `cols` values; false with the reason recorded. */
-export function reserveRowScratch(cols: i32): bool {
-  if (!initHalfTable()) return false;
-  if (cols <= rowScratchFloats) return true;
-  rowScratch = arenaAlloc(<u64>cols * 4, "a dequantization buffer");
-  rowScratchFloats = rowScratch != 0 ? cols : 0;
-  return rowScratch != 0;
-}
-
-/**
- * W (d, n) @ x_t (n,) -> out_t (d,) for the T vectors x (T, n), out (T, d). Each weight
- * row is read from memory once and used for all T vectors while it is in cache: a
- * prompt's tokens share one pass over the weights. Every dot product is the same
- * kernel call whatever T is, so results do not depend on how tokens are batched.
- */
-export function matmul(out: usize, x: usize, w: Matrix, T: i32): void {
-  const n = w.cols, d = w.rows;
-  const xStride = <usize>n << 2, outStride = <usize>d << 2;
-  for (let i = 0; i < d; i++) {
-    const row = w.ptr + <usize>i * w.rowBytes;
-    let vector = row;
-    if (!hasKernel(w.type)) {
-      dequantizeRow(rowScratch, row, w.type, n);
-      vector = rowScratch;
-    }
-    for (let t = 0; t < T; t++) {
-      store<f32>(out + <usize>t * outStride + (<usize>i << 2), rowDot(w.type, vector, x + <usize>t * xStride, n));
-    }
-  }
-}
-
-/** W @ x -> out for one vector. */
-export function matvec(out: usize, x: usize, w: Matrix): void {
-  matmul(out, x, w, 1);
-}
-
-function hasKernel(type: i32): bool {
-  return type == GGML_F32 || type == GGML_Q8_0 || type == GGML_Q4_0 || type == GGML_Q4_K || type == GGML_Q6_K;
-}
-
-/** A weight row of `type` (or, for types without a kernel, the row dequantized to f32) · x. */
-@inline function rowDot(type: i32, row: usize, x: usize, n: i32): f32 {
-  switch (type) {
-    case GGML_Q8_0: return dotQ8_0(row, x, n);
-    case GGML_Q4_0: return dotQ4_0(row, x, n);
-    case GGML_Q4_K: return dotQ4_K(row, x, n);
-    case GGML_Q6_K: return dotQ6_K(row, x, n);
-    default: return dot(row, x, n);
-  }
 }
 
 /** Row `row` of W as f32 into out (cols,): the token embedding lookup. */

@@ -3,6 +3,7 @@
  * wabt's own runtime (wasm-rt-impl.c, from the wabt package) provides linear memory
  * behind guard pages and turns faults into traps. */
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -104,6 +105,74 @@ u32 Z_hostZ_read_line(struct Z_host_instance_t *host, u32 dst, u32 cap) {
   return n;
 }
 
+/* --- parallel_for: a pool of threads that run the core's job(index) ------------------
+ *
+ * wasm2c counts call depth in one global; with several threads in the core at once it
+ * must be per thread, so the build defines wasm_rt_call_stack_depth as (*call_depth()). */
+
+uint32_t *call_depth(void) {
+  static _Thread_local uint32_t depth;
+  return &depth;
+}
+
+static int thread_count = 1;
+static pthread_t threads[256];
+/* A new batch of jobs: the generation counter moves. Idle workers spin a while before
+ * sleeping on the condition variable, since a token needs ~100 batches a few
+ * milliseconds apart and a wake-up from sleep costs tens of microseconds. */
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t work_ready = PTHREAD_COND_INITIALIZER;
+static Z_core_instance_t *pool_core;
+static u32 jobs_total, jobs_next, jobs_finished;
+static uint64_t generation;
+
+#define SPINS_BEFORE_SLEEP 200000
+
+static void run_jobs(void) {
+  u32 index;
+  while ((index = __atomic_fetch_add(&jobs_next, 1, __ATOMIC_ACQ_REL)) < __atomic_load_n(&jobs_total, __ATOMIC_ACQUIRE)) {
+    Z_coreZ_job(pool_core, index);
+    __atomic_fetch_add(&jobs_finished, 1, __ATOMIC_ACQ_REL);
+  }
+}
+
+static void *worker(void *unused) {
+  (void)unused;
+  uint64_t seen = 0;
+  for (;;) {
+    for (int spin = 0; spin < SPINS_BEFORE_SLEEP && __atomic_load_n(&generation, __ATOMIC_ACQUIRE) == seen; spin++) __builtin_ia32_pause();
+    pthread_mutex_lock(&pool_lock);
+    while (__atomic_load_n(&generation, __ATOMIC_ACQUIRE) == seen) pthread_cond_wait(&work_ready, &pool_lock);
+    pthread_mutex_unlock(&pool_lock);
+    seen = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
+    run_jobs();
+  }
+  return NULL;
+}
+
+u32 Z_hostZ_worker_count(struct Z_host_instance_t *host) {
+  (void)host;
+  return (u32)thread_count;
+}
+
+void Z_hostZ_parallel_for(struct Z_host_instance_t *host, u32 jobs) {
+  pool_core = host->core;
+  __atomic_store_n(&jobs_finished, 0, __ATOMIC_RELEASE);
+  __atomic_store_n(&jobs_total, jobs, __ATOMIC_RELEASE);
+  __atomic_store_n(&jobs_next, 0, __ATOMIC_RELEASE);
+  pthread_mutex_lock(&pool_lock);
+  __atomic_fetch_add(&generation, 1, __ATOMIC_ACQ_REL);
+  pthread_cond_broadcast(&work_ready);
+  pthread_mutex_unlock(&pool_lock);
+  run_jobs(); /* this thread works too */
+  while (__atomic_load_n(&jobs_finished, __ATOMIC_ACQUIRE) < jobs) __builtin_ia32_pause();
+}
+
+static void start_workers(int count) {
+  thread_count = count;
+  for (int i = 1; i < count; i++) pthread_create(&threads[i], NULL, worker, NULL);
+}
+
 /* Ctrl-C stops the answer being generated; a second one, before the core looks, ends the program. */
 static volatile sig_atomic_t interrupt_pending;
 
@@ -138,14 +207,20 @@ static int roofline(uint64_t bytes) {
   return sum == 0;
 }
 
-/* Usage: uefi-llm-native CONFIG-FILE  (runs it as the firmware would at boot)
+/* Usage: uefi-llm-native [--threads N] CONFIG-FILE  (runs it as the firmware would at boot)
  *        uefi-llm-native --roofline BYTES */
 int main(int argc, char **argv) {
   static struct Z_host_instance_t host;
   static Z_core_instance_t core;
   if (argc == 3 && strcmp(argv[1], "--roofline") == 0) return roofline(strtoull(argv[2], NULL, 10));
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s CONFIG-FILE | --roofline BYTES\n", argv[0]);
+  int threads_wanted = 1;
+  if (argc == 4 && strcmp(argv[1], "--threads") == 0) {
+    threads_wanted = atoi(argv[2]);
+    argv += 2;
+    argc -= 2;
+  }
+  if (argc != 2 || threads_wanted < 1 || threads_wanted > 256) {
+    fprintf(stderr, "usage: %s [--threads 1..256] CONFIG-FILE | --roofline BYTES\n", argv[0]);
     return 2;
   }
   FILE *file = fopen(argv[1], "rb");
@@ -153,6 +228,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "uefi-llm: cannot open %s\n", argv[1]);
     return 2;
   }
+  start_workers(threads_wanted);
   static char config[65536];
   size_t config_len = fread(config, 1, sizeof config, file);
   fclose(file);

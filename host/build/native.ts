@@ -33,6 +33,9 @@ export async function buildNative(march: NativeMarch = "native"): Promise<string
       "-mllvm",
       "-slp-vectorize-hor=false",
       ...WASM_RT_DEFINES,
+      // One call-depth counter per thread: parallel_for runs the core on several at once (see host_posix.c).
+      "-Dwasm_rt_call_stack_depth=(*call_depth())",
+      "-pthread",
       "-I", outDir,
       "-w",
       source,

@@ -24,6 +24,7 @@ interface CoreExports {
   eot_id(): number;
   token_is_eog(token: number): number;
   dequantize_tensor(ptr: number, len: number): number;
+  job(index: number): void;
   error_ptr(): number;
   error_len(): number;
 }
@@ -57,7 +58,7 @@ export class Core {
 
   constructor(output: CoreOutput = processOutput) {
     let memory: WebAssembly.Memory | undefined;
-    const instance = new WebAssembly.Instance(coreModule(), { host: hostImports(() => memory!, output) });
+    const instance = new WebAssembly.Instance(coreModule(), { host: hostImports(() => memory!, output, (index) => this.exports.job(index)) });
     this.exports = instance.exports as unknown as CoreExports;
     memory = this.exports.memory;
   }

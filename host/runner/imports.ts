@@ -10,7 +10,7 @@ export interface CoreOutput {
 }
 
 /** The "host" import object; `memory` is called lazily because the core's memory exists only after instantiation. */
-export function hostImports(memory: () => WebAssembly.Memory, output: CoreOutput): WebAssembly.ModuleImports {
+export function hostImports(memory: () => WebAssembly.Memory, output: CoreOutput, runJob: (index: number) => void): WebAssembly.ModuleImports {
   const files = new Map<number, number>();
   let nextHandle = 0;
   const bytes = (ptr: number, len: number) => new Uint8Array(memory().buffer, ptr, len);
@@ -71,6 +71,13 @@ export function hostImports(memory: () => WebAssembly.Memory, output: CoreOutput
       const n = Math.min(line.length, cap);
       bytes(dst, n).set(line.subarray(0, n));
       return n;
+    },
+    worker_count(): number {
+      return 1;
+    },
+    parallel_for(jobs: number): void {
+      // One thread here: the jobs run one after another (the native and UEFI hosts spread them).
+      for (let index = 0; index < jobs; index++) runJob(index);
     },
     interrupted(): number {
       // The core runs synchronously on Node's only thread: Ctrl-C ends the process instead.

@@ -1,0 +1,98 @@
+// Matrix products, the bulk of the work, cut into one job per processor the host
+// offers: each job computes whole output rows with the same kernel calls as one
+// processor would, so the result is identical however many processors share it.
+import { parallel_for, worker_count } from "./host";
+import { Matrix } from "./model";
+import { GGML_F32, GGML_Q4_0, GGML_Q4_K, GGML_Q6_K, GGML_Q8_0 } from "./tensor-types";
+import { dequantizeRow, initHalfTable } from "./quant";
+import { dot } from "./ops";
+import { dotQ4_0, dotQ4_K, dotQ6_K, dotQ8_0 } from "./dot-quantized";
+import { arenaAlloc } from "./memory";
+
+/** Below this many rows per job, splitting costs more than it saves. */
+const MIN_ROWS_PER_JOB = 32;
+
+let workers: i32 = 1;
+let scratch: usize = 0; // (workers, scratchFloats) f32: one dequantized row per job, for types without a kernel
+let scratchFloats: i32 = 0;
+
+/** Ask the host how many processors it lends, and make room for rows of up to `cols` values; false with the reason recorded. */
+export function initMatmul(cols: i32): bool {
+  if (!initHalfTable()) return false;
+  workers = max(1, min(worker_count(), 256));
+  if (cols <= scratchFloats) return true;
+  scratch = arenaAlloc(<u64>workers * <u64>cols * 4, "dequantization buffers");
+  scratchFloats = scratch != 0 ? cols : 0;
+  return scratch != 0;
+}
+
+// The product the jobs share: set before parallel_for, read-only while it runs.
+let jobOut: usize = 0;
+let jobX: usize = 0;
+let jobW: Matrix | null = null;
+let jobT: i32 = 0;
+let jobCount: i32 = 1;
+
+/**
+ * W (d, n) @ x_t (n,) -> out_t (d,) for the T vectors x (T, n), out (T, d). Each weight
+ * row is read from memory once and used for all T vectors while it is in cache: a
+ * prompt's tokens share one pass over the weights. Every dot product is the same
+ * kernel call whatever T and however many jobs, so results never depend on either.
+ */
+export function matmul(out: usize, x: usize, w: Matrix, T: i32): void {
+  const jobs = min(workers, w.rows / MIN_ROWS_PER_JOB);
+  if (jobs <= 1) {
+    rows(out, x, w, T, 0, w.rows, scratch);
+    return;
+  }
+  jobOut = out;
+  jobX = x;
+  jobW = w;
+  jobT = T;
+  jobCount = jobs;
+  parallel_for(jobs);
+}
+
+/** W @ x -> out for one vector. */
+export function matvec(out: usize, x: usize, w: Matrix): void {
+  matmul(out, x, w, 1);
+}
+
+/** Job `index` of the current matmul: its share of the rows. Called by the host, maybe on another processor. */
+export function runJob(index: i32): void {
+  const w = jobW!;
+  const first = <i32>(<i64>w.rows * index / jobCount), last = <i32>(<i64>w.rows * (index + 1) / jobCount);
+  rows(jobOut, jobX, w, jobT, first, last, scratch + <usize>index * (<usize>scratchFloats << 2));
+}
+
+/** Rows [first, last) of W @ x_t for every t. */
+function rows(out: usize, x: usize, w: Matrix, T: i32, first: i32, last: i32, rowScratch: usize): void {
+  const n = w.cols;
+  const xStride = <usize>n << 2, outStride = <usize>w.rows << 2;
+  for (let i = first; i < last; i++) {
+    const row = w.ptr + <usize>i * w.rowBytes;
+    let vector = row;
+    if (!hasKernel(w.type)) {
+      dequantizeRow(rowScratch, row, w.type, n);
+      vector = rowScratch;
+    }
+    for (let t = 0; t < T; t++) {
+      store<f32>(out + <usize>t * outStride + (<usize>i << 2), rowDot(w.type, vector, x + <usize>t * xStride, n));
+    }
+  }
+}
+
+function hasKernel(type: i32): bool {
+  return type == GGML_F32 || type == GGML_Q8_0 || type == GGML_Q4_0 || type == GGML_Q4_K || type == GGML_Q6_K;
+}
+
+/** A weight row of `type` (or, for types without a kernel, the row dequantized to f32) · x. */
+@inline function rowDot(type: i32, row: usize, x: usize, n: i32): f32 {
+  switch (type) {
+    case GGML_Q8_0: return dotQ8_0(row, x, n);
+    case GGML_Q4_0: return dotQ4_0(row, x, n);
+    case GGML_Q4_K: return dotQ4_K(row, x, n);
+    case GGML_Q6_K: return dotQ6_K(row, x, n);
+    default: return dot(row, x, n);
+  }
+}
