@@ -42,4 +42,15 @@ describe("the native backend", () => {
     await run({ temperature: 0 }, "greedy-n256.txt");
     await run({ temperature: 1, topP: 0.9, seed: 133742 }, "temp1.0-topp0.9-seed133742-n256.txt");
   }, 300_000);
+
+  it("gives the same bytes with its work spread over 2 and 4 threads", async () => {
+    // stories260K's matrices have 64 to 512 rows: every matmul is split into jobs, thousands of times per story.
+    const binary = await buildNative();
+    const file = join(mkdtempSync(join(tmpdir(), "uefi-llm-threads-")), "sampled.cfg");
+    writeFileSync(file, configText({ model: bundledModel, tokenizer: bundledTokenizer, steps: 256, temperature: 1, topP: 0.9, seed: 133742 }));
+    for (const threads of ["2", "4", "4"]) {
+      const result = await execa(binary, ["--threads", threads, file]);
+      expect(result.stdout + "\n", `${threads} threads`).toBe(readFileSync(join(fixtures, "temp1.0-topp0.9-seed133742-n256.txt"), "utf8"));
+    }
+  }, 300_000);
 });
