@@ -236,6 +236,21 @@ void console_progress(const char *label, uint64_t done, uint64_t total) {
 
 // --- Input -------------------------------------------------------------------------
 
+int console_serial_count(void) { return serial_count; }
+
+bool console_serial_read(int port, uint8_t *byte) {
+  EFI_SERIAL_IO_PROTOCOL *serial = serials[port];
+  uint32_t control;
+  UINTN n = 1;
+  // Read() would wait out the port's timeout for a byte that is not there: ask first.
+  return !EFI_ERROR(serial->GetControl(serial, &control)) && !(control & EFI_SERIAL_INPUT_BUFFER_EMPTY) &&
+         !EFI_ERROR(serial->Read(serial, &n, byte)) && n == 1;
+}
+
+void console_cursor(bool visible) {
+  for (int s = 0; s < screen_count; s++) screens[s]->EnableCursor(screens[s], visible);
+}
+
 void console_wait_key(void) {
   static uint8_t byte;
   ST->ConIn->Reset(ST->ConIn, 0);  // drop keys pressed while the program ran
@@ -243,13 +258,8 @@ void console_wait_key(void) {
     EFI_INPUT_KEY key;
     if (!EFI_ERROR(ST->ConIn->ReadKeyStroke(ST->ConIn, &key))) return;
     // A serial port that is no console terminal still counts as a keyboard.
-    for (int s = 0; s < serial_count; s++) {
-      uint32_t control;
-      UINTN n = 1;
-      if (!EFI_ERROR(serials[s]->GetControl(serials[s], &control)) && !(control & EFI_SERIAL_INPUT_BUFFER_EMPTY) &&
-          !EFI_ERROR(serials[s]->Read(serials[s], &n, &byte)))
-        return;
-    }
+    for (int s = 0; s < serial_count; s++)
+      if (console_serial_read(s, &byte)) return;
     BS->Stall(10000);
   }
 }

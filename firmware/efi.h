@@ -42,17 +42,48 @@ typedef struct {
   CHAR16 UnicodeChar;
 } EFI_INPUT_KEY;
 
+#define SCAN_DELETE 0x08
+#define SCAN_ESC 0x17
+#define CHAR_BACKSPACE 0x08
+
 typedef struct EFI_SIMPLE_TEXT_INPUT_PROTOCOL {
   EFI_STATUS (*Reset)(struct EFI_SIMPLE_TEXT_INPUT_PROTOCOL *This, BOOLEAN ExtendedVerification);
   EFI_STATUS (*ReadKeyStroke)(struct EFI_SIMPLE_TEXT_INPUT_PROTOCOL *This, EFI_INPUT_KEY *Key);
   EFI_EVENT WaitForKey;
 } EFI_SIMPLE_TEXT_INPUT_PROTOCOL;
 
+typedef struct {
+  EFI_INPUT_KEY Key;
+  struct {
+    uint32_t KeyShiftState;
+    uint8_t KeyToggleState;
+  } KeyState;
+} EFI_KEY_DATA;
+
+#define EFI_SHIFT_STATE_VALID 0x80000000u
+#define EFI_RIGHT_CONTROL_PRESSED 0x00000004u
+#define EFI_LEFT_CONTROL_PRESSED 0x00000008u
+
+typedef struct EFI_SIMPLE_TEXT_INPUT_EX_PROTOCOL {
+  void *Reset;
+  EFI_STATUS (*ReadKeyStrokeEx)(struct EFI_SIMPLE_TEXT_INPUT_EX_PROTOCOL *This, EFI_KEY_DATA *KeyData);
+  void *WaitForKeyEx, *SetState, *RegisterKeyNotify, *UnregisterKeyNotify;
+} EFI_SIMPLE_TEXT_INPUT_EX_PROTOCOL;
+
+#define EFI_SIMPLE_TEXT_INPUT_EX_PROTOCOL_GUID \
+  {0xdd9e7534, 0x7762, 0x4698, {0x8c, 0x14, 0xf5, 0x85, 0x17, 0xa6, 0x25, 0xaa}}
+
 typedef struct EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL {
   void *Reset;
   EFI_STATUS (*OutputString)(struct EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL *This, CHAR16 *String);
-  void *TestString, *QueryMode, *SetMode, *SetAttribute, *ClearScreen, *SetCursorPosition, *EnableCursor, *Mode;
+  void *TestString, *QueryMode, *SetMode, *SetAttribute, *ClearScreen, *SetCursorPosition;
+  EFI_STATUS (*EnableCursor)(struct EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL *This, BOOLEAN Visible);
+  void *Mode;
 } EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL;
+
+_Static_assert(sizeof(EFI_KEY_DATA) == 12, "EFI_KEY_DATA layout");
+_Static_assert(offsetof(EFI_SIMPLE_TEXT_INPUT_EX_PROTOCOL, ReadKeyStrokeEx) == 8, "EFI_SIMPLE_TEXT_INPUT_EX_PROTOCOL layout");
+_Static_assert(offsetof(EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL, EnableCursor) == 64, "EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL layout");
 
 #define EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL_GUID \
   {0x387477c2, 0x69c7, 0x11d2, {0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}}

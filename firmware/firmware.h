@@ -44,12 +44,27 @@ void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 // A progress bar on the screens only (serial output stays byte-exact); done == total clears it.
 void console_progress(const char *label, uint64_t done, uint64_t total);
 void console_wait_key(void);
+int console_serial_count(void);
+// One byte from serial port `port` (0 .. console_serial_count() - 1) if one has come; never waits.
+bool console_serial_read(int port, uint8_t *byte);
+// Show or hide the text cursor on the screens.
+void console_cursor(bool visible);
+
+// --- input.c: keys for the chat (assembly/host.ts read_line and interrupted) ----------
+
+// Both run in a firmware_call() job, from ConIn and the serial ports. Edit a line into
+// line[0, cap) until Enter, echoing it; the length, or -1 for Ctrl-D on an empty line.
+int64_t input_read_line(uint8_t *line, size_t cap);
+// Whether Esc or Ctrl-C came since the last call; keys before it are dropped. Never waits.
+bool input_interrupted(void);
 
 // --- cpu.c: features and extended state ------------------------------------------
 
-void cpu_init(void);           // enable SSE/AVX/AVX-512 state as far as CPUID allows
-void cpu_require_core_isa(void);  // panic unless the CPU runs the core's -march level
-const char *cpu_features(void);   // e.g. "sse4.2 avx avx2 fma (core: x86-64-v2)"
+void cpu_init(void);             // enable SSE/AVX/AVX-512 state as far as CPUID allows
+// The x86-64 psABI level this CPU runs with the state cpu_init() enabled: 1 (baseline
+// x86-64, SSE2), 2 (SSE4.2, POPCNT), 3 (AVX2, FMA, BMI2) or 4 (AVX-512 F/BW/CD/DQ/VL).
+int cpu_level(void);
+const char *cpu_features(void);  // e.g. "sse4.2 avx avx2 fma"
 
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]) {
   __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));

@@ -1,10 +1,10 @@
 // The host interface (assembly/host.ts) for UEFI, one to one with the Node runner
 // (host/runner/imports.ts): output to the consoles, read-only files relative to the
-// root of the partition we were loaded from, and a microsecond clock. Like there, a
-// handle that is not open gives -1 (file_size, file_read) or is ignored
-// (file_close), and a directory cannot be opened. Pointers are offsets into the
-// core's linear memory; one that reaches past its end traps as an out-of-bounds
-// access, as the Node runner throws a RangeError.
+// root of the partition we were loaded from, a microsecond clock, and the chat's
+// keys (input.c). Like there, a handle that is not open gives -1 (file_size,
+// file_read) or is ignored (file_close), and a directory cannot be opened. Pointers
+// are offsets into the core's linear memory; one that reaches past its end traps as
+// an out-of-bounds access, as the Node runner throws a RangeError.
 #include <string.h>
 
 #include "core.h"
@@ -201,4 +201,38 @@ void Z_hostZ_file_close(struct Z_host_instance_t *host, u32 handle) {
 u64 Z_hostZ_clock_us(struct Z_host_instance_t *host) {
   (void)host;
   return timer_us();
+}
+
+struct read_line_job {
+  uint8_t *line;
+  size_t cap;
+  int64_t result;
+};
+
+static void read_line_job(void *arg) {
+  struct read_line_job *job = arg;
+  job->result = input_read_line(job->line, job->cap);
+}
+
+// Edits in place in linear memory: the line never passes cap, and input.c keeps
+// every character whole, so the core gets valid UTF-8.
+u32 Z_hostZ_read_line(struct Z_host_instance_t *host, u32 dst, u32 cap) {
+  struct read_line_job job = {linear(host, dst, cap), cap, -1};
+  firmware_call(read_line_job, &job);
+  return (u32)job.result;
+}
+
+#define INTERRUPT_POLL_US 10000  // a firmware call per token would slow small models down
+
+static void interrupted_job(void *arg) { *(bool *)arg = input_interrupted(); }
+
+u32 Z_hostZ_interrupted(struct Z_host_instance_t *host) {
+  (void)host;
+  static uint64_t last_poll;
+  uint64_t now = timer_us();
+  if (now - last_poll < INTERRUPT_POLL_US) return 0;
+  last_poll = now;
+  bool stop = false;
+  firmware_call(interrupted_job, &stop);
+  return stop;
 }

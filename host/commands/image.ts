@@ -9,6 +9,7 @@ import { UserError } from "../errors.js";
 import { checkOutput, type DiskImageSummary, type ImageFile, writeDiskImage } from "../image/disk-image.js";
 import { formatBytes } from "../image/fat32.js";
 import { type GenerationFlags, generationConfig, generationOptions } from "../options.js";
+import { chatOptions } from "./chat.js";
 
 /** Where firmware looks for a boot loader on removable media (UEFI spec 2.10, section 3.5.1.1). */
 export const EFI_BOOT_PATH = "EFI/BOOT/BOOTX64.EFI";
@@ -53,6 +54,9 @@ interface ImageFlags extends GenerationFlags {
   model: string;
   tokenizer?: string;
   end: NonNullable<RunConfig["end"]>;
+  chat?: boolean;
+  system?: string;
+  chatTemplate?: string;
   efi?: string;
   force?: boolean;
   output: string;
@@ -63,16 +67,22 @@ export const imageCommand = new Command("image")
   .requiredOption("-m, --model <file>", "GGUF model, or llama2.c checkpoint (.bin)")
   .option("-t, --tokenizer <file>", "llama2.c tokenizer (.bin), for a llama2.c checkpoint");
 for (const option of generationOptions()) imageCommand.addOption(option);
+imageCommand.option("--chat", "boot into a chat read from the keyboard and the serial console, instead of one continuation of --prompt");
+for (const option of chatOptions()) imageCommand.addOption(option);
 imageCommand
-  .addOption(new Option("--end <action>", "what the firmware does when generation ends").choices(["shutdown", "return", "wait"]).default("wait"))
+  .addOption(new Option("--end <action>", "what the firmware does when generation or the chat ends").choices(["shutdown", "return", "wait"]).default("wait"))
   .option("--efi <file>", "use this BOOTX64.EFI instead of building one")
   .option("-f, --force", "replace the output file if it exists")
   .requiredOption("-o, --output <file>", "image file to write")
   .action(async (flags: ImageFlags) => {
+    if (!flags.chat && (flags.system !== undefined || flags.chatTemplate !== undefined))
+      throw new UserError(`${flags.system !== undefined ? "--system" : "--chat-template"} needs --chat`);
+    if (flags.chat && flags.prompt !== "") throw new UserError("--prompt does not go with --chat: the chat reads its lines from the keyboard");
+    const chat = flags.chat ? { mode: "chat" as const, system: flags.system, chatTemplate: flags.chatTemplate } : {};
     const options: BootImageOptions = {
       model: flags.model,
       tokenizer: flags.tokenizer,
-      config: { ...generationConfig(flags), end: flags.end },
+      config: { ...generationConfig(flags), ...chat, end: flags.end },
       efi: flags.efi,
       output: flags.output,
       force: flags.force ?? false,

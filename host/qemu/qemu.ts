@@ -23,6 +23,15 @@ export interface QemuOptions {
   accel?: Accel; // default: KVM when /dev/kvm works, else TCG
   /** Stream the serial console to our stdout and QEMU's messages to our stderr, and give QEMU our stdin. */
   interactive?: boolean;
+  /** Typed into the serial console, step by step; not with `interactive`, which gives QEMU our stdin. */
+  input?: SerialInput[];
+}
+
+export interface SerialInput {
+  /** Wait until the guest's serial output since the previous step's `after` shows this... */
+  after: string;
+  /** ...then send these bytes. */
+  text: string;
 }
 
 export interface QemuResult {
@@ -115,7 +124,7 @@ async function runOnce(
   const args = qemuArgs(image, vars.path, accel, memoryMb, options);
   if (verbose) process.stderr.write(`$ ${[QEMU, ...args].join(" ")}\n`);
   const child = execa(QEMU, args, {
-    stdin: interactive ? "inherit" : "ignore",
+    stdin: interactive ? "inherit" : options.input ? "pipe" : "ignore",
     stdout: "pipe",
     stderr: "pipe",
     buffer: false,
@@ -133,8 +142,25 @@ async function runOnce(
     stopping = true;
     child.kill(signal);
   };
+  const input = interactive ? [] : (options.input ?? []);
+  let step = 0;
+  // Output since the last step's `after` that may still hold the start of the next one,
+  // kept short so each chunk costs little: when we read the serial output late, QEMU's
+  // serial port loses bytes of it.
+  let unmatched = Buffer.alloc(0);
+  // The guest may shut down before it has read everything.
+  child.stdin?.on("error", () => {});
   child.stdout?.on("data", (chunk: Buffer) => {
     output.push(chunk);
+    if (step < input.length) {
+      unmatched = Buffer.concat([unmatched, chunk]);
+      for (let at; step < input.length && (at = unmatched.indexOf(input[step].after)) >= 0; step++) {
+        unmatched = unmatched.subarray(at + Buffer.byteLength(input[step].after));
+        child.stdin?.write(input[step].text);
+      }
+      const keep = step < input.length ? Buffer.byteLength(input[step].after) - 1 : 0;
+      unmatched = unmatched.subarray(Math.max(0, unmatched.length - keep));
+    }
     if (!interactive) return;
     if (held && !stopping) for (const message of messages) process.stderr.write(message);
     held = false;
