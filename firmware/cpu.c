@@ -1,11 +1,9 @@
 // CPU features, and the extended register state the core's vector code needs.
 // UEFI guarantees SSE2 on x64, but firmware (OVMF among them) leaves AVX state off:
 // the first AVX instruction would fault with #UD until CR4.OSXSAVE and XCR0 say so.
+// cpu_level() then says which of the core's builds (one per x86-64 psABI level,
+// host/build/pipeline.ts) this CPU can run.
 #include "firmware.h"
-
-#if !defined(CORE_ISA_LEVEL) || CORE_ISA_LEVEL != 2
-#error "cpu_require_core_isa() checks x86-64-v2; keep it in step with -march for core.c in host/build/pipeline.ts"
-#endif
 
 #define CR4_OSFXSR (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
@@ -24,16 +22,35 @@
 #define ECX_CX16 (1u << 13)
 #define ECX_SSE41 (1u << 19)
 #define ECX_SSE42 (1u << 20)
+#define ECX_MOVBE (1u << 22)
 #define ECX_POPCNT (1u << 23)
 #define ECX_XSAVE (1u << 26)
 #define ECX_AVX (1u << 28)
+#define ECX_F16C (1u << 29)
 // CPUID.7.0:EBX
+#define EBX_BMI1 (1u << 3)
 #define EBX_AVX2 (1u << 5)
+#define EBX_BMI2 (1u << 8)
 #define EBX_AVX512F (1u << 16)
+#define EBX_AVX512DQ (1u << 17)
+#define EBX_AVX512CD (1u << 28)
+#define EBX_AVX512BW (1u << 30)
+#define EBX_AVX512VL (1u << 31)
 // CPUID.80000001h:ECX
 #define ECX_LAHF (1u << 0)
+#define ECX_LZCNT (1u << 5)  // "ABM" on AMD
 
-static uint32_t leaf1_ecx, leaf7_ebx;
+// What clang may use at each -march level: the x86-64 psABI's lists (x86-64-ABI 1.0,
+// section 3.1.1), checked in full, since -march=x86-64-v3 lets the compiler put BMI2
+// or MOVBE anywhere, not only in vector loops.
+#define V2_LEAF1_ECX (ECX_SSE3 | ECX_SSSE3 | ECX_CX16 | ECX_SSE41 | ECX_SSE42 | ECX_POPCNT)
+#define V2_EXT_ECX ECX_LAHF
+#define V3_LEAF1_ECX (ECX_FMA | ECX_MOVBE | ECX_F16C)  // and AVX with its state enabled: has_avx()
+#define V3_LEAF7_EBX (EBX_BMI1 | EBX_AVX2 | EBX_BMI2)
+#define V3_EXT_ECX ECX_LZCNT
+#define V4_LEAF7_EBX (EBX_AVX512F | EBX_AVX512DQ | EBX_AVX512CD | EBX_AVX512BW | EBX_AVX512VL)
+
+static uint32_t leaf1_ecx, leaf7_ebx, ext1_ecx;
 static uint64_t xcr0;
 
 static uint64_t read_xcr0(void) {
@@ -52,6 +69,11 @@ void cpu_init(void) {
     cpuid(7, 0, r);
     leaf7_ebx = r[1];
   }
+  cpuid(0x80000000, 0, r);
+  if (r[0] >= 0x80000001) {
+    cpuid(0x80000001, 0, r);
+    ext1_ecx = r[2];
+  }
 
   uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
   if (leaf1_ecx & ECX_XSAVE) cr4 |= CR4_OSXSAVE;
@@ -69,6 +91,7 @@ void cpu_init(void) {
 }
 
 static bool has_avx(void) { return (leaf1_ecx & ECX_AVX) && (xcr0 & (XCR0_SSE | XCR0_AVX)) == (XCR0_SSE | XCR0_AVX); }
+static bool has_avx512(void) { return has_avx() && (xcr0 & XCR0_AVX512) == XCR0_AVX512; }
 
 const char *cpu_features(void) {
   static char text[96];
@@ -77,28 +100,23 @@ const char *cpu_features(void) {
       {has_avx(), "avx"},
       {has_avx() && (leaf7_ebx & EBX_AVX2), "avx2"},
       {has_avx() && (leaf1_ecx & ECX_FMA), "fma"},
-      {(xcr0 & XCR0_AVX512) == XCR0_AVX512, "avx512f"},
+      {has_avx512() && (leaf7_ebx & EBX_AVX512F), "avx512f"},
   };
   size_t n = 0;
   for (size_t i = 0; i < sizeof features / sizeof features[0]; i++) {
     if (!features[i].on) continue;
+    if (n) text[n++] = ' ';
     for (const char *s = features[i].name; *s;) text[n++] = *s++;
-    text[n++] = ' ';
   }
-  const char *core = "(core: x86-64-v2)";
-  while (*core) text[n++] = *core++;
   text[n] = 0;
   return text;
 }
 
-void cpu_require_core_isa(void) {
-  uint32_t r[4];
-  cpuid(0x80000000, 0, r);
-  uint32_t lahf = 0;
-  if (r[0] >= 0x80000001) {
-    cpuid(0x80000001, 0, r);
-    lahf = r[2] & ECX_LAHF;
-  }
-  uint32_t v2 = ECX_SSE3 | ECX_SSSE3 | ECX_CX16 | ECX_SSE41 | ECX_SSE42 | ECX_POPCNT;
-  if ((leaf1_ecx & v2) != v2 || !lahf) panic("this CPU lacks x86-64-v2 (SSE4.2, POPCNT, CMPXCHG16B), which the core was compiled for");
+int cpu_level(void) {
+  if ((leaf1_ecx & V2_LEAF1_ECX) != V2_LEAF1_ECX || (ext1_ecx & V2_EXT_ECX) != V2_EXT_ECX) return 1;
+  if (!has_avx() || (leaf1_ecx & V3_LEAF1_ECX) != V3_LEAF1_ECX || (leaf7_ebx & V3_LEAF7_EBX) != V3_LEAF7_EBX ||
+      (ext1_ecx & V3_EXT_ECX) != V3_EXT_ECX)
+    return 2;
+  if (!has_avx512() || (leaf7_ebx & V4_LEAF7_EBX) != V4_LEAF7_EBX) return 3;
+  return 4;
 }

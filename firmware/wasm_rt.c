@@ -1,6 +1,8 @@
 // The wasm2c runtime (the functions wasm-rt.h declares that the generated core
 // calls), for our one linear memory with guard pages. A trap is a bug in the core:
-// it panics with the trap's name and leaves through the end action.
+// it panics with the trap's name and leaves through the end action. Every build of
+// the core (one per x86-64 level, main.c) calls the same functions; only the one
+// chosen at boot is ever instantiated, so there is still one memory and one table.
 #if !defined(WASM_RT_MEMCHECK_SIGNAL_HANDLER) || !defined(WASM_RT_USE_STACK_DEPTH_COUNT) || !defined(WASM_RT_MAX_CALL_STACK_DEPTH)
 #error "set WASM_RT_MEMCHECK_SIGNAL_HANDLER, WASM_RT_USE_STACK_DEPTH_COUNT and WASM_RT_MAX_CALL_STACK_DEPTH explicitly (host/build/pipeline.ts)"
 #endif

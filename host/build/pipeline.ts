@@ -1,6 +1,7 @@
-// Builds EFI/BOOT/BOOTX64.EFI: the AssemblyScript core -> wasm (asc) -> C (wasm2c)
-// -> freestanding x86-64 objects with the firmware shim (clang) -> a PE32+ EFI
-// application (lld-link). Each step is skipped when its outputs are newer than its
+// Builds EFI/BOOT/BOOTX64.EFI: the AssemblyScript core -> wasm (asc) -> C (wasm2c),
+// once per x86-64 level -> freestanding x86-64 objects with the firmware shim (clang)
+// -> a PE32+ EFI application (lld-link) holding every level; the firmware runs the
+// highest one the CPU has. Each step is skipped when its outputs are newer than its
 // inputs, so repeated builds and test runs cost nothing.
 import { copyFile, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
@@ -36,11 +37,36 @@ export const WASM_RT_DEFINES = [
   "-DWASM_RT_MAX_CALL_STACK_DEPTH=1000",
 ];
 
-/** The CPU level the core is compiled for; firmware/cpu.c checks the CPU has it before running the core. */
-export const CORE_MARCH = "x86-64-v2";
+/** One build of the core: the wasm2c module name (its exported symbols' prefix) and the CPU it needs. */
+export interface CoreLevel {
+  module: string; // wasm2c -n: outDir/<module>.c exports Z_<module>Z_run and friends
+  level: number; // x86-64 psABI level, as firmware/cpu.c's cpu_level() counts: 1 is the baseline
+  march: string; // clang's -march, and the name the banner prints ("core: x86-64-v3")
+}
 
-/** clang flags for the firmware shim ("firmware") or the generated core ("core"). */
-export function compileFlags(kind: "firmware" | "core", options: { debug?: boolean; outDir: string; version: string }): string[] {
+/**
+ * The builds in every BOOTX64.EFI, lowest level first; firmware/main.c runs the
+ * highest the CPU has (CPUID, and XGETBV for the AVX state). The float math is the
+ * same IEEE operations in the same order at every level (-ffp-contract=off: never
+ * FMA), so every build prints the same text, bit for bit that of the Node host.
+ * - x86-64-v2 (SSE4.2): the floor. SSE4.1's roundsd makes floor/ceil/trunc/nearbyint
+ *   single exact instructions (firmware/include/math.h), and every x86-64 UEFI PC of
+ *   the last decade has it. A CPU without it gets one clear error at boot.
+ * - x86-64-v3 (AVX2): 8 floats a vector. Natively, decode ran ~1.3x v2's speed on q8_0
+ *   stories110M and ~1.1x on f32, which memory bandwidth caps (noisy shared VM).
+ * No x86-64-v4 (AVX-512): nothing here can show it pays or even run it (the machine
+ * this was measured on has no AVX-512, and QEMU 7.2's TCG does not emulate it). Adding
+ * it is one line here (cpu_level() already counts level 4), once a machine with
+ * AVX-512 shows it pays.
+ */
+export const CORE_LEVELS: readonly CoreLevel[] = [
+  { module: "core_v2", level: 2, march: "x86-64-v2" },
+  { module: "core_v3", level: 3, march: "x86-64-v3" },
+];
+
+/** clang flags for the firmware shim ("firmware") or one level's build of the generated core. */
+export function compileFlags(target: "firmware" | CoreLevel, options: { debug?: boolean; outDir: string; version: string }): string[] {
+  const core = target !== "firmware";
   return [
     "--target=x86_64-unknown-windows", // PE/COFF objects and the Microsoft x64 ABI that UEFI uses
     "-ffreestanding",
@@ -52,21 +78,20 @@ export function compileFlags(kind: "firmware" | "core", options: { debug?: boole
     "-fno-fast-math",
     "-ffp-contract=off",
     "-fno-math-errno", // errno does not exist here; lets sqrtf be one instruction
-    options.debug ? "-O1" : kind === "core" ? "-O3" : "-O2",
+    options.debug ? "-O1" : core ? "-O3" : "-O2",
     ...(options.debug ? ["-g", "-gcodeview"] : []),
-    // Only the core needs SSE4.2; the shim stays baseline so it can report a CPU that lacks it.
-    `-march=${kind === "core" ? CORE_MARCH : "x86-64"}`,
+    // The shim stays baseline: it runs before the CPU is known, and every level's build calls it.
+    `-march=${core ? target.march : "x86-64"}`,
     // Without reassociation, the SLP vectorizer's reduction-seeded trees pair lanes from the final
     // sum of a multi-accumulator dot product and build half-empty vectors with shuffles; without
     // them it vectorizes the accumulators themselves: full-width movups/mulps/addps.
-    ...(kind === "core" ? ["-mllvm", "-slp-vectorize-hor=false"] : []),
+    ...(core ? ["-mllvm", "-slp-vectorize-hor=false"] : []),
     ...WASM_RT_DEFINES,
     `-DUEFI_LLM_VERSION="${options.version}"`,
-    "-DCORE_ISA_LEVEL=2",
     "-I", join(firmwareDir, "include"),
-    "-I", options.outDir, // core.h and wasm-rt.h
+    "-I", options.outDir, // core.h, core_v*.h and wasm-rt.h
     // Generated code is not ours to tidy; our own code stays warning-free.
-    ...(kind === "core" ? ["-w"] : ["-Wall", "-Wextra", "-Werror"]),
+    ...(core ? ["-w"] : ["-Wall", "-Wextra", "-Werror"]),
   ];
 }
 
@@ -96,7 +121,7 @@ export async function checkBuildTools(): Promise<void> {
 export async function buildEfi(options: BuildOptions = {}): Promise<string> {
   const outDir = options.outDir ?? join(buildDir, options.debug ? "efi-debug" : "efi");
   const wasm = options.wasm ?? (await buildCore(options.debug ?? false));
-  await generateC(wasm, outDir);
+  await generateCores(wasm, outDir);
   const objects = await compileAll(outDir, options.debug ?? false);
   return link(objects, outDir, options.debug ?? false);
 }
@@ -111,19 +136,48 @@ export async function buildCore(debug: boolean): Promise<string> {
   return output;
 }
 
-/** wasm2c core.wasm -> outDir/core.c + core.h (load barrier removed), with wasm-rt.h beside them. */
-export async function generateC(wasm: string, outDir: string): Promise<{ source: string; header: string }> {
-  const source = join(outDir, "core.c");
-  const header = join(outDir, "core.h");
+/**
+ * wasm2c core.wasm -> outDir/<module>.c + <module>.h (load barrier removed), with
+ * wasm-rt.h beside them. The module name prefixes the exported symbols (Z_<module>Z_run);
+ * everything else in the file is static, so differently named builds link side by side.
+ */
+export async function generateC(wasm: string, outDir: string, module = "core"): Promise<{ source: string; header: string }> {
+  const source = join(outDir, `${module}.c`);
+  const header = join(outDir, `${module}.h`);
   const runtimeHeader = join(outDir, "wasm-rt.h");
   if (await isFresh([source, header, runtimeHeader], [wasm, pipelineSource])) return { source, header };
   await mkdir(outDir, { recursive: true });
-  await runTool("wasm2c", [wasm, "-n", "core", "-o", source], { timeoutMs: TOOL_TIMEOUT_MS });
+  await runTool("wasm2c", [wasm, "-n", module, "-o", source], { timeoutMs: TOOL_TIMEOUT_MS });
   await writeFile(source, removeLoadBarrier(await readFile(source, "utf8")));
   // The header of the same wabt that generated the code, next to it, so the build
   // needs no -I into the host's /usr/include (and its libc headers).
   await copyFile(await wasmRuntimeHeader(), runtimeHeader);
   return { source, header };
+}
+
+/**
+ * One generateC() per CORE_LEVELS entry, and outDir/core.h: the header the firmware
+ * includes, which includes each level's and lists them for firmware/main.c in
+ * CORE_BUILDS(X), an X-macro called as X(module, level, march) per build, lowest first.
+ * Returns the generated C files, in CORE_LEVELS order.
+ */
+export async function generateCores(wasm: string, outDir: string): Promise<string[]> {
+  const sources: string[] = [];
+  for (const level of CORE_LEVELS) sources.push((await generateC(wasm, outDir, level.module)).source);
+  const header = [
+    "/* Generated by host/build/pipeline.ts: the core, compiled once per x86-64 level (CORE_LEVELS). */",
+    "#ifndef CORE_H_GENERATED_",
+    "#define CORE_H_GENERATED_",
+    ...CORE_LEVELS.map((level) => `#include "${level.module}.h"`),
+    "/* X(module, level, march) for each build, lowest level first. */",
+    `#define CORE_BUILDS(X) ${CORE_LEVELS.map((l) => `X(${l.module}, ${l.level}, "${l.march}")`).join(" ")}`,
+    "#endif",
+    "",
+  ].join("\n");
+  // Rewritten only when it changes: its time decides whether the firmware recompiles.
+  const path = join(outDir, "core.h");
+  if ((await readFile(path, "utf8").catch(() => undefined)) !== header) await writeFile(path, header);
+  return sources;
 }
 
 /** Where Debian's wabt (and a /usr/local build of it) puts the runtime header. */
@@ -143,19 +197,19 @@ async function compileAll(outDir: string, debug: boolean): Promise<string[]> {
     ...(await readdir(firmwareDir)).filter((f) => f.endsWith(".h")).map((f) => join(firmwareDir, f)),
     ...(await filesIn(join(firmwareDir, "include"))),
     join(outDir, "core.h"),
+    ...CORE_LEVELS.map((level) => join(outDir, `${level.module}.h`)),
     join(outDir, "wasm-rt.h"),
   ];
+  // The core's builds are by far the biggest files (~8 s each): they start first.
   const jobs = [
-    ...firmwareSources.map((source) => ({ source, kind: "firmware" as const })),
-    { source: join(outDir, "core.c"), kind: "core" as const },
-  ].map(({ source, kind }) => ({
+    ...CORE_LEVELS.map((level) => ({ source: join(outDir, `${level.module}.c`), target: level })),
+    ...firmwareSources.map((source) => ({ source, target: "firmware" as const })),
+  ].map(({ source, target }) => ({
     source,
     object: join(objDir, basename(source).replace(/\.[cS]$/, ".obj")),
-    flags: compileFlags(kind, { debug, outDir, version }),
+    flags: compileFlags(target, { debug, outDir, version }),
   }));
 
-  // The core is by far the biggest file: start it first.
-  jobs.reverse();
   let next = 0;
   const worker = async () => {
     while (next < jobs.length) {

@@ -1,16 +1,22 @@
 // uefi-llm bench: time greedy generation on one backend and print the numbers that
 // matter for a memory-bound decoder: tok/s, and the weight bytes streamed per second.
-import { mkdtempSync, statSync, writeFileSync } from "node:fs";
+// Every backend runs the same core on the same settings and reports through the same
+// timing line (assembly/generate.ts), on stderr or, booted in QEMU, on the serial port.
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { execa } from "execa";
+import { buildEfi, checkBuildTools } from "../build/pipeline.js";
 import { configText, type RunConfig } from "../config.js";
 import { UserError } from "../errors.js";
 import { numberParser } from "../options.js";
 import { bundledModel, bundledTokenizer } from "../paths.js";
+import { checkOvmf } from "../qemu/ovmf.js";
+import { runQemu } from "../qemu/qemu.js";
 import { Core } from "../runner/core.js";
 import { buildNative } from "../build/native.js";
+import { writeBootImage } from "./image.js";
 
 export interface BenchResult {
   backend: string;
@@ -28,15 +34,28 @@ export interface BenchResult {
   roofline_gb_per_s?: number;
 }
 
+type Backend = "native" | "node" | "qemu";
+
 interface BenchFlags {
   model?: string;
   tokenizer?: string;
   nPredict: number;
   prompt: string;
-  backend: "native" | "node";
+  backend: Backend;
+  smp?: number;
+  cpu?: string;
   json?: boolean;
   roofline?: boolean;
 }
+
+/** What a backend's run gives: the text holding the timing line, and the code path that ran. */
+interface Run {
+  stderr: string;
+  cpu: string;
+}
+
+/** A whole generation under TCG can take a while; past this the run is stopped. */
+const RUN_TIMEOUT_MS = 30 * 60 * 1000;
 
 /** The core's timing line on stream 2 (assembly/generate.ts). */
 const STATS =
@@ -55,27 +74,58 @@ export function parseStats(stderr: string) {
   };
 }
 
+/** The firmware's banner line (firmware/main.c), e.g. "uefi-llm 0.1.0 | cpu: sse4.2 avx avx2 fma (core: x86-64-v3) | memory: 978 MiB free". */
+const BANNER = /^uefi-llm \S+ \| cpu: ([a-z0-9. ]*?) ?\(core: ([^)]+)\) \| memory: (\d+) MiB free\r?$/m;
+
+/** The CPU features the firmware found and the build of the core it chose ("none" when none runs). */
+export function parseBanner(serial: string) {
+  const m = BANNER.exec(serial);
+  if (!m) return undefined;
+  return { features: m[1] ? m[1].split(" ") : [], core: m[2], freeMiB: Number(m[3]) };
+}
+
 export const benchCommand = new Command("bench")
   .description("time greedy generation: prefill and decode tok/s, and GB/s of weights streamed")
   .addOption(new Option("-m, --model <file>", "model (.bin or .gguf); default: the bundled stories260K"))
   .addOption(new Option("-t, --tokenizer <file>", "llama2.c tokenizer for a .bin model"))
   .addOption(new Option("-n, --n-predict <n>", "tokens to generate").argParser(numberParser({ min: 2, max: 1 << 20, integer: true })).default(128))
   .addOption(new Option("-p, --prompt <text>", "prompt to prefill").default(""))
-  .addOption(new Option("--backend <name>", "where the core runs: native (wasm2c + POSIX shim, this CPU) or node").choices(["native", "node"]).default("native"))
-  .addOption(new Option("--roofline", "also time a plain streaming read of a buffer of the model's size"))
+  .addOption(
+    new Option("--backend <name>", "where the core runs: native (wasm2c + POSIX shim, this CPU), node, or qemu (BOOTX64.EFI booted in QEMU/OVMF)")
+      .choices(["native", "node", "qemu"])
+      .default("native"),
+  )
+  .addOption(new Option("--smp <n>", "qemu: virtual CPUs of the VM (default 1)").argParser(numberParser({ min: 1, max: 255, integer: true })))
+  .addOption(new Option("--cpu <model>", "qemu: QEMU CPU model, e.g. max, Nehalem, max,-avx2; default: host with KVM, max with TCG"))
+  .addOption(new Option("--roofline", "also time a plain streaming read of a buffer of the model's size, on this machine"))
   .addOption(new Option("--json", "print one JSON object on the last line"))
   .action(async (flags: BenchFlags) => {
+    if (flags.backend !== "qemu" && (flags.smp !== undefined || flags.cpu !== undefined))
+      throw new UserError("--smp and --cpu set up the QEMU VM: use them with --backend qemu");
     const model = flags.model ?? bundledModel;
     const tokenizer = flags.tokenizer ?? (flags.model === undefined ? bundledTokenizer : undefined);
     const modelBytes = statSync(model, { throwIfNoEntry: false })?.size;
     if (modelBytes === undefined) throw new UserError(`model file not found: ${model}`);
+    if (tokenizer !== undefined && !statSync(tokenizer, { throwIfNoEntry: false })?.isFile()) throw new UserError(`tokenizer file not found: ${tokenizer}`);
     // Greedy and past any end-of-text token: exactly -n tokens, the same work on every backend.
     const config: RunConfig = { model, tokenizer, prompt: flags.prompt, steps: flags.nPredict, temperature: 0, ignoreEos: true };
 
-    const native = flags.backend === "native" ? await buildNative() : undefined;
-    const stderr = native ? await runNative(native, config) : runNode(config);
-    const stats = parseStats(stderr);
-    if (!stats) throw new UserError(`the ${flags.backend} backend printed no timing line:\n${stderr.trim()}`);
+    let run: Run;
+    let native: string | undefined;
+    switch (flags.backend) {
+      case "native":
+        native = await buildNative();
+        run = { stderr: await runNative(native, config), cpu: `${cpus()[0]?.model ?? "unknown"} (-march=native)` };
+        break;
+      case "node":
+        run = { stderr: runNode(config), cpu: "wasm in V8 (scalar)" };
+        break;
+      case "qemu":
+        run = await runInQemu(config, flags);
+        break;
+    }
+    const stats = parseStats(run.stderr);
+    if (!stats) throw new UserError(`the ${flags.backend} backend printed no timing line:\n${run.stderr.trim()}`);
 
     const result: BenchResult = {
       backend: flags.backend,
@@ -89,7 +139,7 @@ export const benchCommand = new Command("bench")
       load_ms: stats.loadMs,
       model_bytes: modelBytes,
       gb_per_s: round((stats.weightBytesPerToken * stats.decodeTokPerS) / 1e9),
-      cpu: flags.backend === "native" ? `${cpus()[0]?.model ?? "unknown"} (-march=native)` : "wasm in V8 (scalar)",
+      cpu: run.cpu,
     };
     if (flags.roofline) result.roofline_gb_per_s = await roofline(native ?? (await buildNative()), modelBytes);
     print(result, Boolean(flags.json));
@@ -105,9 +155,42 @@ function runNode(config: RunConfig): string {
 async function runNative(binary: string, config: RunConfig): Promise<string> {
   const file = join(mkdtempSync(join(tmpdir(), "uefi-llm-bench-")), "bench.cfg");
   writeFileSync(file, configText(config));
-  const result = await execa(binary, [file], { reject: false, timeout: 30 * 60 * 1000 });
+  const result = await execa(binary, [file], { reject: false, timeout: RUN_TIMEOUT_MS });
   if (result.exitCode !== 0) throw new UserError(result.stderr.trim().split("\n").at(-1) ?? `native backend failed (${result.exitCode})`);
   return result.stderr;
+}
+
+/**
+ * Boots BOOTX64.EFI with the model in QEMU and returns the serial output, whose timing
+ * line is the guest's own clock. The cpu field names the build of the core the
+ * firmware chose (its banner) and the VM it ran in.
+ */
+async function runInQemu(config: RunConfig, flags: BenchFlags): Promise<Run> {
+  await checkBuildTools();
+  await checkOvmf();
+  const efi = await buildEfi();
+  const dir = mkdtempSync(join(tmpdir(), "uefi-llm-bench-"));
+  let result;
+  try {
+    const image = join(dir, "bench.img");
+    const { model, tokenizer, ...settings } = config;
+    await writeBootImage({ model, tokenizer, config: { ...settings, end: "shutdown" }, efi, output: image });
+    result = await runQemu(image, { smp: flags.smp, cpu: flags.cpu, timeoutSeconds: RUN_TIMEOUT_MS / 1000 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (result.signal) throw new UserError(`stopped by ${result.signal}`);
+  if (result.timedOut) throw new UserError(`QEMU did not finish within ${RUN_TIMEOUT_MS / 60_000} minutes and was stopped`);
+  const serial = result.output.replace(/\r\n/g, "\n");
+  const failure = /^uefi-llm: error: (.*)$/m.exec(serial);
+  if (failure) throw new UserError(`the guest failed: ${failure[1]}`);
+  const banner = parseBanner(serial);
+  if (!banner) throw new UserError(`no uefi-llm banner on the guest's serial port (QEMU exit code ${result.exitCode}):\n${serial.trim() || result.stderr.trim()}`);
+  if (result.accel === "tcg") process.stderr.write("uefi-llm: warning: no KVM here: QEMU emulates the CPU (TCG), far slower than the hardware would run\n");
+  // qemu.ts's defaults when --cpu is not given.
+  const model = flags.cpu ?? (result.accel === "kvm" ? "host" : "max");
+  const vcpus = flags.smp ?? 1;
+  return { stderr: serial, cpu: `${banner.core} on QEMU ${model}, ${vcpus} vCPU${vcpus === 1 ? "" : "s"}, ${result.accel.toUpperCase()}` };
 }
 
 async function roofline(binary: string, bytes: number): Promise<number> {
