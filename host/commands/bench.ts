@@ -44,6 +44,7 @@ interface BenchFlags {
   backend: Backend;
   smp?: number;
   cpu?: string;
+  threads?: number;
   json?: boolean;
   roofline?: boolean;
 }
@@ -95,6 +96,7 @@ export const benchCommand = new Command("bench")
       .choices(["native", "node", "qemu"])
       .default("native"),
   )
+  .addOption(new Option("--threads <n>", "native: threads that share the matrix products (default 1)").argParser(numberParser({ min: 1, max: 256, integer: true })))
   .addOption(new Option("--smp <n>", "qemu: virtual CPUs of the VM (default 1)").argParser(numberParser({ min: 1, max: 255, integer: true })))
   .addOption(new Option("--cpu <model>", "qemu: QEMU CPU model, e.g. max, Nehalem, max,-avx2; default: host with KVM, max with TCG"))
   .addOption(new Option("--roofline", "also time a plain streaming read of a buffer of the model's size, on this machine"))
@@ -102,6 +104,9 @@ export const benchCommand = new Command("bench")
   .action(async (flags: BenchFlags) => {
     if (flags.backend !== "qemu" && (flags.smp !== undefined || flags.cpu !== undefined))
       throw new UserError("--smp and --cpu set up the QEMU VM: use them with --backend qemu");
+    if (flags.backend !== "native" && flags.threads !== undefined)
+      throw new UserError("--threads is for --backend native (node runs on one thread; for qemu, --smp sets the processors)");
+    const threads = flags.threads ?? 1;
     const model = flags.model ?? bundledModel;
     const tokenizer = flags.tokenizer ?? (flags.model === undefined ? bundledTokenizer : undefined);
     const modelBytes = statSync(model, { throwIfNoEntry: false })?.size;
@@ -115,7 +120,7 @@ export const benchCommand = new Command("bench")
     switch (flags.backend) {
       case "native":
         native = await buildNative();
-        run = { stderr: await runNative(native, config), cpu: `${cpus()[0]?.model ?? "unknown"} (-march=native)` };
+        run = { stderr: await runNative(native, config, threads), cpu: `${cpus()[0]?.model ?? "unknown"} (-march=native)` };
         break;
       case "node":
         run = { stderr: runNode(config), cpu: "wasm in V8 (scalar)" };
@@ -130,7 +135,7 @@ export const benchCommand = new Command("bench")
     const result: BenchResult = {
       backend: flags.backend,
       model,
-      threads: 1,
+      threads: flags.backend === "native" ? threads : flags.backend === "qemu" ? (flags.smp ?? 1) : 1,
       prompt_tokens: stats.prompt,
       generated_tokens: stats.generated,
       prefill_tok_per_s: stats.prefillTokPerS,
@@ -152,10 +157,10 @@ function runNode(config: RunConfig): string {
   return stderr;
 }
 
-async function runNative(binary: string, config: RunConfig): Promise<string> {
+async function runNative(binary: string, config: RunConfig, threads: number): Promise<string> {
   const file = join(mkdtempSync(join(tmpdir(), "uefi-llm-bench-")), "bench.cfg");
   writeFileSync(file, configText(config));
-  const result = await execa(binary, [file], { reject: false, timeout: RUN_TIMEOUT_MS });
+  const result = await execa(binary, ["--threads", String(threads), file], { reject: false, timeout: RUN_TIMEOUT_MS });
   if (result.exitCode !== 0) throw new UserError(result.stderr.trim().split("\n").at(-1) ?? `native backend failed (${result.exitCode})`);
   return result.stderr;
 }
@@ -206,7 +211,7 @@ function print(result: BenchResult, json: boolean): void {
     return;
   }
   const rows: [string, string][] = [
-    ["backend", `${result.backend} (${result.cpu}), ${result.threads} thread`],
+    ["backend", `${result.backend} (${result.cpu}), ${result.threads} thread${result.threads === 1 ? "" : "s"}`],
     ["model", `${result.model} (${(result.model_bytes / 1e6).toFixed(1)} MB)`],
     ["prefill", `${result.prompt_tokens} tokens at ${result.prefill_tok_per_s} tok/s`],
     ["decode", `${result.generated_tokens} tokens at ${result.decode_tok_per_s} tok/s (${result.ms_per_token} ms/token)`],
