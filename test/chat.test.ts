@@ -1,6 +1,12 @@
 // Host chat driven through stdin: turns stream answers, the KV cache is kept (a
 // second turn prefills only its own tokens), commands work, bad lines don't crash it.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { execa } from "execa";
+import { openGGUF } from "../host/gguf/reader.js";
+import { GGUFWriter } from "../host/gguf/writer.js";
+import { gguf } from "../host/gguf/types.js";
 import { describe, expect, it } from "vitest";
 import { cliPath } from "./helpers/cli.js";
 
@@ -47,5 +53,41 @@ describe("uefi-llm chat (bundled model, plain continuation)", () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/the context is full: \d+ of 512 tokens used, this message needs \d+ more/);
     expect(prefills(result.stderr).at(-1)).toBeGreaterThan(5);
+  });
+});
+
+describe("uefi-llm chat with a GGUF that carries a ChatML template", () => {
+  it("renders turns with the template, prefills only the new turn, and names an unknown template", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "uefi-llm-chatml-"));
+    const model = join(dir, "qwen2.gguf");
+    const synth = await execa("node", [cliPath, "synth", "--shape", "test-qwen2", "--type", "q8_0", "-o", model], { reject: false });
+    expect(synth.exitCode, synth.stderr).toBe(0);
+    const result = await chat(["Hello there", "/stats", "How are you", "/stats", "/exit"], ["-m", model, "--system", "You are terse.", "-n", "8"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^chat \(chatml template/);
+    const [first, both] = prefills(result.stderr);
+    // The first turn is the system and user messages in ChatML; the second only its own
+    // (the previous answer's end token, "\n<|im_start|>user\n...<|im_end|>\n<|im_start|>assistant\n").
+    expect(first).toBeGreaterThan(20);
+    expect(both - first).toBeGreaterThan(10);
+    expect(both - first).toBeLessThan(first);
+
+    // --chat-template overrides the model's template.
+    const zephyr = await chat(["Hello", "/exit"], ["-m", model, "--chat-template", "zephyr"]);
+    expect(zephyr.stderr).toMatch(/^chat \(zephyr template/);
+
+    // A template we do not know: said in one line, then plain text.
+    const source = await openGGUF(model);
+    const strange = join(dir, "strange-template.gguf");
+    const metadata = new Map(source.metadata);
+    metadata.set("tokenizer.chat_template", gguf.str("{% for m in messages %}<<{{ m.role }}>> {{ m.content }}{% endfor %}"));
+    const writer = await GGUFWriter.create(strange, metadata, source.tensors.map((t) => ({ name: t.name, ne: t.ne, type: t.type })));
+    for (const t of source.tensors) await writer.write(t.name, await source.readTensorBytes(t));
+    await writer.close();
+    await source.close();
+    const unknown = await chat(["Hello", "/exit"], ["-m", strange]);
+    expect(unknown.exitCode).toBe(0);
+    expect(unknown.stderr).toMatch(/chat template is not one uefi-llm knows; chatting in plain text/);
+    expect(unknown.stderr).toMatch(/^chat \(plain template/m);
   });
 });
