@@ -51,7 +51,7 @@
 #define V4_LEAF7_EBX (EBX_AVX512F | EBX_AVX512DQ | EBX_AVX512CD | EBX_AVX512BW | EBX_AVX512VL)
 
 static uint32_t leaf1_ecx, leaf7_ebx, ext1_ecx;
-static uint64_t xcr0;
+static uint64_t xcr0, xcr0_wanted;
 
 static uint64_t read_xcr0(void) {
   uint32_t lo, hi;
@@ -75,19 +75,25 @@ void cpu_init(void) {
     ext1_ecx = r[2];
   }
 
+  if (leaf1_ecx & ECX_XSAVE) {
+    cpuid(0xd, 0, r);
+    uint64_t supported = r[0] | (uint64_t)r[3] << 32;
+    uint64_t wanted = XCR0_X87 | XCR0_SSE;
+    if (leaf1_ecx & ECX_AVX) wanted |= XCR0_AVX;
+    if ((leaf7_ebx & EBX_AVX512F) && (wanted & XCR0_AVX) && (supported & XCR0_AVX512) == XCR0_AVX512) wanted |= XCR0_AVX512;
+    xcr0_wanted = wanted & supported;
+  }
+  cpu_enable_state();
+  if (leaf1_ecx & ECX_XSAVE) xcr0 = read_xcr0();
+}
+
+// The other processors are assumed to be the same model as the boot processor (they are
+// in every machine UEFI runs on): they get the state it chose, without asking CPUID again.
+void cpu_enable_state(void) {
   uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
   if (leaf1_ecx & ECX_XSAVE) cr4 |= CR4_OSXSAVE;
   write_cr4(cr4);
-  if (!(leaf1_ecx & ECX_XSAVE)) return;
-
-  cpuid(0xd, 0, r);
-  uint64_t supported = r[0] | (uint64_t)r[3] << 32;
-  uint64_t wanted = XCR0_X87 | XCR0_SSE;
-  if (leaf1_ecx & ECX_AVX) wanted |= XCR0_AVX;
-  if ((leaf7_ebx & EBX_AVX512F) && (wanted & XCR0_AVX) && (supported & XCR0_AVX512) == XCR0_AVX512) wanted |= XCR0_AVX512;
-  wanted &= supported;
-  __asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)wanted), "d"((uint32_t)(wanted >> 32)));
-  xcr0 = read_xcr0();
+  if (leaf1_ecx & ECX_XSAVE) __asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)xcr0_wanted), "d"((uint32_t)(xcr0_wanted >> 32)));
 }
 
 static bool has_avx(void) { return (leaf1_ecx & ECX_AVX) && (xcr0 & (XCR0_SSE | XCR0_AVX)) == (XCR0_SSE | XCR0_AVX); }

@@ -126,7 +126,10 @@ typedef struct {
   EFI_STATUS (*GetMemoryMap)(UINTN *MemoryMapSize, EFI_MEMORY_DESCRIPTOR *MemoryMap, UINTN *MapKey, UINTN *DescriptorSize, uint32_t *DescriptorVersion);
   EFI_STATUS (*AllocatePool)(EFI_MEMORY_TYPE PoolType, UINTN Size, void **Buffer);
   EFI_STATUS (*FreePool)(void *Buffer);
-  void *CreateEvent, *SetTimer, *WaitForEvent, *SignalEvent, *CloseEvent, *CheckEvent;
+  EFI_STATUS (*CreateEvent)(uint32_t Type, EFI_TPL NotifyTpl, void *NotifyFunction, void *NotifyContext, EFI_EVENT *Event);
+  void *SetTimer, *WaitForEvent, *SignalEvent;
+  EFI_STATUS (*CloseEvent)(EFI_EVENT Event);
+  EFI_STATUS (*CheckEvent)(EFI_EVENT Event);
   void *InstallProtocolInterface, *ReinstallProtocolInterface, *UninstallProtocolInterface;
   EFI_STATUS (*HandleProtocol)(EFI_HANDLE Handle, EFI_GUID *Protocol, void **Interface);
   void *Reserved, *RegisterProtocolNotify, *LocateHandle, *LocateDevicePath, *InstallConfigurationTable;
@@ -136,12 +139,16 @@ typedef struct {
   void *ConnectController, *DisconnectController, *OpenProtocol, *CloseProtocol, *OpenProtocolInformation;
   void *ProtocolsPerHandle;
   EFI_STATUS (*LocateHandleBuffer)(EFI_LOCATE_SEARCH_TYPE SearchType, EFI_GUID *Protocol, void *SearchKey, UINTN *NoHandles, EFI_HANDLE **Buffer);
+  EFI_STATUS (*LocateProtocol)(EFI_GUID *Protocol, void *Registration, void **Interface);
 } EFI_BOOT_SERVICES;
 
 _Static_assert(offsetof(EFI_BOOT_SERVICES, AllocatePages) == 40, "EFI_BOOT_SERVICES layout");
 _Static_assert(offsetof(EFI_BOOT_SERVICES, HandleProtocol) == 152, "EFI_BOOT_SERVICES layout");
 _Static_assert(offsetof(EFI_BOOT_SERVICES, Stall) == 248, "EFI_BOOT_SERVICES layout");
+_Static_assert(offsetof(EFI_BOOT_SERVICES, CreateEvent) == 80, "EFI_BOOT_SERVICES layout");
+_Static_assert(offsetof(EFI_BOOT_SERVICES, CheckEvent) == 120, "EFI_BOOT_SERVICES layout");
 _Static_assert(offsetof(EFI_BOOT_SERVICES, LocateHandleBuffer) == 312, "EFI_BOOT_SERVICES layout");
+_Static_assert(offsetof(EFI_BOOT_SERVICES, LocateProtocol) == 320, "EFI_BOOT_SERVICES layout");
 
 typedef enum { EfiResetCold, EfiResetWarm, EfiResetShutdown } EFI_RESET_TYPE;
 
@@ -249,6 +256,21 @@ typedef struct EFI_SERIAL_IO_PROTOCOL {
   {0xbb25cf6f, 0xf1d4, 0x11d2, {0x9a, 0x0c, 0x00, 0x90, 0x27, 0x3f, 0xc1, 0xfd}}
 #define EFI_SERIAL_INPUT_BUFFER_EMPTY 0x00000100
 
+// PI specification vol. 2, 13.4: the other processors, for parallel_for (parallel.c).
+typedef void (*EFI_AP_PROCEDURE)(void *ProcedureArgument);
+
+typedef struct EFI_MP_SERVICES_PROTOCOL {
+  EFI_STATUS (*GetNumberOfProcessors)(struct EFI_MP_SERVICES_PROTOCOL *This, UINTN *NumberOfProcessors, UINTN *NumberOfEnabledProcessors);
+  void *GetProcessorInfo;
+  EFI_STATUS (*StartupAllAPs)(struct EFI_MP_SERVICES_PROTOCOL *This, EFI_AP_PROCEDURE Procedure, BOOLEAN SingleThread, EFI_EVENT WaitEvent,
+                              UINTN TimeoutInMicroSeconds, void *ProcedureArgument, UINTN **FailedCpuList);
+  void *StartupThisAP, *SwitchBSP, *EnableDisableAP, *WhoAmI;
+} EFI_MP_SERVICES_PROTOCOL;
+
+#define EFI_MP_SERVICES_PROTOCOL_GUID \
+  {0x3fdda605, 0xa76e, 0x4f46, {0xad, 0x29, 0x12, 0xf4, 0x53, 0x1b, 0x3d, 0x08}}
+
+_Static_assert(offsetof(EFI_MP_SERVICES_PROTOCOL, StartupAllAPs) == 16, "EFI_MP_SERVICES_PROTOCOL layout");
 _Static_assert(offsetof(EFI_FILE_PROTOCOL, GetInfo) == 64, "EFI_FILE_PROTOCOL layout");
 _Static_assert(offsetof(EFI_SERIAL_IO_PROTOCOL, Read) == 48, "EFI_SERIAL_IO_PROTOCOL layout");
 _Static_assert(offsetof(EFI_FILE_INFO, Attribute) == 72, "EFI_FILE_INFO layout");

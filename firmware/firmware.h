@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "call_depth.h"
 #include "efi.h"
 #include "wasm-rt.h"
 
@@ -61,6 +62,7 @@ bool input_interrupted(void);
 // --- cpu.c: features and extended state ------------------------------------------
 
 void cpu_init(void);             // enable SSE/AVX/AVX-512 state as far as CPUID allows
+void cpu_enable_state(void);     // the same state on another processor, as cpu_init() chose it
 // The x86-64 psABI level this CPU runs with the state cpu_init() enabled: 1 (baseline
 // x86-64, SSE2), 2 (SSE4.2, POPCNT), 3 (AVX2, FMA, BMI2) or 4 (AVX-512 F/BW/CD/DQ/VL).
 int cpu_level(void);
@@ -88,8 +90,8 @@ uint64_t pages_alloc(uint64_t pages);  // physical address, or 0
 void pages_free_all(void);
 uint64_t pages_free_mib(void);          // conventional memory left, from the memory map
 
-void paging_init(void);   // build our tables: the firmware's identity map + our slot
-void paging_enter(void);  // load our CR3
+void paging_init(int cpus);  // build our tables: the firmware's identity map + our slot, a stack per processor
+void paging_enter(void);  // load our CR3 (on any processor)
 void paging_leave(void);  // back to the firmware's CR3
 
 // Linear memory lives at linear_base, followed by an unmapped reservation of
@@ -101,18 +103,41 @@ bool linear_map(uint64_t offset, uint64_t bytes);
 // Physical (identity-mapped) address of linear offset, and how many bytes from there are contiguous.
 uint8_t *linear_physical(uint64_t offset, uint64_t *contiguous);
 
-// The stack the core runs on; below it, unmapped space so an overflow faults.
-extern uint8_t *const wasm_stack_top;
+// The stack processor `cpu` runs the core on (call_depth.h); below it, unmapped space
+// so an overflow faults. The other processors only run job(), which goes a few calls deep.
+uint8_t *paging_stack_top(int cpu);
 #define WASM_STACK_SIZE (8 * MiB)
+#define WASM_AP_STACK_SIZE (1 * MiB)
 
 enum fault_region { FAULT_ELSEWHERE, FAULT_LINEAR_MEMORY, FAULT_STACK_GUARD };
 enum fault_region paging_classify(uint64_t address);
 
 // --- interrupts.c: our GDT/TSS/IDT with a page-fault handler ----------------------
 
-void interrupts_init(void);
-void interrupts_enter(void);
-void interrupts_leave(void);
+// One TSS, fault stack and recovery stack per processor; the GDT and IDT are shared.
+void interrupts_init(int cpus);
+void interrupts_enter(int cpu);  // load ours on processor `cpu`, remembering what it had
+void interrupts_leave(int cpu);  // and put that back
+// Which processor's fault or recovery stack `address` is on, or -1.
+int interrupts_stack_cpu(uint64_t address);
+
+// --- parallel.c: the other processors, through EFI MP Services ---------------------
+
+// How many processors parallel_for may use (1 without MP Services, after a WARNING).
+int parallel_init(void);
+// Start the other processors waiting for jobs; they run on our tables from now on.
+void parallel_start(void);
+// Ask them to leave our tables and return to the firmware, and wait (bounded) until
+// they have. Called by efi_main, at TPL_APPLICATION, on every way out.
+void parallel_stop(void);
+// The processor running this: 0 the boot processor, from the stack pointer.
+int parallel_this_cpu(void);
+// On another processor: record the failure for the boot processor and leave the job.
+_Noreturn void parallel_abort(const char *fmt, va_list args);
+
+// --- main.c: the chosen build's job export, for parallel.c -------------------------
+
+void core_job(uint32_t index);
 
 // --- x86_64.S -------------------------------------------------------------------------
 

@@ -9,7 +9,12 @@
 //
 // The handler never resumes the faulting code: it rewrites the saved RIP/RSP so
 // that iretq continues in fault_report() on a separate recovery stack, which
-// reports and leaves through finish().
+// reports and leaves through panic() (on another processor than the boot processor,
+// panic() hands the report to it: parallel.c).
+//
+// Every processor that runs the core (parallel.c) has its own TSS, fault stack and
+// recovery stack, in a `struct cpu_area`; they share the GDT (one TSS descriptor each)
+// and the IDT. The fault handler knows the processor from its IST stack.
 #include <string.h>
 
 #include "firmware.h"
@@ -48,12 +53,26 @@ struct fault_frame {
 #define TSS_BUSY 0x02  // in the descriptor's type byte
 #define RFLAGS_CLEAR ((1ull << 8) | (1ull << 10) | (1ull << 18))  // TF, DF, AC: the C ABI's expectations
 
-static struct descriptor_pointer firmware_gdtr, firmware_idtr, our_gdtr, our_idtr;
-static uint16_t firmware_tr, our_tr;
+// What a processor faulted on, for fault_report().
+struct fault {
+  uint64_t address, rip, error;
+  int count;
+};
+
+struct cpu_area {
+  _Alignas(16) uint8_t fault_stack[16 * 1024];
+  _Alignas(16) uint8_t recovery_stack[48 * 1024];
+  struct tss tss;
+  struct fault fault;
+  struct descriptor_pointer firmware_gdtr, firmware_idtr;  // what this processor had before interrupts_enter
+  uint16_t firmware_tr;
+};
+
+static struct descriptor_pointer our_gdtr, our_idtr;
+static uint16_t our_tr;  // the boot processor's TSS selector; processor i's is 16 * i above
 static struct idt_gate idt[256];
-static struct tss tss;
-static _Alignas(16) uint8_t fault_stack[16 * 1024];
-static _Alignas(16) uint8_t recovery_stack[64 * 1024];
+static struct cpu_area *areas;  // one per processor
+static int area_count;
 
 void fault_entry(void);  // x86_64.S
 
@@ -64,37 +83,51 @@ static uint64_t tss_base(const uint8_t *descriptor) {
   return ((low >> 16) & 0xffffff) | ((low >> 56) & 0xff) << 24 | high << 32;
 }
 
-void interrupts_init(void) {
+void interrupts_init(int cpus) {
+  struct descriptor_pointer firmware_gdtr, firmware_idtr;
+  uint16_t firmware_tr;
   __asm__ volatile("sgdt %0" : "=m"(firmware_gdtr));
   __asm__ volatile("sidt %0" : "=m"(firmware_idtr));
   __asm__ volatile("str %0" : "=r"(firmware_tr));
   uint16_t cs;
   __asm__ volatile("mov %%cs, %0" : "=r"(cs));
 
-  // GDT: the firmware's descriptors at the same selectors, plus our TSS.
+  uint64_t area_bytes = (uint64_t)cpus * sizeof(struct cpu_area);
+  areas = (struct cpu_area *)pages_alloc((area_bytes + PAGE_SIZE - 1) / PAGE_SIZE);
+  if (!areas) panic("out of memory for the fault stacks");
+  memset(areas, 0, area_bytes);
+  area_count = cpus;
+
+  // GDT: the firmware's descriptors at the same selectors, plus a TSS per processor.
   uint64_t tss_selector = (firmware_gdtr.limit + 1 + 7) & ~7ull;
-  if (tss_selector + 16 > 65536) panic("the firmware's GDT is full");
-  uint8_t *gdt = (uint8_t *)pages_alloc((tss_selector + 16 + PAGE_SIZE - 1) / PAGE_SIZE);
+  uint64_t gdt_bytes = tss_selector + 16 * (uint64_t)cpus;
+  if (gdt_bytes > 65536) panic("the firmware's GDT is full");
+  uint8_t *gdt = (uint8_t *)pages_alloc((gdt_bytes + PAGE_SIZE - 1) / PAGE_SIZE);
   if (!gdt) panic("out of memory for the GDT");
-  memset(gdt, 0, tss_selector + 16);
+  memset(gdt, 0, gdt_bytes);
   memcpy(gdt, (void *)firmware_gdtr.base, firmware_gdtr.limit + 1);
 
   // TSS: keep the firmware's IST stacks (its IDT entries may use them) and take a free slot.
+  struct tss tss = {0};
   if (firmware_tr) memcpy(&tss, (void *)tss_base((uint8_t *)firmware_gdtr.base + firmware_tr), sizeof tss);
   tss.iomap_base = sizeof tss;
   int ist = 0;
   while (ist < 7 && tss.ist[ist]) ist++;
   if (ist == 7) panic("no free interrupt stack slot in the firmware's TSS");
-  tss.ist[ist] = (uint64_t)(fault_stack + sizeof fault_stack);
 
-  uint64_t base = (uint64_t)&tss, limit = sizeof tss - 1;
-  uint64_t low = (limit & 0xffff) | (base & 0xffffff) << 16 | (uint64_t)TSS_AVAILABLE_PRESENT << 40 |
-                 ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
-  uint64_t high = base >> 32;
-  memcpy(gdt + tss_selector, &low, 8);
-  memcpy(gdt + tss_selector + 8, &high, 8);
+  for (int cpu = 0; cpu < cpus; cpu++) {
+    struct cpu_area *area = &areas[cpu];
+    area->tss = tss;
+    area->tss.ist[ist] = (uint64_t)(area->fault_stack + sizeof area->fault_stack);
+    uint64_t base = (uint64_t)&area->tss, limit = sizeof tss - 1;
+    uint64_t low = (limit & 0xffff) | (base & 0xffffff) << 16 | (uint64_t)TSS_AVAILABLE_PRESENT << 40 |
+                   ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
+    uint64_t high = base >> 32;
+    memcpy(gdt + tss_selector + 16 * cpu, &low, 8);
+    memcpy(gdt + tss_selector + 16 * cpu + 8, &high, 8);
+  }
   our_gdtr.base = (uint64_t)gdt;
-  our_gdtr.limit = (uint16_t)(tss_selector + 15);
+  our_gdtr.limit = (uint16_t)(gdt_bytes - 1);
   our_tr = (uint16_t)tss_selector;
 
   // IDT: the firmware's gates (its timer keeps ticking) with our page-fault gate.
@@ -113,33 +146,48 @@ void interrupts_init(void) {
   our_idtr.limit = sizeof idt - 1;
 }
 
-void interrupts_enter(void) {
-  ((uint8_t *)our_gdtr.base)[our_tr + 5] &= ~TSS_BUSY;  // ltr refuses a busy TSS
+// Each processor loads its own TSS, so entering on one never touches another's
+// busy bit; what it had before (an AP may have other tables than the boot
+// processor) is kept in its own area.
+void interrupts_enter(int cpu) {
+  struct cpu_area *area = &areas[cpu];
+  __asm__ volatile("sgdt %0" : "=m"(area->firmware_gdtr));
+  __asm__ volatile("sidt %0" : "=m"(area->firmware_idtr));
+  __asm__ volatile("str %0" : "=r"(area->firmware_tr));
+  uint16_t tr = (uint16_t)(our_tr + 16 * cpu);
+  ((uint8_t *)our_gdtr.base)[tr + 5] &= ~TSS_BUSY;  // ltr refuses a busy TSS
   __asm__ volatile("lgdt %0" : : "m"(our_gdtr));
-  __asm__ volatile("ltr %0" : : "r"(our_tr));
+  __asm__ volatile("ltr %0" : : "r"(tr));
   __asm__ volatile("lidt %0" : : "m"(our_idtr));
 }
 
-void interrupts_leave(void) {
-  __asm__ volatile("lidt %0" : : "m"(firmware_idtr));
-  __asm__ volatile("lgdt %0" : : "m"(firmware_gdtr));
+void interrupts_leave(int cpu) {
+  struct cpu_area *area = &areas[cpu];
+  __asm__ volatile("lidt %0" : : "m"(area->firmware_idtr));
+  __asm__ volatile("lgdt %0" : : "m"(area->firmware_gdtr));
   // With no TSS of its own, the firmware keeps ours in TR; the CPU reads a TSS only
   // for IST gates and privilege changes, which such firmware does not have.
-  if (firmware_tr) {
-    ((uint8_t *)firmware_gdtr.base)[firmware_tr + 5] &= ~TSS_BUSY;
-    __asm__ volatile("ltr %0" : : "r"(firmware_tr));
+  if (area->firmware_tr) {
+    ((uint8_t *)area->firmware_gdtr.base)[area->firmware_tr + 5] &= ~TSS_BUSY;
+    __asm__ volatile("ltr %0" : : "r"(area->firmware_tr));
   }
+}
+
+int interrupts_stack_cpu(uint64_t address) {
+  if (!areas || address < (uint64_t)areas) return -1;
+  uint64_t cpu = (address - (uint64_t)areas) / sizeof(struct cpu_area);
+  return cpu < (uint64_t)area_count ? (int)cpu : -1;
 }
 
 // --- The fault path ------------------------------------------------------------------
 
-static struct {
-  uint64_t address, rip, error;
-  int count;
-} fault;
-
-static _Noreturn void fault_report(void) {
-  if (fault.count > 1) finish(EFI_ABORTED);  // faulted again while reporting: just leave
+// Entered by iretq with the processor in rcx (fault_entry), on its recovery stack.
+static _Noreturn void fault_report(uint64_t cpu) {
+  struct fault fault = areas[cpu].fault;
+  if (fault.count > 1) {  // faulted again while reporting: just leave
+    if (cpu == 0) finish(EFI_ABORTED);
+    panic("page fault while reporting one");  // short: parallel_abort only records it
+  }
   switch (paging_classify(fault.address)) {
     case FAULT_LINEAR_MEMORY: wasm_rt_trap(WASM_RT_TRAP_OOB);
     case FAULT_STACK_GUARD: wasm_rt_trap(WASM_RT_TRAP_EXHAUSTION);
@@ -149,13 +197,18 @@ static _Noreturn void fault_report(void) {
         fault.rip - image_base, fault.error);
 }
 
-// Called by fault_entry on the IST stack.
-void fault_redirect(struct fault_frame *frame) {
-  fault.address = read_cr2();
-  fault.rip = frame->rip;
-  fault.error = frame->error;
-  fault.count++;
+// Called by fault_entry on the IST stack of the processor that faulted; returns which
+// one that is, for fault_entry to pass on to fault_report().
+uint64_t fault_redirect(struct fault_frame *frame) {
+  int cpu = interrupts_stack_cpu((uint64_t)frame);
+  if (cpu < 0) cpu = 0;  // cannot be: the IST stack is in an area
+  struct cpu_area *area = &areas[cpu];
+  area->fault.address = read_cr2();
+  area->fault.rip = frame->rip;
+  area->fault.error = frame->error;
+  area->fault.count++;
   frame->rip = (uint64_t)fault_report;
-  frame->rsp = (uint64_t)(recovery_stack + sizeof recovery_stack) - 8;  // as if just called
+  frame->rsp = (uint64_t)(area->recovery_stack + sizeof area->recovery_stack) - 8;  // as if just called
   frame->rflags &= ~RFLAGS_CLEAR;
+  return (uint64_t)cpu;
 }

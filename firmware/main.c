@@ -45,10 +45,12 @@ _Noreturn void finish(EFI_STATUS status) {
 }
 
 // Only formats: printing calls the firmware, which must wait until efi_main has
-// left the wasm stack and our tables.
+// left the wasm stack and our tables. On another processor, the boot processor
+// reports it once parallel_for has come back (parallel.c).
 _Noreturn void panic(const char *fmt, ...) {
   va_list args;
   va_start(args, fmt);
+  if (parallel_this_cpu() != 0) parallel_abort(fmt, args);
   vformat(panic_message, sizeof panic_message, fmt, args);
   va_end(args);
   finish(EFI_ABORTED);
@@ -125,6 +127,7 @@ struct core_build {
   u32 (*run)(u32 config_ptr, u32 config_len);
   u32 (*error_ptr)(void);
   u32 (*error_len)(void);
+  void (*job)(u32 index);
 };
 
 #define DEFINE_BUILD(module, level, march)                                \
@@ -145,11 +148,14 @@ struct core_build {
   }                                                                      \
   static u32 module##_error_len(void) {                                  \
     return Z_##module##Z_error_len(&module##_instance);                  \
+  }                                                                      \
+  static void module##_job(u32 index) {                                  \
+    Z_##module##Z_job(&module##_instance, index);                        \
   }
 CORE_BUILDS(DEFINE_BUILD)
 
 #define BUILD_ENTRY(module, level, march) \
-  {level, march, module##_instantiate, module##_alloc, module##_run, module##_error_ptr, module##_error_len},
+  {level, march, module##_instantiate, module##_alloc, module##_run, module##_error_ptr, module##_error_len, module##_job},
 static const struct core_build builds[] = {CORE_BUILDS(BUILD_ENTRY)};
 #define BUILD_COUNT (sizeof builds / sizeof builds[0])
 
@@ -162,6 +168,9 @@ static const struct core_build *choose_build(int cpu) {
     if (builds[i].level <= cpu) chosen = &builds[i];
   return chosen;
 }
+
+// parallel_for's work, on any processor (parallel.c): only after run_core has instantiated it.
+void core_job(uint32_t index) { core->job(index); }
 
 struct config {
   const char *text;
@@ -190,9 +199,10 @@ static void boot(void) {
   if (EFI_ERROR(status)) warn("cannot disable the watchdog timer (status=0x%llx); the firmware may reset the machine", status);
   cpu_init();
   core = choose_build(cpu_level());
+  int cpus = parallel_init();
   const char *features = cpu_features();
-  print("uefi-llm %s | cpu: %s%s(core: %s) | memory: %llu MiB free\n", UEFI_LLM_VERSION, features, *features ? " " : "",
-        core ? core->march : "none", pages_free_mib());
+  print("uefi-llm %s | cpu: %s%s(core: %s) | memory: %llu MiB free | processors: %d\n", UEFI_LLM_VERSION, features,
+        *features ? " " : "", core ? core->march : "none", pages_free_mib(), cpus);
   timer_init();
 
   EFI_GUID loaded_image_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID;
@@ -209,18 +219,19 @@ static void boot(void) {
   // Only now, so that a CPU no build runs on still ends with the configured end action.
   if (!core) panic("this CPU lacks %s, the lowest x86-64 level the core is built for", builds[0].march);
 
-  paging_init();
-  interrupts_init();
+  paging_init(cpus);
+  interrupts_init(cpus);
   paging_enter();
-  interrupts_enter();
+  interrupts_enter(0);
   own_tables = true;
+  parallel_start();
   // Below this frame only call_on_stack's return address and saved rbp are in use.
   uint64_t rsp;
   __asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
   firmware_stack = (uint8_t *)((rsp - 64) & ~15ull);
   BS->RaiseTPL(TPL_NOTIFY);
   core_running = true;
-  call_on_stack(run_core, &config, wasm_stack_top);
+  call_on_stack(run_core, &config, paging_stack_top(0));
 }
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
@@ -232,7 +243,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
     finish_status = EFI_SUCCESS;
   }
   if (own_tables) {
-    interrupts_leave();
+    interrupts_leave(0);
     paging_leave();
     own_tables = false;
   }
@@ -240,6 +251,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
     BS->RestoreTPL(TPL_APPLICATION);
     core_running = false;
   }
+  parallel_stop();
   if (panic_message[0]) print("uefi-llm: error: %s\n", panic_message);
   switch (end_action) {
     case END_RETURN: pages_free_all(); return finish_status;

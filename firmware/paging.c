@@ -11,8 +11,10 @@
 //   reaches it (physical addresses stay below 2^47 with 4-level paging).
 //     +0                 linear memory, mapped page by page as it grows
 //     ... 16 GiB         unmapped: reservation for out-of-bounds accesses
-//     ... 64 GiB - 8 MiB unmapped: guard below the stack, catches overflow
-//     ... 64 GiB         the wasm stack, 8 MiB
+//     ... 64 GiB         unmapped
+//     +64 GiB + 16 MiB i the wasm stack of processor i (call_depth.h), 8 MiB for the
+//                        boot processor, 1 MiB for the others, each at the top of its
+//                        16 MiB stride; the rest is guard, catching overflow
 //
 // memory.grow maps freshly allocated physical pages after the current end; nothing
 // is ever copied. Firmware calls made while our tables are live still see the
@@ -30,14 +32,16 @@
 
 #define SLOT 256
 #define REGION_BASE 0xffff800000000000ull
-#define STACK_TOP (REGION_BASE + 64 * GiB)
-#define STACK_BOTTOM (STACK_TOP - WASM_STACK_SIZE)
+#define STACKS_END (WASM_STACKS_BASE + MAX_CPUS * WASM_STACK_STRIDE)
 
 _Static_assert(LINEAR_RESERVATION >= 8 * GiB + PAGE_SIZE, "wasm32 address + offset + access size must stay inside the reservation");
-_Static_assert(REGION_BASE + LINEAR_RESERVATION <= STACK_BOTTOM, "linear memory reservation overlaps the stack guard");
+_Static_assert(REGION_BASE + LINEAR_RESERVATION <= WASM_STACKS_BASE, "linear memory reservation overlaps the stacks");
+_Static_assert(STACKS_END <= REGION_BASE + (1ull << 39), "the stacks must stay inside our top-level slot");
+_Static_assert(WASM_STACK_SIZE < WASM_STACK_STRIDE && WASM_AP_STACK_SIZE < WASM_STACK_STRIDE, "a stack needs a guard below it");
 
 uint8_t *const linear_base = (uint8_t *)REGION_BASE;
-uint8_t *const wasm_stack_top = (uint8_t *)STACK_TOP;
+
+uint8_t *paging_stack_top(int cpu) { return (uint8_t *)(WASM_STACKS_BASE + (uint64_t)(cpu + 1) * WASM_STACK_STRIDE); }
 
 // --- Page allocations, remembered so everything goes back on "return" ------------------
 
@@ -129,7 +133,7 @@ static bool map(uint64_t va, uint64_t physical, uint64_t bytes) {
   return true;
 }
 
-void paging_init(void) {
+void paging_init(int cpus) {
   if (read_cr4() & CR4_LA57) panic("5-level paging is enabled; the firmware supports 4-level paging only");
   firmware_cr3 = read_cr3();
   uint64_t *firmware_pml4 = (uint64_t *)(firmware_cr3 & PTE_ADDRESS);
@@ -138,8 +142,12 @@ void paging_init(void) {
   if (!pml4) panic("out of memory for page tables");
   memcpy(pml4, firmware_pml4, PAGE_SIZE);
 
-  uint64_t stack = pages_alloc(WASM_STACK_SIZE / PAGE_SIZE);
-  if (!stack || !map(STACK_BOTTOM, stack, WASM_STACK_SIZE)) panic("out of memory for the %llu MiB stack", WASM_STACK_SIZE / MiB);
+  for (int cpu = 0; cpu < cpus; cpu++) {
+    uint64_t size = cpu == 0 ? WASM_STACK_SIZE : WASM_AP_STACK_SIZE;
+    uint64_t stack = pages_alloc(size / PAGE_SIZE);
+    if (!stack || !map((uint64_t)paging_stack_top(cpu) - size, stack, size))
+      panic("out of memory for the %llu MiB stack of processor %d", size / MiB, cpu);
+  }
 }
 
 void paging_enter(void) { write_cr3((uint64_t)pml4 | (firmware_cr3 & ~PTE_ADDRESS)); }
@@ -147,7 +155,8 @@ void paging_leave(void) { write_cr3(firmware_cr3); }
 
 enum fault_region paging_classify(uint64_t address) {
   if (address - REGION_BASE < LINEAR_RESERVATION) return FAULT_LINEAR_MEMORY;
-  if (address >= REGION_BASE + LINEAR_RESERVATION && address < STACK_BOTTOM) return FAULT_STACK_GUARD;
+  // Every unmapped address from there to the last stack is some stack's guard.
+  if (address >= REGION_BASE + LINEAR_RESERVATION && address < STACKS_END) return FAULT_STACK_GUARD;
   return FAULT_ELSEWHERE;
 }
 

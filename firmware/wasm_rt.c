@@ -21,7 +21,8 @@
 
 #include "firmware.h"
 
-uint32_t wasm_rt_call_stack_depth;
+// The core counts its call depth per processor (call_depth.h); the firmware itself never does.
+_Alignas(64) uint32_t wasm_call_depths[MAX_CPUS][16];
 
 static bool initialized;
 

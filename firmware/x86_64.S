@@ -87,7 +87,8 @@ call_on_stack:
 // RFLAGS, CS, RIP and the error code, 48 bytes below a 16-byte aligned top, so rsp
 // is aligned again. fault_redirect() rewrites the saved RIP/RSP; iretq then
 // "returns" into the report function instead of the faulting instruction, whose
-// registers we never need again.
+// registers we never need again. fault_redirect() returns the processor that
+// faulted, which fault_report() gets as its argument in rcx.
   .globl fault_entry
   .p2align 4
 fault_entry:
@@ -96,4 +97,5 @@ fault_entry:
   sub $32, %rsp
   call fault_redirect
   add $40, %rsp             // shadow space and the error code
+  mov %rax, %rcx
   iretq

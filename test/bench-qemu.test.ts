@@ -13,6 +13,7 @@ describe("uefi-llm bench --backend qemu", () => {
     const report = JSON.parse(result.stdout.trimEnd().split("\n").at(-1)!);
     expect(Object.keys(report)).toEqual(keys);
     expect(report.backend).toBe("qemu");
+    expect(report.threads).toBe(2); // the firmware's banner: it runs on both vCPUs (EFI MP Services)
     expect(report.prompt_tokens).toBe(5);
     expect(report.generated_tokens).toBe(32);
     expect(report.decode_tok_per_s).toBeGreaterThan(0);

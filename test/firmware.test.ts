@@ -96,7 +96,7 @@ async function boot(config: string, files: string[], disk: "ahci" | "virtio" = "
 }
 
 // The build of the core the firmware chose for this CPU: test/boot-cpu.test.ts checks which one.
-const BANNER = /^uefi-llm \d+\.\d+\.\d+\S* \| cpu: [a-z0-9. ]*\(core: x86-64-v\d\) \| memory: \d+ MiB free\n/;
+const BANNER = /^uefi-llm \d+\.\d+\.\d+\S* \| cpu: [a-z0-9. ]*\(core: x86-64-v\d\) \| memory: \d+ MiB free \| processors: \d+\n/;
 
 describe("the firmware in QEMU (slow)", () => {
   it(

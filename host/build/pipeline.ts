@@ -87,6 +87,8 @@ export function compileFlags(target: "firmware" | CoreLevel, options: { debug?: 
     // them it vectorizes the accumulators themselves: full-width movups/mulps/addps.
     ...(core ? ["-mllvm", "-slp-vectorize-hor=false"] : []),
     ...WASM_RT_DEFINES,
+    // One call-depth counter per processor: parallel_for runs job() on several at once (firmware/call_depth.h).
+    ...(core ? ["-include", join(firmwareDir, "call_depth.h"), "-Dwasm_rt_call_stack_depth=(*call_depth())"] : []),
     `-DUEFI_LLM_VERSION="${options.version}"`,
     "-I", join(firmwareDir, "include"),
     "-I", options.outDir, // core.h, core_v*.h and wasm-rt.h

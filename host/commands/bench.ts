@@ -53,6 +53,7 @@ interface BenchFlags {
 interface Run {
   stderr: string;
   cpu: string;
+  threads?: number; // processors the core ran on, when the backend says (the firmware's banner); default 1
 }
 
 /** A whole generation under TCG can take a while; past this the run is stopped. */
@@ -75,14 +76,14 @@ export function parseStats(stderr: string) {
   };
 }
 
-/** The firmware's banner line (firmware/main.c), e.g. "uefi-llm 0.1.0 | cpu: sse4.2 avx avx2 fma (core: x86-64-v3) | memory: 978 MiB free". */
-const BANNER = /^uefi-llm \S+ \| cpu: ([a-z0-9. ]*?) ?\(core: ([^)]+)\) \| memory: (\d+) MiB free\r?$/m;
+/** The firmware's banner line (firmware/main.c), e.g. "uefi-llm 0.1.0 | cpu: sse4.2 avx avx2 fma (core: x86-64-v3) | memory: 978 MiB free | processors: 2". */
+const BANNER = /^uefi-llm \S+ \| cpu: ([a-z0-9. ]*?) ?\(core: ([^)]+)\) \| memory: (\d+) MiB free \| processors: (\d+)\r?$/m;
 
-/** The CPU features the firmware found and the build of the core it chose ("none" when none runs). */
+/** The CPU features the firmware found, the build of the core it chose ("none" when none runs), and the processors it uses. */
 export function parseBanner(serial: string) {
   const m = BANNER.exec(serial);
   if (!m) return undefined;
-  return { features: m[1] ? m[1].split(" ") : [], core: m[2], freeMiB: Number(m[3]) };
+  return { features: m[1] ? m[1].split(" ") : [], core: m[2], freeMiB: Number(m[3]), processors: Number(m[4]) };
 }
 
 export const benchCommand = new Command("bench")
@@ -135,7 +136,7 @@ export const benchCommand = new Command("bench")
     const result: BenchResult = {
       backend: flags.backend,
       model,
-      threads: flags.backend === "native" ? threads : flags.backend === "qemu" ? (flags.smp ?? 1) : 1,
+      threads: run.threads ?? (flags.backend === "native" ? threads : 1),
       prompt_tokens: stats.prompt,
       generated_tokens: stats.generated,
       prefill_tok_per_s: stats.prefillTokPerS,
@@ -195,7 +196,11 @@ async function runInQemu(config: RunConfig, flags: BenchFlags): Promise<Run> {
   // qemu.ts's defaults when --cpu is not given.
   const model = flags.cpu ?? (result.accel === "kvm" ? "host" : "max");
   const vcpus = flags.smp ?? 1;
-  return { stderr: serial, cpu: `${banner.core} on QEMU ${model}, ${vcpus} vCPU${vcpus === 1 ? "" : "s"}, ${result.accel.toUpperCase()}` };
+  return {
+    stderr: serial,
+    threads: banner.processors,
+    cpu: `${banner.core} on QEMU ${model}, ${vcpus} vCPU${vcpus === 1 ? "" : "s"}, ${result.accel.toUpperCase()}`,
+  };
 }
 
 async function roofline(binary: string, bytes: number): Promise<number> {
