@@ -1,5 +1,5 @@
 // Where each processor's wasm stack lies, and wasm2c's call-depth counter, one per
-// processor. Included by firmware.h and, first of all (-include, host/build/pipeline.ts),
+// processor. Included by firmware.h and, first of all (-include, host/toolchain/pipeline.ts),
 // into every build of the core, which is compiled with
 // -Dwasm_rt_call_stack_depth=(*call_depth()): several processors run the core's job()
 // at once (parallel.c), and one global counter would be a data race.

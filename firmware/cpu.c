@@ -2,7 +2,7 @@
 // UEFI guarantees SSE2 on x64, but firmware (OVMF among them) leaves AVX state off:
 // the first AVX instruction would fault with #UD until CR4.OSXSAVE and XCR0 say so.
 // cpu_level() then says which of the core's builds (one per x86-64 psABI level,
-// host/build/pipeline.ts) this CPU can run.
+// host/toolchain/pipeline.ts) this CPU can run.
 #include "firmware.h"
 
 #define CR4_OSFXSR (1ull << 9)

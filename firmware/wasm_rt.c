@@ -4,7 +4,7 @@
 // the core (one per x86-64 level, main.c) calls the same functions; only the one
 // chosen at boot is ever instantiated, so there is still one memory and one table.
 #if !defined(WASM_RT_MEMCHECK_SIGNAL_HANDLER) || !defined(WASM_RT_USE_STACK_DEPTH_COUNT) || !defined(WASM_RT_MAX_CALL_STACK_DEPTH)
-#error "set WASM_RT_MEMCHECK_SIGNAL_HANDLER, WASM_RT_USE_STACK_DEPTH_COUNT and WASM_RT_MAX_CALL_STACK_DEPTH explicitly (host/build/pipeline.ts)"
+#error "set WASM_RT_MEMCHECK_SIGNAL_HANDLER, WASM_RT_USE_STACK_DEPTH_COUNT and WASM_RT_MAX_CALL_STACK_DEPTH explicitly (host/toolchain/pipeline.ts)"
 #endif
 // Bounds are checked by the guard pages of paging.c, so the generated code must not
 // check them itself and may not run without them.

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { buildNative } from "../host/build/native.js";
+import { buildNative } from "../host/toolchain/native.js";
 import { configText } from "../host/config.js";
 import { bundledModel, bundledTokenizer } from "../host/paths.js";
 import { cli } from "./helpers/cli.js";

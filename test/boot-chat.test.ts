@@ -8,7 +8,7 @@ import { open, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildEfi } from "../host/build/pipeline.js";
+import { buildEfi } from "../host/toolchain/pipeline.js";
 import type { RunConfig } from "../host/config.js";
 import { writeBootImage } from "../host/commands/image.js";
 import { buildDir, bundledModel, bundledTokenizer } from "../host/paths.js";

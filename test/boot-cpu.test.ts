@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildEfi } from "../host/build/pipeline.js";
+import { buildEfi } from "../host/toolchain/pipeline.js";
 import { parseBanner } from "../host/commands/bench.js";
 import { writeBootImage } from "../host/commands/image.js";
 import { buildDir, bundledModel, bundledTokenizer } from "../host/paths.js";

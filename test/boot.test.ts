@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildEfi } from "../host/build/pipeline.js";
+import { buildEfi } from "../host/toolchain/pipeline.js";
 import { CONFIG_FILE_NAME, configText, type RunConfig } from "../host/config.js";
 import { writeDiskImage } from "../host/image/disk-image.js";
 import { EFI_BOOT_PATH, writeBootImage } from "../host/commands/image.js";

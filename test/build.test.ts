@@ -5,7 +5,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildEfi, compileFlags, CORE_LEVELS, type CoreLevel, generateCores, removeLoadBarrier, WASM_RT_DEFINES } from "../host/build/pipeline.js";
+import { buildEfi, compileFlags, CORE_LEVELS, type CoreLevel, generateCores, removeLoadBarrier, WASM_RT_DEFINES } from "../host/toolchain/pipeline.js";
 import { ToolError } from "../host/errors.js";
 import { buildDir, packageRoot } from "../host/paths.js";
 import { runTool } from "../host/tools/exec.js";

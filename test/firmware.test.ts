@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildEfi } from "../host/build/pipeline.js";
+import { buildEfi } from "../host/toolchain/pipeline.js";
 import { buildDir, packageRoot } from "../host/paths.js";
 import { freshVars, OVMF_CODE } from "../host/qemu/ovmf.js";
 import { runTool } from "../host/tools/exec.js";

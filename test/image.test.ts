@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { buildEfi } from "../host/build/pipeline.js";
+import { buildEfi } from "../host/toolchain/pipeline.js";
 import { writeBootImage } from "../host/commands/image.js";
 import { configText } from "../host/config.js";
 import { UserError } from "../host/errors.js";
@@ -20,7 +20,7 @@ import { bundledModel, bundledTokenizer } from "../host/paths.js";
 
 // Building the real EFI app takes the whole toolchain; these tests pass --efi, and
 // check that preflight fails before a build would start.
-vi.mock("../host/build/pipeline.js", () => ({ buildEfi: vi.fn(async () => "/nonexistent/BOOTX64.EFI") }));
+vi.mock("../host/toolchain/pipeline.js", () => ({ buildEfi: vi.fn(async () => "/nonexistent/BOOTX64.EFI") }));
 
 const MiB = 1024 * 1024;
 

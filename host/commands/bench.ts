@@ -7,7 +7,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { execa } from "execa";
-import { buildEfi, checkBuildTools } from "../build/pipeline.js";
+import { buildEfi, checkBuildTools } from "../toolchain/pipeline.js";
 import { configText, type RunConfig } from "../config.js";
 import { UserError } from "../errors.js";
 import { numberParser } from "../options.js";
@@ -15,7 +15,7 @@ import { bundledModel, bundledTokenizer } from "../paths.js";
 import { checkOvmf } from "../qemu/ovmf.js";
 import { runQemu } from "../qemu/qemu.js";
 import { Core } from "../runner/core.js";
-import { buildNative } from "../build/native.js";
+import { buildNative } from "../toolchain/native.js";
 import { writeBootImage } from "./image.js";
 
 export interface BenchResult {

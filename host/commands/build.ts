@@ -2,7 +2,7 @@
 import { copyFile, mkdir, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { Command } from "commander";
-import { buildEfi, checkBuildTools } from "../build/pipeline.js";
+import { buildEfi, checkBuildTools } from "../toolchain/pipeline.js";
 
 interface BuildFlags {
   debug?: boolean;

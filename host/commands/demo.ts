@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { buildDir, bundledModel, bundledTokenizer } from "../paths.js";
-import { buildEfi } from "../build/pipeline.js";
+import { buildEfi } from "../toolchain/pipeline.js";
 import { runQemu } from "../qemu/qemu.js";
 import { numberParser } from "../options.js";
 import { writeBootImage } from "./image.js";

@@ -3,7 +3,7 @@
 import { access, constants, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { Command, Option } from "commander";
-import { buildEfi } from "../build/pipeline.js";
+import { buildEfi } from "../toolchain/pipeline.js";
 import { CONFIG_FILE_NAME, configText, type RunConfig } from "../config.js";
 import { UserError } from "../errors.js";
 import { checkOutput, type DiskImageSummary, type ImageFile, writeDiskImage } from "../image/disk-image.js";
