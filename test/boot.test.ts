@@ -20,17 +20,22 @@ beforeAll(async () => {
   efi = await buildEfi();
 }, 600_000);
 
-/** Boot an image; the serial output after our banner line, CRLF as LF, and QEMU's exit code. */
-async function boot(image: string, usb = false): Promise<{ text: string; exitCode: number }> {
-  const result = await runQemu(image, { timeoutSeconds: BOOT_SECONDS, usb });
-  expect(result.timedOut, "the guest shut down by itself").toBe(false);
-  const serial = result.output.replace(/\r\n/g, "\n");
-  const banner = /^uefi-llm \d+\.\d+\.\d+ \| cpu: .*\n/m.exec(serial);
-  expect(banner, `no banner in:\n${serial}`).not.toBeNull();
-  return { text: serial.slice(banner!.index + banner![0].length), exitCode: result.exitCode };
+interface BootOptions {
+  usb?: boolean;
+  smp?: number;
 }
 
-async function bootModel(name: string, config: Omit<RunConfig, "model" | "tokenizer">, options: { model?: string; tokenizer?: string | null; usb?: boolean } = {}) {
+/** Boot an image; the serial output after our banner line (CRLF as LF), the processors the banner names, and QEMU's exit code. */
+async function boot(image: string, options: BootOptions = {}): Promise<{ text: string; processors: number; exitCode: number }> {
+  const result = await runQemu(image, { timeoutSeconds: BOOT_SECONDS, ...options });
+  expect(result.timedOut, "the guest shut down by itself").toBe(false);
+  const serial = result.output.replace(/\r\n/g, "\n");
+  const banner = /^uefi-llm \d+\.\d+\.\d+\S* \| cpu: .* \| processors: (\d+)\n/m.exec(serial);
+  expect(banner, `no banner in:\n${serial}`).not.toBeNull();
+  return { text: serial.slice(banner!.index + banner![0].length), processors: Number(banner![1]), exitCode: result.exitCode };
+}
+
+async function bootModel(name: string, config: Omit<RunConfig, "model" | "tokenizer">, options: BootOptions & { model?: string; tokenizer?: string | null } = {}) {
   const image = join(workDir, `${name}.img`);
   await writeBootImage({
     model: options.model ?? bundledModel,
@@ -40,7 +45,7 @@ async function bootModel(name: string, config: Omit<RunConfig, "model" | "tokeni
     output: image,
     force: true,
   });
-  return boot(image, options.usb);
+  return boot(image, { usb: options.usb, smp: options.smp });
 }
 
 /** The story: everything before the core's timing line. */
@@ -63,9 +68,19 @@ describe("booted in QEMU", () => {
   }, 300_000);
 
   it("from a USB stick (xHCI) too", async () => {
-    const { text } = await bootModel("usb", { temperature: 0, steps: 256 }, { usb: true });
+    const { text, processors } = await bootModel("usb", { temperature: 0, steps: 256 }, { usb: true });
+    expect(processors).toBe(1);
     expect(story(text)).toBe(expected("greedy-n256.txt"));
   }, 300_000);
+
+  it("on two processors (EFI MP Services share the matrix products) too", async () => {
+    const greedy = await bootModel("smp-greedy", { temperature: 0, steps: 256 }, { smp: 2 });
+    expect(greedy.processors).toBe(2);
+    expect(story(greedy.text)).toBe(expected("greedy-n256.txt"));
+    const sampled = await bootModel("smp-sampled", { temperature: 1.0, topP: 0.9, seed: 133742, steps: 256 }, { smp: 2 });
+    expect(sampled.processors).toBe(2);
+    expect(story(sampled.text)).toBe(expected("temp1.0-topp0.9-seed133742-n256.txt"));
+  }, 600_000);
 
   it("stories260K.gguf, with its own tokenizer, prints the same text", async () => {
     const gguf = join(import.meta.dirname, "fixtures", "gguf", "stories260K.gguf");
