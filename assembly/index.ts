@@ -9,13 +9,14 @@ import { TEMPLATE_PLAIN, detectTemplate, templateByName } from "./chat-template"
 import { writeString } from "./text";
 import { loadGgufModel } from "./gguf-model";
 import { dequantizeRow, rowBytes } from "./quant";
-import { Model } from "./model";
+import { blockSize } from "./tensor-types";
+import { Matrix, Model } from "./model";
 import { RunState, newRunState } from "./state";
 import { Tokenizer, loadLlama2cTokenizer, loadGgufTokenizer, encode as encodeText, decode as decodeToken, decodedPtr, maxTokens, isEndOfGeneration, MAX_TEXT_BYTES } from "./tokenizer";
 import { Sampler, newSampler } from "./sampler";
 import { forward as forwardToken, forwardBatch, tokensInVocabulary } from "./forward";
 import { generate } from "./generate";
-import { runJob } from "./matmul";
+import { initMatmul, matmul, runJob } from "./matmul";
 import { arenaAlloc, injectOutOfBoundsRead } from "./memory";
 import { fail, errorPointer, errorLength } from "./status";
 
@@ -195,6 +196,19 @@ export function dequantize_tensor(namePtr: usize, nameLen: u32): usize {
   if (out == 0) return 0;
   const rowSize = rowBytes(t.type, cols);
   for (let r: i64 = 0; r < rows; r++) dequantizeRow(out + <usize>r * (<usize>cols << 2), t.ptr + <usize>r * rowSize, t.type, cols);
+  return out;
+}
+
+/**
+ * W (rows, cols) of ggml `type` at w, times T vectors x (T, cols) f32: the (T, rows) f32 result,
+ * through the same matmul as the forward pass; for tests and tools. 0 with the reason recorded.
+ */
+export function multiply(type: i32, rows: i32, cols: i32, w: usize, x: usize, T: i32): usize {
+  if (blockSize(type) == 0 || rows <= 0 || cols <= 0 || cols % blockSize(type) != 0 || T <= 0) { fail("multiply: bad type or shape"); return 0; }
+  if (!initMatmul(cols, T)) return 0;
+  const out = arenaAlloc(<u64>T * <u64>rows * 4, "a product");
+  if (out == 0) return 0;
+  matmul(out, x, new Matrix(w, type, rows, cols), T);
   return out;
 }
 

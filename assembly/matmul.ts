@@ -6,7 +6,8 @@ import { Matrix } from "./model";
 import { GGML_F32, GGML_Q4_0, GGML_Q4_K, GGML_Q6_K, GGML_Q8_0 } from "./tensor-types";
 import { dequantizeRow, initHalfTable } from "./quant";
 import { dot } from "./ops";
-import { dotQ4_0, dotQ4_K, dotQ6_K, dotQ8_0 } from "./dot-quantized";
+import { dotQ4_K, dotQ6_K } from "./dot-quantized";
+import { dotQ4_0_int8, dotQ8_0_int8, int8VectorBytes, quantizeActivations } from "./dot-int8";
 import { arenaAlloc } from "./memory";
 
 /** Below this many rows per job, splitting costs more than it saves. */
@@ -15,15 +16,25 @@ const MIN_ROWS_PER_JOB = 32;
 let workers: i32 = 1;
 let scratch: usize = 0; // (workers, scratchFloats) f32: one dequantized row per job, for types without a kernel
 let scratchFloats: i32 = 0;
+let int8X: usize = 0; // (batch, int8VectorBytes(cols)): the vectors x, quantized for the int8 kernels
+let int8XCapacity: u64 = 0;
 
-/** Ask the host how many processors it lends, and make room for rows of up to `cols` values; false with the reason recorded. */
-export function initMatmul(cols: i32): bool {
+/** Ask the host how many processors it lends, and make room for `batch` vectors of up to `cols` values; false with the reason recorded. */
+export function initMatmul(cols: i32, batch: i32): bool {
   if (!initHalfTable()) return false;
   workers = max(1, min(worker_count(), 256));
-  if (cols <= scratchFloats) return true;
-  scratch = arenaAlloc(<u64>workers * <u64>cols * 4, "dequantization buffers");
-  scratchFloats = scratch != 0 ? cols : 0;
-  return scratch != 0;
+  if (cols > scratchFloats) {
+    scratch = arenaAlloc(<u64>workers * <u64>cols * 4, "dequantization buffers");
+    scratchFloats = scratch != 0 ? cols : 0;
+    if (scratch == 0) return false;
+  }
+  const int8Bytes = <u64>batch * <u64>int8VectorBytes(cols);
+  if (int8Bytes > int8XCapacity) {
+    int8X = arenaAlloc(int8Bytes, "quantized activations");
+    int8XCapacity = int8X != 0 ? int8Bytes : 0;
+    if (int8X == 0) return false;
+  }
+  return true;
 }
 
 // The product the jobs share: set before parallel_for, read-only while it runs.
@@ -40,6 +51,11 @@ let jobCount: i32 = 1;
  * kernel call whatever T and however many jobs, so results never depend on either.
  */
 export function matmul(out: usize, x: usize, w: Matrix, T: i32): void {
+  if (hasInt8Kernel(w.type)) {
+    const n = w.cols, stride = int8VectorBytes(n);
+    for (let t = 0; t < T; t++) quantizeActivations(int8X + <usize>t * stride, x + <usize>t * (<usize>n << 2), n);
+    x = int8X;
+  }
   const jobs = min(workers, w.rows / MIN_ROWS_PER_JOB);
   if (jobs <= 1) {
     rows(out, x, w, T, 0, w.rows, scratch);
@@ -68,7 +84,7 @@ export function runJob(index: i32): void {
 /** Rows [first, last) of W @ x_t for every t. */
 function rows(out: usize, x: usize, w: Matrix, T: i32, first: i32, last: i32, rowScratch: usize): void {
   const n = w.cols;
-  const xStride = <usize>n << 2, outStride = <usize>w.rows << 2;
+  const xStride = hasInt8Kernel(w.type) ? int8VectorBytes(n) : <usize>n << 2, outStride = <usize>w.rows << 2;
   for (let i = first; i < last; i++) {
     const row = w.ptr + <usize>i * w.rowBytes;
     let vector = row;
@@ -82,6 +98,11 @@ function rows(out: usize, x: usize, w: Matrix, T: i32, first: i32, last: i32, ro
   }
 }
 
+/** Types whose kernels take x quantized to int8 (matmul quantizes it once for all rows). */
+function hasInt8Kernel(type: i32): bool {
+  return type == GGML_Q8_0 || type == GGML_Q4_0;
+}
+
 function hasKernel(type: i32): bool {
   return type == GGML_F32 || type == GGML_Q8_0 || type == GGML_Q4_0 || type == GGML_Q4_K || type == GGML_Q6_K;
 }
@@ -89,8 +110,8 @@ function hasKernel(type: i32): bool {
 /** A weight row of `type` (or, for types without a kernel, the row dequantized to f32) · x. */
 @inline function rowDot(type: i32, row: usize, x: usize, n: i32): f32 {
   switch (type) {
-    case GGML_Q8_0: return dotQ8_0(row, x, n);
-    case GGML_Q4_0: return dotQ4_0(row, x, n);
+    case GGML_Q8_0: return dotQ8_0_int8(row, x, n);
+    case GGML_Q4_0: return dotQ4_0_int8(row, x, n);
     case GGML_Q4_K: return dotQ4_K(row, x, n);
     case GGML_Q6_K: return dotQ6_K(row, x, n);
     default: return dot(row, x, n);

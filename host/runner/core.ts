@@ -24,6 +24,7 @@ interface CoreExports {
   eot_id(): number;
   token_is_eog(token: number): number;
   dequantize_tensor(ptr: number, len: number): number;
+  multiply(type: number, rows: number, cols: number, w: number, x: number, count: number): number;
   job(index: number): void;
   error_ptr(): number;
   error_len(): number;
@@ -93,6 +94,18 @@ export class Core {
     const ptr = this.trapping(() => this.exports.dequantize_tensor(...this.input(name)));
     if (ptr === 0) throw new UserError(`${this.error()}: ${name}`);
     return new Float32Array(this.exports.memory.buffer, ptr, elements).slice();
+  }
+
+  /** W (rows × cols, ggml `type`, as stored in a GGUF) times each of the vectors in x: (vectors, rows) f32. */
+  multiply(type: number, rows: number, cols: number, weights: Uint8Array, x: Float32Array): Float32Array {
+    const vectors = x.length / cols;
+    const w = this.exports.alloc(weights.length);
+    new Uint8Array(this.exports.memory.buffer, w, weights.length).set(weights);
+    const xPtr = this.exports.alloc(x.length * 4);
+    new Float32Array(this.exports.memory.buffer, xPtr, x.length).set(x);
+    const out = this.trapping(() => this.exports.multiply(type, rows, cols, w, xPtr, vectors));
+    if (out === 0) throw new UserError(this.error());
+    return new Float32Array(this.exports.memory.buffer, out, vectors * rows).slice();
   }
 
   get vocabSize(): number {

@@ -1,0 +1,102 @@
+// Dot products of quantized weight rows with activations quantized to int8 as well,
+// the way llama.cpp runs them: within a 32-value block both sides are small integers,
+// so the products are exact integer multiply-adds (which the C compiler turns into
+// packed int16 multiply-adds), and floats appear once per block, for the two scales.
+//
+// An activation vector of n values is stored as n int8 codes followed by n / 32 f32
+// scales. Lane k of a block sums the products of values k and k + 16 (the two nibbles
+// of byte k in Q4_0); lanes collect block results in a fixed order, as in ops.ts, so
+// Node and the C builds agree bit for bit.
+import { halfTable } from "./quant";
+
+/** Bytes of an int8-quantized vector of n values (n a multiple of 32). */
+export function int8VectorBytes(n: i32): usize {
+  return <usize>n + (<usize>n >> 3);
+}
+
+/**
+ * x (n,) f32 -> out, as llama.cpp quantizes activations for these weights: per 32-value
+ * block d = max |x| / 127, codes roundf(x / d) (halves away from zero), and d kept at
+ * half precision, the way its Q8_0 blocks store it.
+ */
+export function quantizeActivations(out: usize, x: usize, n: i32): void {
+  const scales = out + <usize>n;
+  for (let b = 0; b < n >> 5; b++) {
+    const xb = x + (<usize>b << 7);
+    let amax: f32 = 0;
+    for (let k = 0; k < 32; k++) amax = max(amax, abs(load<f32>(xb + (<usize>k << 2))));
+    const d = amax / 127;
+    const id: f32 = d != 0 ? 1 / d : 0;
+    for (let k = 0; k < 32; k++) store<i8>(out + (<usize>b << 5) + k, <i8>roundHalfAway(load<f32>(xb + (<usize>k << 2)) * id));
+    store<f32>(scales + (<usize>b << 2), toHalfPrecision(d));
+  }
+}
+
+function roundHalfAway(v: f32): i32 {
+  const t = trunc(v);
+  return <i32>(abs(v - t) >= 0.5 ? t + copysign<f32>(1, v) : t);
+}
+
+/** v >= 0 rounded to the nearest half-precision value (ties to even), as f32; beyond the half range, v itself. */
+function toHalfPrecision(v: f32): f32 {
+  if (v < 6.103515625e-5) return nearest(v * 16777216) / 16777216; // subnormal halves: multiples of 2^-24
+  if (v > 65504) return v;
+  const bits = reinterpret<u32>(v);
+  return reinterpret<f32>((bits + 0xfff + ((bits >> 13) & 1)) & 0xffffe000);
+}
+
+/** Q8_0 row (blocks of f16 d, 32 × int8) · int8 activations xq: Σ over blocks of d·d_x·Σ q·q_x. */
+export function dotQ8_0_int8(row: usize, xq: usize, n: i32): f32 {
+  let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0, s4: f32 = 0, s5: f32 = 0, s6: f32 = 0, s7: f32 = 0;
+  let s8: f32 = 0, s9: f32 = 0, s10: f32 = 0, s11: f32 = 0, s12: f32 = 0, s13: f32 = 0, s14: f32 = 0, s15: f32 = 0;
+  const table = halfTable, scales = xq + <usize>n;
+  for (let b = 0; b < n >> 5; b++) {
+    const p = row + <usize>b * 34, q = xq + (<usize>b << 5);
+    const d = load<f32>(table + (<usize>load<u16>(p) << 2)) * load<f32>(scales + (<usize>b << 2));
+    s0 += d * <f32>(<i32>load<i8>(p, 2) * <i32>load<i8>(q, 0) + <i32>load<i8>(p, 18) * <i32>load<i8>(q, 16));
+    s1 += d * <f32>(<i32>load<i8>(p, 3) * <i32>load<i8>(q, 1) + <i32>load<i8>(p, 19) * <i32>load<i8>(q, 17));
+    s2 += d * <f32>(<i32>load<i8>(p, 4) * <i32>load<i8>(q, 2) + <i32>load<i8>(p, 20) * <i32>load<i8>(q, 18));
+    s3 += d * <f32>(<i32>load<i8>(p, 5) * <i32>load<i8>(q, 3) + <i32>load<i8>(p, 21) * <i32>load<i8>(q, 19));
+    s4 += d * <f32>(<i32>load<i8>(p, 6) * <i32>load<i8>(q, 4) + <i32>load<i8>(p, 22) * <i32>load<i8>(q, 20));
+    s5 += d * <f32>(<i32>load<i8>(p, 7) * <i32>load<i8>(q, 5) + <i32>load<i8>(p, 23) * <i32>load<i8>(q, 21));
+    s6 += d * <f32>(<i32>load<i8>(p, 8) * <i32>load<i8>(q, 6) + <i32>load<i8>(p, 24) * <i32>load<i8>(q, 22));
+    s7 += d * <f32>(<i32>load<i8>(p, 9) * <i32>load<i8>(q, 7) + <i32>load<i8>(p, 25) * <i32>load<i8>(q, 23));
+    s8 += d * <f32>(<i32>load<i8>(p, 10) * <i32>load<i8>(q, 8) + <i32>load<i8>(p, 26) * <i32>load<i8>(q, 24));
+    s9 += d * <f32>(<i32>load<i8>(p, 11) * <i32>load<i8>(q, 9) + <i32>load<i8>(p, 27) * <i32>load<i8>(q, 25));
+    s10 += d * <f32>(<i32>load<i8>(p, 12) * <i32>load<i8>(q, 10) + <i32>load<i8>(p, 28) * <i32>load<i8>(q, 26));
+    s11 += d * <f32>(<i32>load<i8>(p, 13) * <i32>load<i8>(q, 11) + <i32>load<i8>(p, 29) * <i32>load<i8>(q, 27));
+    s12 += d * <f32>(<i32>load<i8>(p, 14) * <i32>load<i8>(q, 12) + <i32>load<i8>(p, 30) * <i32>load<i8>(q, 28));
+    s13 += d * <f32>(<i32>load<i8>(p, 15) * <i32>load<i8>(q, 13) + <i32>load<i8>(p, 31) * <i32>load<i8>(q, 29));
+    s14 += d * <f32>(<i32>load<i8>(p, 16) * <i32>load<i8>(q, 14) + <i32>load<i8>(p, 32) * <i32>load<i8>(q, 30));
+    s15 += d * <f32>(<i32>load<i8>(p, 17) * <i32>load<i8>(q, 15) + <i32>load<i8>(p, 33) * <i32>load<i8>(q, 31));
+  }
+  return (((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))) + (((s8 + s9) + (s10 + s11)) + ((s12 + s13) + (s14 + s15)));
+}
+
+/** Q4_0 row (blocks of f16 d, 16 bytes of nibbles) · xq: Σ d·d_x·Σ (q − 8)·q_x. */
+export function dotQ4_0_int8(row: usize, xq: usize, n: i32): f32 {
+  let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0, s4: f32 = 0, s5: f32 = 0, s6: f32 = 0, s7: f32 = 0;
+  let s8: f32 = 0, s9: f32 = 0, s10: f32 = 0, s11: f32 = 0, s12: f32 = 0, s13: f32 = 0, s14: f32 = 0, s15: f32 = 0;
+  const table = halfTable, scales = xq + <usize>n;
+  for (let b = 0; b < n >> 5; b++) {
+    const p = row + <usize>b * 18, q = xq + (<usize>b << 5);
+    const d = load<f32>(table + (<usize>load<u16>(p) << 2)) * load<f32>(scales + (<usize>b << 2));
+    s0 += d * <f32>(((<i32>load<u8>(p, 2) & 15) - 8) * <i32>load<i8>(q, 0) + ((<i32>load<u8>(p, 2) >> 4) - 8) * <i32>load<i8>(q, 16));
+    s1 += d * <f32>(((<i32>load<u8>(p, 3) & 15) - 8) * <i32>load<i8>(q, 1) + ((<i32>load<u8>(p, 3) >> 4) - 8) * <i32>load<i8>(q, 17));
+    s2 += d * <f32>(((<i32>load<u8>(p, 4) & 15) - 8) * <i32>load<i8>(q, 2) + ((<i32>load<u8>(p, 4) >> 4) - 8) * <i32>load<i8>(q, 18));
+    s3 += d * <f32>(((<i32>load<u8>(p, 5) & 15) - 8) * <i32>load<i8>(q, 3) + ((<i32>load<u8>(p, 5) >> 4) - 8) * <i32>load<i8>(q, 19));
+    s4 += d * <f32>(((<i32>load<u8>(p, 6) & 15) - 8) * <i32>load<i8>(q, 4) + ((<i32>load<u8>(p, 6) >> 4) - 8) * <i32>load<i8>(q, 20));
+    s5 += d * <f32>(((<i32>load<u8>(p, 7) & 15) - 8) * <i32>load<i8>(q, 5) + ((<i32>load<u8>(p, 7) >> 4) - 8) * <i32>load<i8>(q, 21));
+    s6 += d * <f32>(((<i32>load<u8>(p, 8) & 15) - 8) * <i32>load<i8>(q, 6) + ((<i32>load<u8>(p, 8) >> 4) - 8) * <i32>load<i8>(q, 22));
+    s7 += d * <f32>(((<i32>load<u8>(p, 9) & 15) - 8) * <i32>load<i8>(q, 7) + ((<i32>load<u8>(p, 9) >> 4) - 8) * <i32>load<i8>(q, 23));
+    s8 += d * <f32>(((<i32>load<u8>(p, 10) & 15) - 8) * <i32>load<i8>(q, 8) + ((<i32>load<u8>(p, 10) >> 4) - 8) * <i32>load<i8>(q, 24));
+    s9 += d * <f32>(((<i32>load<u8>(p, 11) & 15) - 8) * <i32>load<i8>(q, 9) + ((<i32>load<u8>(p, 11) >> 4) - 8) * <i32>load<i8>(q, 25));
+    s10 += d * <f32>(((<i32>load<u8>(p, 12) & 15) - 8) * <i32>load<i8>(q, 10) + ((<i32>load<u8>(p, 12) >> 4) - 8) * <i32>load<i8>(q, 26));
+    s11 += d * <f32>(((<i32>load<u8>(p, 13) & 15) - 8) * <i32>load<i8>(q, 11) + ((<i32>load<u8>(p, 13) >> 4) - 8) * <i32>load<i8>(q, 27));
+    s12 += d * <f32>(((<i32>load<u8>(p, 14) & 15) - 8) * <i32>load<i8>(q, 12) + ((<i32>load<u8>(p, 14) >> 4) - 8) * <i32>load<i8>(q, 28));
+    s13 += d * <f32>(((<i32>load<u8>(p, 15) & 15) - 8) * <i32>load<i8>(q, 13) + ((<i32>load<u8>(p, 15) >> 4) - 8) * <i32>load<i8>(q, 29));
+    s14 += d * <f32>(((<i32>load<u8>(p, 16) & 15) - 8) * <i32>load<i8>(q, 14) + ((<i32>load<u8>(p, 16) >> 4) - 8) * <i32>load<i8>(q, 30));
+    s15 += d * <f32>(((<i32>load<u8>(p, 17) & 15) - 8) * <i32>load<i8>(q, 15) + ((<i32>load<u8>(p, 17) >> 4) - 8) * <i32>load<i8>(q, 31));
+  }
+  return (((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))) + (((s8 + s9) + (s10 + s11)) + ((s12 + s13) + (s14 + s15)));
+}
