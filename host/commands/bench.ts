@@ -159,10 +159,16 @@ function runNode(config: RunConfig): string {
 }
 
 async function runNative(binary: string, config: RunConfig, threads: number): Promise<string> {
-  const file = join(mkdtempSync(join(tmpdir(), "uefi-llm-bench-")), "bench.cfg");
+  const dir = mkdtempSync(join(tmpdir(), "uefi-llm-bench-"));
+  const file = join(dir, "bench.cfg");
   writeFileSync(file, configText(config));
   const result = await execa(binary, ["--threads", String(threads), file], { reject: false, timeout: RUN_TIMEOUT_MS });
-  if (result.exitCode !== 0) throw new UserError(result.stderr.trim().split("\n").at(-1) ?? `native backend failed (${result.exitCode})`);
+  rmSync(dir, { recursive: true, force: true });
+  if (result.exitCode !== 0) {
+    // The native runner already words its last line as "uefi-llm: …".
+    const lastLine = result.stderr.trim().split("\n").at(-1)?.replace(/^uefi-llm: /, "");
+    throw new UserError(lastLine || `the native backend failed (exit code ${result.exitCode})`);
+  }
   return result.stderr;
 }
 
