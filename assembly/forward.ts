@@ -1,7 +1,7 @@
 // Tokens through the transformer: the Llama architecture, as in the paper.
 import { Model, ModelConfig } from "./model";
 import { BATCH, RunState } from "./state";
-import { addInPlace, addScaled, copyRow, dot, rmsnorm, softmax, swiglu } from "./ops";
+import { addInPlace, weightedSum, copyRow, dot, rmsnorm, softmax, swiglu } from "./ops";
 import { matmul, matvec } from "./matmul";
 
 /** Logits (vocabSize f32 at s.logits) for `token` at position `pos`; keys and values of pos go into the cache. */
@@ -84,11 +84,7 @@ function layers(model: Model, s: RunState, tokens: usize, T: i32, pos: i32): voi
         }
         softmax(att, end + 1);
         const out = s.xb + <usize>t * qStride + (<usize>(h * headSize) << 2); // (T, qDim): wo's input
-        memory.fill(out, 0, <usize>headSize << 2);
-        for (let p = 0; p <= end; p++) {
-          const vp = s.valueCache + (<usize>l * <usize>c.seqLen + <usize>p) * kvStride + headOffset;
-          addScaled(out, vp, load<f32>(att + (<usize>p << 2)), headSize);
-        }
+        weightedSum(out, s.valueCache + <usize>l * <usize>c.seqLen * kvStride + headOffset, kvStride, att, end + 1, headSize);
       }
     }
 

@@ -87,10 +87,57 @@ export function swiglu(gate: usize, up: usize, size: i32): void {
   }
 }
 
-/** out += a * v over size floats. */
-export function addScaled(out: usize, v: usize, a: f32, size: i32): void {
-  for (let i = 0; i < size; i++) {
-    const at = <usize>i << 2;
-    store<f32>(out + at, load<f32>(out + at) + a * load<f32>(v + at));
+/**
+ * out (size,) = Σ_p weights[p] · v_p over `count` vectors v_p at values + p · stride bytes:
+ * attention's weighted sum of the values. Each output keeps its sum in a register while
+ * the positions stream past (16 at a time, so the compiler vectorizes them), adding in
+ * position order.
+ */
+export function weightedSum(out: usize, values: usize, stride: usize, weights: usize, count: i32, size: i32): void {
+  let i = 0;
+  for (; i + 16 <= size; i += 16) {
+    let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0, s4: f32 = 0, s5: f32 = 0, s6: f32 = 0, s7: f32 = 0;
+    let s8: f32 = 0, s9: f32 = 0, s10: f32 = 0, s11: f32 = 0, s12: f32 = 0, s13: f32 = 0, s14: f32 = 0, s15: f32 = 0;
+    for (let p = 0; p < count; p++) {
+      const a = load<f32>(weights + (<usize>p << 2)), vp = values + <usize>p * stride + (<usize>i << 2);
+      s0 += a * load<f32>(vp, 0);
+      s1 += a * load<f32>(vp, 4);
+      s2 += a * load<f32>(vp, 8);
+      s3 += a * load<f32>(vp, 12);
+      s4 += a * load<f32>(vp, 16);
+      s5 += a * load<f32>(vp, 20);
+      s6 += a * load<f32>(vp, 24);
+      s7 += a * load<f32>(vp, 28);
+      s8 += a * load<f32>(vp, 32);
+      s9 += a * load<f32>(vp, 36);
+      s10 += a * load<f32>(vp, 40);
+      s11 += a * load<f32>(vp, 44);
+      s12 += a * load<f32>(vp, 48);
+      s13 += a * load<f32>(vp, 52);
+      s14 += a * load<f32>(vp, 56);
+      s15 += a * load<f32>(vp, 60);
+    }
+    const o = out + (<usize>i << 2);
+    store<f32>(o, s0, 0);
+    store<f32>(o, s1, 4);
+    store<f32>(o, s2, 8);
+    store<f32>(o, s3, 12);
+    store<f32>(o, s4, 16);
+    store<f32>(o, s5, 20);
+    store<f32>(o, s6, 24);
+    store<f32>(o, s7, 28);
+    store<f32>(o, s8, 32);
+    store<f32>(o, s9, 36);
+    store<f32>(o, s10, 40);
+    store<f32>(o, s11, 44);
+    store<f32>(o, s12, 48);
+    store<f32>(o, s13, 52);
+    store<f32>(o, s14, 56);
+    store<f32>(o, s15, 60);
+  }
+  for (; i < size; i++) {
+    let sum: f32 = 0;
+    for (let p = 0; p < count; p++) sum += load<f32>(weights + (<usize>p << 2)) * load<f32>(values + <usize>p * stride + (<usize>i << 2));
+    store<f32>(out + (<usize>i << 2), sum);
   }
 }
