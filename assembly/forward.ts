@@ -72,19 +72,23 @@ function layers(model: Model, s: RunState, tokens: usize, T: i32, pos: i32): voi
 
     // causal multi-head attention: token t sees positions 0..pos+t; query head h reads key/value head h / kvPerHead
     const sqrtHeadSize = Mathf.sqrt(<f32>headSize);
+    const layerKeys = s.keyCache + <usize>l * <usize>c.seqLen * kvStride, layerValues = s.valueCache + <usize>l * <usize>c.seqLen * kvStride;
     for (let t = 0; t < T; t++) {
       const end = pos + t;
-      for (let h = 0; h < c.nHeads; h++) {
-        const q = s.q + <usize>t * qStride + (<usize>(h * headSize) << 2);
-        const att = s.att + (<usize>h * <usize>c.seqLen << 2);
-        const headOffset = <usize>((h / kvPerHead) * headSize) << 2;
-        for (let p = 0; p <= end; p++) {
-          const kp = s.keyCache + (<usize>l * <usize>c.seqLen + <usize>p) * kvStride + headOffset;
-          store<f32>(att + (<usize>p << 2), dot(q, kp, headSize) / sqrtHeadSize);
+      const q = s.q + <usize>t * qStride;
+      // scores position by position, so the key cache streams through in order
+      for (let p = 0; p <= end; p++) {
+        const keys = layerKeys + <usize>p * kvStride;
+        for (let h = 0; h < c.nHeads; h++) {
+          const score = dot(q + (<usize>(h * headSize) << 2), keys + (<usize>((h / kvPerHead) * headSize) << 2), headSize) / sqrtHeadSize;
+          store<f32>(s.att + ((<usize>h * <usize>c.seqLen + <usize>p) << 2), score);
         }
+      }
+      for (let h = 0; h < c.nHeads; h++) {
+        const att = s.att + (<usize>h * <usize>c.seqLen << 2);
         softmax(att, end + 1);
         const out = s.xb + <usize>t * qStride + (<usize>(h * headSize) << 2); // (T, qDim): wo's input
-        weightedSum(out, s.valueCache + <usize>l * <usize>c.seqLen * kvStride + headOffset, kvStride, att, end + 1, headSize);
+        weightedSum(out, layerValues + (<usize>((h / kvPerHead) * headSize) << 2), kvStride, att, end + 1, headSize);
       }
     }
 
