@@ -116,6 +116,11 @@ export class Core {
     return this.exports.context_length();
   }
 
+  /** Bytes of linear memory the core holds now; wasm memory never shrinks, so this is also its peak so far. */
+  get memoryBytes(): number {
+    return this.exports.memory.buffer.byteLength;
+  }
+
   /**
    * Token ids of the text (a string, or bytes that need not be valid UTF-8). bos, eos: add them
    * where the vocabulary does (llama.cpp's add_special); parseSpecial: control tokens written
