@@ -1,7 +1,8 @@
 // Tokens through the transformer: the Llama architecture, as in the paper.
 import { Model, ModelConfig } from "./model";
 import { BATCH, RunState } from "./state";
-import { addInPlace, weightedSum, copyRow, dot, rmsnorm, softmax, swiglu } from "./ops";
+import { addInPlace, copyRow, rmsnorm, swiglu } from "./ops";
+import { attention } from "./attention";
 import { matmul, matvec } from "./matmul";
 
 /** Logits (vocabSize f32 at s.logits) for `token` at position `pos`; keys and values of pos go into the cache. */
@@ -39,8 +40,7 @@ export function forwardBatch(model: Model, s: RunState, tokens: usize, count: i3
 function layers(model: Model, s: RunState, tokens: usize, T: i32, pos: i32): void {
   const c = model.config;
   const w = model.weights;
-  const dim = c.dim, kvDim = c.kvDim, headSize = c.headSize, qDim = c.nHeads * c.headSize;
-  const kvPerHead = c.nHeads / c.nKvHeads;
+  const dim = c.dim, kvDim = c.kvDim, qDim = c.nHeads * c.headSize;
   const xStride = <usize>dim << 2, qStride = <usize>qDim << 2;
   const hStride = <usize>c.hiddenDim << 2, kvStride = <usize>kvDim << 2;
 
@@ -70,27 +70,8 @@ function layers(model: Model, s: RunState, tokens: usize, T: i32, pos: i32): voi
       rope(s, c, t, kt, c.nKvHeads);
     }
 
-    // causal multi-head attention: token t sees positions 0..pos+t; query head h reads key/value head h / kvPerHead
-    const sqrtHeadSize = Mathf.sqrt(<f32>headSize);
-    const layerKeys = s.keyCache + <usize>l * <usize>c.seqLen * kvStride, layerValues = s.valueCache + <usize>l * <usize>c.seqLen * kvStride;
-    for (let t = 0; t < T; t++) {
-      const end = pos + t;
-      const q = s.q + <usize>t * qStride;
-      // scores position by position, so the key cache streams through in order
-      for (let p = 0; p <= end; p++) {
-        const keys = layerKeys + <usize>p * kvStride;
-        for (let h = 0; h < c.nHeads; h++) {
-          const score = dot(q + (<usize>(h * headSize) << 2), keys + (<usize>((h / kvPerHead) * headSize) << 2), headSize) / sqrtHeadSize;
-          store<f32>(s.att + ((<usize>h * <usize>c.seqLen + <usize>p) << 2), score);
-        }
-      }
-      for (let h = 0; h < c.nHeads; h++) {
-        const att = s.att + (<usize>h * <usize>c.seqLen << 2);
-        softmax(att, end + 1);
-        const out = s.xb + <usize>t * qStride + (<usize>(h * headSize) << 2); // (T, qDim): wo's input
-        weightedSum(out, layerValues + (<usize>((h / kvPerHead) * headSize) << 2), kvStride, att, end + 1, headSize);
-      }
-    }
+    // causal multi-head attention over the cache, into s.xb
+    attention(c, s, l, T, pos);
 
     // output projection and residual
     matmul(s.xb2, s.xb, layer.wo!, T);

@@ -16,7 +16,9 @@ import { Tokenizer, loadLlama2cTokenizer, loadGgufTokenizer, encode as encodeTex
 import { Sampler, newSampler } from "./sampler";
 import { forward as forwardToken, forwardBatch, tokensInVocabulary } from "./forward";
 import { generate } from "./generate";
-import { initMatmul, matmul, runJob } from "./matmul";
+import { initMatmul, matmul, runMatmulJob } from "./matmul";
+import { runAttentionJob } from "./attention";
+import { ATTENTION_JOBS, activeJobs } from "./parallel";
 import { arenaAlloc, injectOutOfBoundsRead } from "./memory";
 import { fail, errorPointer, errorLength } from "./status";
 
@@ -214,7 +216,8 @@ export function multiply(type: i32, rows: i32, cols: i32, w: usize, x: usize, T:
 
 /** One share of the work the core asked the host to spread with parallel_for. */
 export function job(index: i32): void {
-  runJob(index);
+  if (activeJobs == ATTENTION_JOBS) runAttentionJob(index);
+  else runMatmulJob(index);
 }
 
 export function error_ptr(): usize {

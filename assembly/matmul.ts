@@ -1,7 +1,7 @@
 // Matrix products, the bulk of the work, cut into one job per processor the host
 // offers: each job computes whole output rows with the same kernel calls as one
 // processor would, so the result is identical however many processors share it.
-import { parallel_for, worker_count } from "./host";
+import { MATMUL_JOBS, shareStart, spread, workerCount } from "./parallel";
 import { Matrix } from "./model";
 import { GGML_F32, GGML_Q4_0, GGML_Q4_K, GGML_Q6_K, GGML_Q8_0 } from "./tensor-types";
 import { dequantizeRow, initHalfTable } from "./quant";
@@ -13,7 +13,6 @@ import { arenaAlloc } from "./memory";
 /** Below this many rows per job, splitting costs more than it saves. */
 const MIN_ROWS_PER_JOB = 32;
 
-let workers: i32 = 1;
 let scratch: usize = 0; // (workers, scratchFloats) f32: one dequantized row per job, for types without a kernel
 let scratchFloats: i32 = 0;
 let int8X: usize = 0; // (batch, int8VectorBytes(cols)): the vectors x, quantized for the int8 kernels
@@ -22,7 +21,7 @@ let int8XCapacity: u64 = 0;
 /** Ask the host how many processors it lends, and make room for `batch` vectors of up to `cols` values; false with the reason recorded. */
 export function initMatmul(cols: i32, batch: i32): bool {
   if (!initHalfTable()) return false;
-  workers = max(1, min(worker_count(), 256));
+  const workers = workerCount();
   if (cols > scratchFloats) {
     scratch = arenaAlloc(<u64>workers * <u64>cols * 4, "dequantization buffers");
     scratchFloats = scratch != 0 ? cols : 0;
@@ -56,7 +55,7 @@ export function matmul(out: usize, x: usize, w: Matrix, T: i32): void {
     for (let t = 0; t < T; t++) quantizeActivations(int8X + <usize>t * stride, x + <usize>t * (<usize>n << 2), n);
     x = int8X;
   }
-  const jobs = min(workers, w.rows / MIN_ROWS_PER_JOB);
+  const jobs = min(workerCount(), w.rows / MIN_ROWS_PER_JOB);
   if (jobs <= 1) {
     rows(out, x, w, T, 0, w.rows, scratch);
     return;
@@ -66,7 +65,7 @@ export function matmul(out: usize, x: usize, w: Matrix, T: i32): void {
   jobW = w;
   jobT = T;
   jobCount = jobs;
-  parallel_for(jobs);
+  spread(MATMUL_JOBS, jobs);
 }
 
 /** W @ x -> out for one vector. */
@@ -75,9 +74,9 @@ export function matvec(out: usize, x: usize, w: Matrix): void {
 }
 
 /** Job `index` of the current matmul: its share of the rows. Called by the host, maybe on another processor. */
-export function runJob(index: i32): void {
+export function runMatmulJob(index: i32): void {
   const w = jobW!;
-  const first = <i32>(<i64>w.rows * index / jobCount), last = <i32>(<i64>w.rows * (index + 1) / jobCount);
+  const first = shareStart(w.rows, index, jobCount), last = shareStart(w.rows, index + 1, jobCount);
   rows(jobOut, jobX, w, jobT, first, last, scratch + <usize>index * (<usize>scratchFloats << 2));
 }
 

@@ -1,0 +1,65 @@
+// Causal multi-head attention over the KV cache: each query head scores the keys of
+// every position up to its token's own, turns the scores into weights with a softmax
+// and sums the values with them. Heads are independent, so they are shared out over
+// the processors; each writes only its own scores and outputs.
+import { ModelConfig } from "./model";
+import { RunState } from "./state";
+import { dot, softmax, weightedSum } from "./ops";
+import { ATTENTION_JOBS, shareStart, spread, workerCount } from "./parallel";
+
+// The attention the jobs share: set before spreading, read-only while they run.
+let config: ModelConfig | null = null;
+let state: RunState | null = null;
+let layer: i32 = 0;
+let tokens: i32 = 0;
+let firstPos: i32 = 0;
+let jobCount: i32 = 1;
+
+/**
+ * T tokens at positions pos..pos+T-1, their queries in s.q (T, qDim), the keys and values
+ * of layer l in the cache up to the last of them: each head's output into s.xb (T, qDim).
+ */
+export function attention(c: ModelConfig, s: RunState, l: i32, T: i32, pos: i32): void {
+  config = c;
+  state = s;
+  layer = l;
+  tokens = T;
+  firstPos = pos;
+  jobCount = min(workerCount(), c.nHeads);
+  if (jobCount <= 1) heads(0, c.nHeads);
+  else spread(ATTENTION_JOBS, jobCount);
+}
+
+/** Job `index` of the current attention: its share of the heads. Called by the host, maybe on another processor. */
+export function runAttentionJob(index: i32): void {
+  const n = config!.nHeads;
+  heads(shareStart(n, index, jobCount), shareStart(n, index + 1, jobCount));
+}
+
+/** Heads [first, last) for every token; query head h reads key/value head h / (nHeads / nKvHeads). */
+function heads(first: i32, last: i32): void {
+  const c = config!, s = state!;
+  const headSize = c.headSize, kvPerHead = c.nHeads / c.nKvHeads;
+  const qStride = <usize>(c.nHeads * headSize) << 2, kvStride = <usize>c.kvDim << 2;
+  const layerKeys = s.keyCache + <usize>layer * <usize>c.seqLen * kvStride;
+  const layerValues = s.valueCache + <usize>layer * <usize>c.seqLen * kvStride;
+  const sqrtHeadSize = Mathf.sqrt(<f32>headSize);
+  for (let t = 0; t < tokens; t++) {
+    const end = firstPos + t; // token t sees positions 0..end
+    const q = s.q + <usize>t * qStride;
+    // scores position by position, so the key cache streams through in order
+    for (let p = 0; p <= end; p++) {
+      const keys = layerKeys + <usize>p * kvStride;
+      for (let h = first; h < last; h++) {
+        const score = dot(q + (<usize>(h * headSize) << 2), keys + (<usize>((h / kvPerHead) * headSize) << 2), headSize) / sqrtHeadSize;
+        store<f32>(s.att + ((<usize>h * <usize>c.seqLen + <usize>p) << 2), score);
+      }
+    }
+    for (let h = first; h < last; h++) {
+      const weights = s.att + (<usize>h * <usize>c.seqLen << 2);
+      softmax(weights, end + 1);
+      const out = s.xb + <usize>t * qStride + (<usize>(h * headSize) << 2);
+      weightedSum(out, layerValues + (<usize>((h / kvPerHead) * headSize) << 2), kvStride, weights, end + 1, headSize);
+    }
+  }
+}
