@@ -5,7 +5,7 @@ import { MATMUL_JOBS, shareStart, spread, workerCount } from "./parallel";
 import { Matrix } from "./model";
 import { GGML_F32, GGML_Q4_0, GGML_Q4_K, GGML_Q6_K, GGML_Q8_0 } from "./tensor-types";
 import { dequantizeRow, initHalfTable } from "./quant";
-import { dot } from "./ops";
+import { dot, dot2 } from "./ops";
 import { dotQ4_K, dotQ6_K } from "./dot-quantized";
 import { dotQ4_0_int8, dotQ8_0_int8, int8VectorBytes, quantizeActivations } from "./dot-int8";
 import { arenaAlloc } from "./memory";
@@ -15,6 +15,7 @@ const MIN_ROWS_PER_JOB = 32;
 
 let scratch: usize = 0; // (workers, scratchFloats) f32: one dequantized row per job, for types without a kernel
 let scratchFloats: i32 = 0;
+let lanes: usize = 0; // (workers, 32) f32: dot2's partial sums, one set per job
 let int8X: usize = 0; // (batch, int8VectorBytes(cols)): the vectors x, quantized for the int8 kernels
 let int8XCapacity: u64 = 0;
 
@@ -22,6 +23,7 @@ let int8XCapacity: u64 = 0;
 export function initMatmul(cols: i32, batch: i32): bool {
   if (!initHalfTable()) return false;
   const workers = workerCount();
+  if (lanes == 0 && (lanes = arenaAlloc(<u64>workers * 128, "dot product lanes")) == 0) return false;
   if (cols > scratchFloats) {
     scratch = arenaAlloc(<u64>workers * <u64>cols * 4, "dequantization buffers");
     scratchFloats = scratch != 0 ? cols : 0;
@@ -57,7 +59,7 @@ export function matmul(out: usize, x: usize, w: Matrix, T: i32): void {
   }
   const jobs = min(workerCount(), w.rows / MIN_ROWS_PER_JOB);
   if (jobs <= 1) {
-    rows(out, x, w, T, 0, w.rows, scratch);
+    rows(out, x, w, T, 0, w.rows, scratch, lanes);
     return;
   }
   jobOut = out;
@@ -77,11 +79,15 @@ export function matvec(out: usize, x: usize, w: Matrix): void {
 export function runMatmulJob(index: i32): void {
   const w = jobW!;
   const first = shareStart(w.rows, index, jobCount), last = shareStart(w.rows, index + 1, jobCount);
-  rows(jobOut, jobX, w, jobT, first, last, scratch + <usize>index * (<usize>scratchFloats << 2));
+  rows(jobOut, jobX, w, jobT, first, last, scratch + <usize>index * (<usize>scratchFloats << 2), lanes + (<usize>index << 7));
 }
 
 /** Rows [first, last) of W @ x_t for every t. */
-function rows(out: usize, x: usize, w: Matrix, T: i32, first: i32, last: i32, rowScratch: usize): void {
+function rows(out: usize, x: usize, w: Matrix, T: i32, first: i32, last: i32, rowScratch: usize, rowLanes: usize): void {
+  if (w.type == GGML_F32) {
+    f32Rows(out, x, w, T, first, last, rowLanes);
+    return;
+  }
   const n = w.cols;
   const xStride = hasInt8Kernel(w.type) ? int8VectorBytes(n) : <usize>n << 2, outStride = <usize>w.rows << 2;
   for (let i = first; i < last; i++) {
@@ -97,13 +103,32 @@ function rows(out: usize, x: usize, w: Matrix, T: i32, first: i32, last: i32, ro
   }
 }
 
+/**
+ * f32 rows [first, last): row i together with row i + half, so the weights stream from two
+ * places at once, each in order. An odd last row goes with itself, its twin's sum left in the lanes.
+ */
+function f32Rows(out: usize, x: usize, w: Matrix, T: i32, first: i32, last: i32, rowLanes: usize): void {
+  const n = w.cols, outStride = <usize>w.rows << 2;
+  const half = (last - first + 1) >> 1;
+  for (let i = first; i < first + half; i++) {
+    const row = w.ptr + <usize>i * w.rowBytes;
+    const hasTwin = i + half < last;
+    const twin = hasTwin ? row + <usize>half * w.rowBytes : row;
+    for (let t = 0; t < T; t++) {
+      const o = out + <usize>t * outStride + (<usize>i << 2);
+      dot2(o, hasTwin ? o + (<usize>half << 2) : rowLanes, row, twin, x + <usize>t * (<usize>n << 2), n, rowLanes);
+    }
+  }
+}
+
 /** Types whose kernels take x quantized to int8 (matmul quantizes it once for all rows). */
 function hasInt8Kernel(type: i32): bool {
   return type == GGML_Q8_0 || type == GGML_Q4_0;
 }
 
+/** Quantized types with a kernel of their own; the others are dequantized a row at a time. */
 function hasKernel(type: i32): bool {
-  return type == GGML_F32 || type == GGML_Q8_0 || type == GGML_Q4_0 || type == GGML_Q4_K || type == GGML_Q6_K;
+  return type == GGML_Q8_0 || type == GGML_Q4_0 || type == GGML_Q4_K || type == GGML_Q6_K;
 }
 
 /** A weight row of `type` (or, for types without a kernel, the row dequantized to f32) · x. */
