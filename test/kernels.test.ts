@@ -55,7 +55,7 @@ const cases: Case[] = [
   { name: "F16 (dequantized rows, then the f32 dot)", type: GGML.F16, cols: 291, int8: false },
   { name: "Q8_0 (int8 activations)", type: GGML.Q8_0, cols: 160, int8: true },
   { name: "Q4_0 (int8 activations)", type: GGML.Q4_0, cols: 160, int8: true },
-  { name: "Q4_K (fused, float activations)", type: GGML.Q4_K, cols: 512, int8: false },
+  { name: "Q4_K (int8 activations)", type: GGML.Q4_K, cols: 512, int8: true },
   { name: "Q6_K (fused, float activations)", type: GGML.Q6_K, cols: 512, int8: false },
 ];
 
