@@ -6,8 +6,7 @@ import { Matrix } from "./model";
 import { GGML_F32, GGML_Q4_0, GGML_Q4_K, GGML_Q6_K, GGML_Q8_0 } from "./tensor-types";
 import { dequantizeRow, initHalfTable } from "./quant";
 import { dot, dot2 } from "./ops";
-import { dotQ6_K } from "./dot-quantized";
-import { dot2Q4_0_int8, dot2Q4_K_int8, dot2Q8_0_int8, int8VectorBytes, quantizeActivations } from "./dot-int8";
+import { dot2Q4_0_int8, dot2Q4_K_int8, dot2Q6_K_int8, dot2Q8_0_int8, int8VectorBytes, quantizeActivations } from "./dot-int8";
 import { arenaAlloc } from "./memory";
 
 /** Below this many rows per job, splitting costs more than it saves. */
@@ -84,32 +83,26 @@ export function runMatmulJob(index: i32): void {
 
 /** Rows [first, last) of W @ x_t for every t. */
 function rows(out: usize, x: usize, w: Matrix, T: i32, first: i32, last: i32, rowScratch: usize, rowLanes: usize): void {
-  const n = w.cols;
-  const xStride = hasInt8Kernel(w.type) ? int8VectorBytes(n) : <usize>n << 2, outStride = <usize>w.rows << 2;
-  if (w.type == GGML_F32 || w.type == GGML_Q8_0 || w.type == GGML_Q4_0 || w.type == GGML_Q4_K) {
-    pairedRows(out, x, xStride, w, T, first, last, rowLanes);
+  if (w.type == GGML_F32 || hasInt8Kernel(w.type)) {
+    pairedRows(out, x, w, T, first, last, rowLanes);
     return;
   }
+  // the other types a row at a time, dequantized to f32 first
+  const n = w.cols, xStride = <usize>n << 2, outStride = <usize>w.rows << 2;
   for (let i = first; i < last; i++) {
-    const row = w.ptr + <usize>i * w.rowBytes;
-    let vector = row;
-    if (!hasKernel(w.type)) {
-      dequantizeRow(rowScratch, row, w.type, n);
-      vector = rowScratch;
-    }
-    for (let t = 0; t < T; t++) {
-      store<f32>(out + <usize>t * outStride + (<usize>i << 2), rowDot(w.type, vector, x + <usize>t * xStride, n));
-    }
+    dequantizeRow(rowScratch, w.ptr + <usize>i * w.rowBytes, w.type, n);
+    for (let t = 0; t < T; t++) store<f32>(out + <usize>t * outStride + (<usize>i << 2), dot(rowScratch, x + <usize>t * xStride, n));
   }
 }
 
 /**
- * Rows [first, last) for the types with two-row kernels (f32, Q8_0, Q4_0, Q4_K): row i together with
+ * Rows [first, last) for the types with kernels of their own (f32 and the int8 ones): row i together with
  * row i + half, so the weights stream from two places at once, each in order. An odd last
  * row goes with itself, its twin's sum left in the lanes.
  */
-function pairedRows(out: usize, x: usize, xStride: usize, w: Matrix, T: i32, first: i32, last: i32, rowLanes: usize): void {
+function pairedRows(out: usize, x: usize, w: Matrix, T: i32, first: i32, last: i32, rowLanes: usize): void {
   const n = w.cols, outStride = <usize>w.rows << 2;
+  const xStride = w.type == GGML_F32 ? <usize>n << 2 : int8VectorBytes(n);
   const half = (last - first + 1) >> 1;
   for (let i = first; i < first + half; i++) {
     const row = w.ptr + <usize>i * w.rowBytes;
@@ -121,25 +114,14 @@ function pairedRows(out: usize, x: usize, xStride: usize, w: Matrix, T: i32, fir
       if (w.type == GGML_F32) dot2(o, o2, row, twin, xt, n, rowLanes);
       else if (w.type == GGML_Q8_0) dot2Q8_0_int8(o, o2, row, twin, xt, n, rowLanes);
       else if (w.type == GGML_Q4_0) dot2Q4_0_int8(o, o2, row, twin, xt, n, rowLanes);
-      else dot2Q4_K_int8(o, o2, row, twin, xt, n, rowLanes);
+      else if (w.type == GGML_Q4_K) dot2Q4_K_int8(o, o2, row, twin, xt, n, rowLanes);
+      else dot2Q6_K_int8(o, o2, row, twin, xt, n, rowLanes);
     }
   }
 }
 
 /** Types whose kernels take x quantized to int8 (matmul quantizes it once for all rows). */
 function hasInt8Kernel(type: i32): bool {
-  return type == GGML_Q8_0 || type == GGML_Q4_0 || type == GGML_Q4_K;
+  return type == GGML_Q8_0 || type == GGML_Q4_0 || type == GGML_Q4_K || type == GGML_Q6_K;
 }
 
-/** Quantized types with a kernel of their own; the others are dequantized a row at a time. */
-function hasKernel(type: i32): bool {
-  return type == GGML_Q6_K;
-}
-
-/** A weight row of `type` (or, for types without a kernel, the row dequantized to f32) · x. */
-@inline function rowDot(type: i32, row: usize, x: usize, n: i32): f32 {
-  switch (type) {
-    case GGML_Q6_K: return dotQ6_K(row, x, n);
-    default: return dot(row, x, n);
-  }
-}

@@ -56,7 +56,7 @@ const cases: Case[] = [
   { name: "Q8_0 (int8 activations)", type: GGML.Q8_0, cols: 160, int8: true },
   { name: "Q4_0 (int8 activations)", type: GGML.Q4_0, cols: 160, int8: true },
   { name: "Q4_K (int8 activations)", type: GGML.Q4_K, cols: 512, int8: true },
-  { name: "Q6_K (fused, float activations)", type: GGML.Q6_K, cols: 512, int8: false },
+  { name: "Q6_K (int8 activations)", type: GGML.Q6_K, cols: 512, int8: true },
 ];
 
 describe("matrix kernels against float64 sums", () => {
