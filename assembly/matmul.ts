@@ -6,7 +6,7 @@ import { Matrix } from "./model";
 import { GGML_F32, GGML_Q4_0, GGML_Q4_K, GGML_Q6_K, GGML_Q8_0 } from "./tensor-types";
 import { dequantizeRow, initHalfTable } from "./quant";
 import { dot, dot2 } from "./ops";
-import { dot2Q4_0_int8, dot2Q4_K_int8, dot2Q6_K_int8, dot2Q8_0_int8, int8VectorBytes, quantizeActivations } from "./dot-int8";
+import { dot2Q4_0, dot2Q4_K, dot2Q6_K, dot2Q8_0, int8VectorBytes, quantizeActivations } from "./dot-int8";
 import { arenaAlloc } from "./memory";
 
 /** Below this many rows per job, splitting costs more than it saves. */
@@ -101,6 +101,7 @@ function rows(out: usize, x: usize, w: Matrix, T: i32, first: i32, last: i32, ro
  * row goes with itself, its twin's sum left in the lanes.
  */
 function pairedRows(out: usize, x: usize, w: Matrix, T: i32, first: i32, last: i32, rowLanes: usize): void {
+  const kernel = pairKernel(w.type);
   const n = w.cols, outStride = <usize>w.rows << 2;
   const xStride = w.type == GGML_F32 ? <usize>n << 2 : int8VectorBytes(n);
   const half = (last - first + 1) >> 1;
@@ -110,13 +111,26 @@ function pairedRows(out: usize, x: usize, w: Matrix, T: i32, first: i32, last: i
     const twin = hasTwin ? row + <usize>half * w.rowBytes : row;
     for (let t = 0; t < T; t++) {
       const o = out + <usize>t * outStride + (<usize>i << 2), o2 = hasTwin ? o + (<usize>half << 2) : rowLanes;
-      const xt = x + <usize>t * xStride;
-      if (w.type == GGML_F32) dot2(o, o2, row, twin, xt, n, rowLanes);
-      else if (w.type == GGML_Q8_0) dot2Q8_0_int8(o, o2, row, twin, xt, n, rowLanes);
-      else if (w.type == GGML_Q4_0) dot2Q4_0_int8(o, o2, row, twin, xt, n, rowLanes);
-      else if (w.type == GGML_Q4_K) dot2Q4_K_int8(o, o2, row, twin, xt, n, rowLanes);
-      else dot2Q6_K_int8(o, o2, row, twin, xt, n, rowLanes);
+      kernel(o, o2, row, twin, x + <usize>t * xStride, n, rowLanes);
     }
+  }
+}
+
+/** Two rows of W · one vector into two outputs (ops.ts's dot2 and dot-int8.ts's kernels). */
+type PairKernel = (out0: usize, out1: usize, row0: usize, row1: usize, x: usize, n: i32, lanes: usize) => void;
+
+/**
+ * The kernel for `type`, called through the function table: the C compiler then keeps
+ * each kernel a function of its own and vectorizes it on its own; inlined together into
+ * one loop over the rows, the SSE4.2 build came out scalar, f32 included.
+ */
+function pairKernel(type: i32): PairKernel {
+  switch (type) {
+    case GGML_Q8_0: return dot2Q8_0;
+    case GGML_Q4_0: return dot2Q4_0;
+    case GGML_Q4_K: return dot2Q4_K;
+    case GGML_Q6_K: return dot2Q6_K;
+    default: return dot2;
   }
 }
 

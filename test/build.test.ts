@@ -158,7 +158,7 @@ function reachable(functions: Disassembly, name: string): string[] {
 /** The vector register a level's f32 loops should use: the widest its -march has (v4 would be zmm, not built). */
 const register = (level: CoreLevel) => (level.level >= 3 ? "ymm" : "xmm");
 
-function expectPackedFloats(instructions: string[], level: CoreLevel): void {
+function expectPackedFloats(instructions: string[], level: CoreLevel, allowedInserts = 0): void {
   const count = (pattern: RegExp) => instructions.filter((i) => pattern.test(i)).length;
   const reg = register(level);
   expect(instructions.length, "the kernel's code").toBeGreaterThan(0);
@@ -169,7 +169,7 @@ function expectPackedFloats(instructions: string[], level: CoreLevel): void {
   expect(count(new RegExp(`\\bv?mulps\\s.*%${reg}`)), `packed multiplies (mulps) on ${reg}`).toBeGreaterThanOrEqual(1);
   expect(count(new RegExp(`\\bv?addps\\s.*%${reg}`)), `packed adds (addps) on ${reg}`).toBeGreaterThanOrEqual(1);
   // Not lanes gathered one by one, which is what a vectorizer fighting the code produces.
-  expect(count(/\bv?insertps\s/), "single-lane inserts (insertps)").toBe(0);
+  expect(count(/\bv?insertps\s/), "single-lane inserts (insertps)").toBeLessThanOrEqual(allowedInserts);
 }
 
 /** What no level may contain: FMA (it rounds once where the Node host rounds twice), or registers wider than its -march. */
@@ -218,11 +218,20 @@ describe("the real core (its release wasm keeps function names: asconfig.json de
     await buildEfi();
   }, 600_000);
 
-  it.each(byName)("%s: its f32 dot product runs on packed vectors of the full width, and nothing uses FMA", async (_, level) => {
+  it.each(byName)("%s: its matrix kernels run on packed vectors of the full width, and nothing uses FMA", async (_, level) => {
     const functions = await disassemble(coreObject(level, efiDir));
-    // Every f32 matmul row is this dot product (assembly/ops.ts); an object file's calls are unresolved, so look at dot itself.
-    expect(Object.keys(functions)).toContain("w2c_assembly_ops_dot");
-    expectPackedFloats(functions["w2c_assembly_ops_dot"] ?? [], level);
+    // Each kernel is a function of its own (matmul.ts calls them through the function table).
+    // The two-row int8 kernels pair their two rows' block scales with one insertps each way.
+    // At x86-64-v2 clang 14 leaves the two-row f32, Q8_0 and K-quant kernels scalar, and its
+    // Q6_K kernel gathers half its lanes one by one (README, Vectorization): not checked here.
+    const kernels: [string, number][] = level.level >= 3
+      ? [["ops_dot", 0], ["ops_dot2", 0], ["dot_int8_dot2Q8_0", 2], ["dot_int8_dot2Q4_0", 2], ["dot_int8_dot2Q4_K", 2]]
+      : [["ops_dot", 0], ["dot_int8_dot2Q4_0", 2]];
+    for (const [kernel, allowedInserts] of kernels) {
+      const name = `w2c_assembly_${kernel}`;
+      expect(Object.keys(functions), name).toContain(name);
+      expectPackedFloats(functions[name] ?? [], level, allowedInserts);
+    }
     expectNothingBeyond(Object.values(functions).flat(), level);
   }, 120_000);
 
