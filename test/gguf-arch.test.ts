@@ -1,7 +1,8 @@
 // The core's GGUF forward pass against an independent float64 reference
 // (test/reference/gguf-forward.ts) on seeded synthetic models: qwen2 (biases, NeoX
 // RoPE), llama with Llama 3.1-style RoPE factors and base, and quantized llama
-// weights (the reference dequantizes with the host's own code).
+// weights (the reference dequantizes with the host's own code and, for the types
+// llama.cpp multiplies that way, quantizes the activations to int8 first).
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,7 +73,7 @@ describe("GGUF architectures against the float64 reference", () => {
   });
 
   for (const type of ["q8_0", "q4_0", "q4_k", "q6_k", "f16"]) {
-    it(`llama with ${type} weights (dequantized by the host for the reference)`, async () => {
+    it(`llama with ${type} weights (dequantized by the host for the reference; int8 activations where llama.cpp uses them)`, async () => {
       expect(await compare(await synth("test-llama", type), 6)).toBeLessThan(1e-4);
     });
   }

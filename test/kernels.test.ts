@@ -5,9 +5,10 @@
 // Needs build/core.wasm (npm run build:core).
 
 import { describe, expect, it } from "vitest";
-import { dequantizeRow, f16ToF32, f32ToF16, quantizeRow } from "../host/gguf/quantize.js";
+import { dequantizeRow, quantizeRow } from "../host/gguf/quantize.js";
 import { GGML } from "../host/gguf/types.js";
 import { Core } from "../host/runner/core.js";
+import { int8Activations } from "./reference/activations.js";
 
 const ROWS = 37;
 const VECTORS = 3; // the batched-prefill path: several vectors share each pass over the weights
@@ -22,23 +23,6 @@ function values(count: number, seed: number): Float32Array {
   }
   out.fill(0, 32, 64);
   out[count - 5] = 40;
-  return out;
-}
-
-/** The activations as the int8 kernels see them: per 32 values d = max|x| / 127 at half precision, codes roundf(x / d). */
-function int8Activations(x: Float32Array): Float64Array {
-  const out = new Float64Array(x.length);
-  for (let b = 0; b < x.length; b += 32) {
-    let amax = 0;
-    for (let k = 0; k < 32; k++) amax = Math.max(amax, Math.abs(x[b + k]));
-    const d = Math.fround(amax / 127);
-    const id = d !== 0 ? Math.fround(1 / d) : 0;
-    const stored = f16ToF32(f32ToF16(d));
-    for (let k = 0; k < 32; k++) {
-      const scaled = Math.fround(x[b + k] * id);
-      out[b + k] = Math.sign(scaled) * Math.round(Math.abs(scaled)) * stored;
-    }
-  }
   return out;
 }
 

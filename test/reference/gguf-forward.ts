@@ -3,27 +3,36 @@
 // llm_build_qwen2): weights read and dequantized by the host's GGUF reader, nothing
 // shared with the core. It covers what the llama2.c reference does not: Q/K/V biases,
 // NeoX-style RoPE (pairs i and i + d/2), a RoPE base from the file and per-frequency
-// factors (rope_freqs.weight, Llama 3.1), a separate output matrix.
+// factors (rope_freqs.weight, Llama 3.1), a separate output matrix, and the int8
+// activations llama.cpp multiplies Q8_0, Q4_0 and K-quant weights with.
 import type { GGUFFile } from "../../host/gguf/reader.js";
 import { softmax, silu } from "./llama2-forward.js";
+import { INT8_ACTIVATION_TYPES, int8Activations } from "./activations.js";
+
+/** A weight matrix, row-major, and whether its products take int8-quantized activations (llama.cpp's way for its type). */
+interface Matrix {
+  w: Float32Array;
+  int8: boolean;
+}
 
 interface Layer {
   attnNorm: Float32Array;
-  wq: Float32Array;
-  wk: Float32Array;
-  wv: Float32Array;
-  wo: Float32Array;
+  wq: Matrix;
+  wk: Matrix;
+  wv: Matrix;
+  wo: Matrix;
   bq?: Float32Array;
   bk?: Float32Array;
   bv?: Float32Array;
   ffnNorm: Float32Array;
-  gate: Float32Array;
-  down: Float32Array;
-  up: Float32Array;
+  gate: Matrix;
+  down: Matrix;
+  up: Matrix;
 }
 
-/** W (rows, cols) @ x, W row-major f32 */
-function matvec(w: Float32Array, x: Float64Array, rows: number): Float64Array {
+/** W (rows, cols) @ x */
+function matvec({ w, int8 }: Matrix, input: Float64Array, rows: number): Float64Array {
+  const x = int8 ? int8Activations(input) : input;
   const cols = x.length;
   const y = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
@@ -46,7 +55,7 @@ export class GgufReference {
   private eps = 1e-5;
   private vocab = 0;
   private embedding: Float32Array = new Float32Array();
-  private output: Float32Array = new Float32Array();
+  private output: Matrix = { w: new Float32Array(), int8: false };
   private finalNorm: Float32Array = new Float32Array();
   private ropeFactors?: Float32Array;
   private layers: Layer[] = [];
@@ -67,27 +76,31 @@ export class GgufReference {
     r.theta = key("rope.freq_base") ?? 10000;
     r.eps = key("attention.layer_norm_rms_epsilon") ?? 1e-5;
     const tensor = (name: string) => file.readTensorF32(name);
+    const matrix = async (name: string): Promise<Matrix> => ({
+      w: await tensor(name),
+      int8: INT8_ACTIVATION_TYPES.includes(file.tensors.find((t) => t.name === name)!.type),
+    });
     const optional = async (name: string) => (file.tensors.some((t) => t.name === name) ? tensor(name) : undefined);
     r.embedding = await tensor("token_embd.weight");
     r.vocab = r.embedding.length / r.dim;
-    r.output = (await optional("output.weight")) ?? r.embedding;
+    r.output = file.tensors.some((t) => t.name === "output.weight") ? await matrix("output.weight") : await matrix("token_embd.weight");
     r.finalNorm = await tensor("output_norm.weight");
     r.ropeFactors = await optional("rope_freqs.weight");
     for (let l = 0; l < key("block_count")!; l++) {
       const b = `blk.${l}.`;
       r.layers.push({
         attnNorm: await tensor(b + "attn_norm.weight"),
-        wq: await tensor(b + "attn_q.weight"),
-        wk: await tensor(b + "attn_k.weight"),
-        wv: await tensor(b + "attn_v.weight"),
-        wo: await tensor(b + "attn_output.weight"),
+        wq: await matrix(b + "attn_q.weight"),
+        wk: await matrix(b + "attn_k.weight"),
+        wv: await matrix(b + "attn_v.weight"),
+        wo: await matrix(b + "attn_output.weight"),
         bq: await optional(b + "attn_q.bias"),
         bk: await optional(b + "attn_k.bias"),
         bv: await optional(b + "attn_v.bias"),
         ffnNorm: await tensor(b + "ffn_norm.weight"),
-        gate: await tensor(b + "ffn_gate.weight"),
-        down: await tensor(b + "ffn_down.weight"),
-        up: await tensor(b + "ffn_up.weight"),
+        gate: await matrix(b + "ffn_gate.weight"),
+        down: await matrix(b + "ffn_down.weight"),
+        up: await matrix(b + "ffn_up.weight"),
       });
       r.keys.push([]);
       r.values.push([]);
