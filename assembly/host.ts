@@ -59,7 +59,8 @@
 //       the timing line to stream 2.
 //   load(config_ptr, config_len)                 -> i32 status: the same, without generating
 //   forward(token, pos)                          -> ptr to vocab_size f32 logits
-//   vocab_size()                                 -> i32
+//   forward_tokens(tokens_ptr, count, pos)       -> ptr to the last token's logits (a batched prefill)
+//   vocab_size(), context_length()               -> i32
 //   load_tokenizer(config_ptr, config_len)       -> i32 status: only the tokenizer of the GGUF 'model'
 //   encode(text_ptr, text_len, flags, out)       -> i32 number of token ids written at out
 //       flags: 1 BOS, 2 EOS (where the vocabulary adds them), 4 parse special tokens
@@ -69,6 +70,8 @@
 //   bos_id(), eos_id(), eot_id()                 -> i32 special token ids, -1 for none
 //   token_is_eog(token)                          -> i32 1 if the token ends generation
 //   job(index)                                   one share of the work parallel_for spreads
+//   dequantize_tensor(name_ptr, name_len)        -> ptr to a GGUF tensor's values as f32 (tests, tools)
+//   multiply(type, rows, cols, w, x, count)      -> ptr to W @ x_t for count vectors (tests, tools)
 //   error_ptr(), error_len()                     the message of the last failed call
 //
 // A status other than 0 means the call failed with a user-facing message (one
