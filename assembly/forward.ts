@@ -42,7 +42,7 @@ function layers(model: Model, s: RunState, tokens: usize, T: i32, pos: i32): voi
   const w = model.weights;
   const dim = c.dim, kvDim = c.kvDim, qDim = c.nHeads * c.headSize;
   const xStride = <usize>dim << 2, qStride = <usize>qDim << 2;
-  const hStride = <usize>c.hiddenDim << 2, kvStride = <usize>kvDim << 2;
+  const kvStride = <usize>kvDim << 2;
 
   for (let t = 0; t < T; t++) {
     copyRow(s.x + <usize>t * xStride, w.tokenEmbedding!, load<i32>(tokens + (<usize>t << 2)));
