@@ -1,9 +1,9 @@
 // The run configuration: "key = value" lines, from CLI flags in Node or from
 // uefi-llm.cfg on the EFI system partition. One parser, so both hosts accept and
 // reject exactly the same files.
-import { fail } from "./status";
-import { plain } from "./text";
-import { templateByName, templateNames } from "./chat-template";
+import { fail } from "./runtime/status";
+import { plain } from "./text/text";
+import { templateByName, templateNames } from "./text/chat-template";
 
 export class RunConfig {
   model: string = "";

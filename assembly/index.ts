@@ -1,26 +1,26 @@
 // The core's exports: the host side of the interface documented in host.ts.
 import { clock_us, STDERR } from "./host";
 import { RunConfig, parseConfig } from "./config";
-import { readWholeFile } from "./files";
-import { loadLlama2c } from "./llama2c";
-import { GgufFile, isGguf, metaString, parseGguf } from "./gguf";
-import { Chat, chat } from "./chat";
-import { TEMPLATE_PLAIN, detectTemplate, templateByName } from "./chat-template";
-import { writeString } from "./text";
-import { loadGgufModel } from "./gguf-model";
-import { dequantizeRow, rowBytes } from "./quant";
-import { blockSize } from "./tensor-types";
-import { Matrix, Model } from "./model";
-import { RunState, newRunState } from "./state";
-import { Tokenizer, loadLlama2cTokenizer, loadGgufTokenizer, encode as encodeText, decode as decodeToken, decodedPtr, maxTokens, isEndOfGeneration, MAX_TEXT_BYTES } from "./tokenizer";
-import { Sampler, newSampler } from "./sampler";
-import { forward as forwardToken, forwardBatch, tokensInVocabulary } from "./forward";
-import { generate } from "./generate";
-import { initMatmul, matmul, runMatmulJob } from "./matmul";
-import { runAttentionJob } from "./attention";
-import { ATTENTION_JOBS, activeJobs } from "./parallel";
-import { arenaAlloc, injectOutOfBoundsRead } from "./memory";
-import { fail, errorPointer, errorLength } from "./status";
+import { readWholeFile } from "./runtime/files";
+import { loadLlama2c } from "./model/llama2c";
+import { GgufFile, isGguf, metaString, parseGguf } from "./model/gguf";
+import { Chat, chat } from "./text/chat";
+import { TEMPLATE_PLAIN, detectTemplate, templateByName } from "./text/chat-template";
+import { writeString } from "./text/text";
+import { loadGgufModel } from "./model/gguf-model";
+import { dequantizeRow, rowBytes } from "./kernels/quant";
+import { blockSize } from "./model/tensor-types";
+import { Matrix, Model } from "./model/model";
+import { RunState, newRunState } from "./model/state";
+import { Tokenizer, loadLlama2cTokenizer, loadGgufTokenizer, encode as encodeText, decode as decodeToken, decodedPtr, maxTokens, isEndOfGeneration, MAX_TEXT_BYTES } from "./tokenizer/tokenizer";
+import { Sampler, newSampler } from "./text/sampler";
+import { forward as forwardToken, forwardBatch, tokensInVocabulary } from "./model/forward";
+import { generate } from "./text/generate";
+import { initMatmul, matmul, runMatmulJob } from "./kernels/matmul";
+import { runAttentionJob } from "./model/attention";
+import { ATTENTION_JOBS, activeJobs } from "./runtime/parallel";
+import { arenaAlloc, injectOutOfBoundsRead } from "./runtime/memory";
+import { fail, errorPointer, errorLength } from "./runtime/status";
 
 export { coreAbort } from "./host";
 

@@ -1,4 +1,4 @@
-// Writes assembly/unicode-tables.ts: the Unicode classes the pre-tokenizers need
+// Writes assembly/tokenizer/unicode-tables.ts: the Unicode classes the pre-tokenizers need
 // (\p{L}, \p{N}, \p{P}, White_Space), taken from Node's own Unicode-aware regexes,
 // as one sorted list of ranges. Run by hand when Node's Unicode version changes:
 //   npx vite-node scripts/gen-unicode-tables.ts
@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const MAX_CODEPOINT = 0x10ffff;
-// Bit values shared with assembly/unicode.ts.
+// Bit values shared with assembly/tokenizer/unicode.ts.
 const classes: [number, RegExp][] = [
   [1, /^\p{L}$/u], // LETTER
   [2, /^\p{N}$/u], // NUMBER
@@ -47,5 +47,5 @@ ${lines.join("\n")}
 ]);
 `;
 
-writeFileSync(join(import.meta.dirname, "..", "assembly", "unicode-tables.ts"), out);
+writeFileSync(join(import.meta.dirname, "..", "assembly", "tokenizer", "unicode-tables.ts"), out);
 console.log(`wrote ${entries.length} ranges (Unicode ${process.versions.unicode})`);

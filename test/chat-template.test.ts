@@ -1,6 +1,6 @@
-// The chat loop's turns against the models' own chat templates. assembly/chat-template.ts,
+// The chat loop's turns against the models' own chat templates. assembly/text/chat-template.ts,
 // compiled on its own (test/fixtures/chat-template-entry.ts) and composed the way
-// assembly/chat.ts feeds the model, must give the same token ids as the published Jinja
+// assembly/text/chat.ts feeds the model, must give the same token ids as the published Jinja
 // template (test/fixtures/chat-templates/, see its README) rendered by an independent Jinja
 // implementation (@huggingface/jinja, Hugging Face's own for JavaScript) and tokenized whole,
 // as llama.cpp does. Both go through the core's tokenizer, on small vocab-only GGUF files
@@ -24,7 +24,7 @@ const entryWasm = join(buildDir, "test", "chat-template.wasm");
 const silent = { stdout: () => {}, stderr: () => {} };
 
 // ----------------------------------------------------------------------------
-// assembly/chat-template.ts, through the test entry
+// assembly/text/chat-template.ts, through the test entry
 
 interface EntryExports {
   memory: WebAssembly.Memory;
@@ -44,7 +44,7 @@ class ChatTemplates {
 
   constructor(wasm: Uint8Array<ArrayBuffer>) {
     const abort = () => {
-      throw new Error("abort in assembly/chat-template.ts");
+      throw new Error("abort in assembly/text/chat-template.ts");
     };
     this.x = new WebAssembly.Instance(new WebAssembly.Module(wasm), { env: { abort } }).exports as unknown as EntryExports;
   }

@@ -24,7 +24,7 @@ const OVERHEAD = 32 * MiB;
 /** Context a GGUF gets when the configuration sets none (host/config.ts: "capped at 4096 for GGUF"). */
 const GGUF_DEFAULT_CONTEXT_CAP = 4096;
 const WASM_PAGE = 65536;
-/** The longest line the chat reads (assembly/chat.ts LINE_BYTES). */
+/** The longest line the chat reads (assembly/text/chat.ts LINE_BYTES). */
 const CHAT_LINE_BYTES = 16384;
 
 const llama2cTokenizer = join(import.meta.dirname, "fixtures", "llama2c", "tokenizer.bin");

@@ -1,7 +1,7 @@
 // uefi-llm bench: time greedy generation on one backend and print the numbers that
 // matter for a memory-bound decoder: tok/s, and the weight bytes streamed per second.
 // Every backend runs the same core on the same settings and reports through the same
-// timing line (assembly/generate.ts), on stderr or, booted in QEMU, on the serial port.
+// timing line (assembly/text/generate.ts), on stderr or, booted in QEMU, on the serial port.
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -59,7 +59,7 @@ interface Run {
 /** A whole generation under TCG can take a while; past this the run is stopped. */
 const RUN_TIMEOUT_MS = 30 * 60 * 1000;
 
-/** The core's timing line on stream 2 (assembly/generate.ts). */
+/** The core's timing line on stream 2 (assembly/text/generate.ts). */
 const STATS =
   /generated (\d+) tokens at ([\d.]+) tok\/s, prompt (\d+) tokens at ([\d.]+) tok\/s, load (\d+) ms, ([\d.]+) MB of weights per token/;
 

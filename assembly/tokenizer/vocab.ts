@@ -1,8 +1,8 @@
 // The vocabulary every tokenizer kind shares: pieces in place in the file they came
 // from, scores, token attributes, special ids and flags, and the hash tables that
 // find a token by its bytes and a BPE merge by its two halves.
-import { arenaAlloc } from "./memory";
-import { fail } from "./status";
+import { arenaAlloc } from "../runtime/memory";
+import { fail } from "../runtime/status";
 
 // Kinds
 export const KIND_LLAMA2C = 0; // llama2.c tokenizer.bin

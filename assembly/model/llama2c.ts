@@ -2,8 +2,8 @@
 // then every weight as f32 in a fixed order. Weights are used in place.
 import { Matrix, Model, ModelConfig, LayerWeights, Weights } from "./model";
 import { GGML_F32 as F32 } from "./tensor-types";
-import { FileBytes } from "./files";
-import { fail } from "./status";
+import { FileBytes } from "../runtime/files";
+import { fail } from "../runtime/status";
 
 const HEADER_BYTES: u64 = 28;
 /** export.py --version 1 and 2 files start with this magic ("ak42") instead of a header. */

@@ -1,14 +1,14 @@
 // The generation loop: prompt tokens are forced, the rest sampled; every piece is
 // streamed to the host as soon as it is chosen, and the timing goes to stream 2.
-import { clock_us, write, STDOUT, STDERR } from "./host";
-import { Model, bytesPerToken } from "./model";
-import { RunState } from "./state";
-import { Tokenizer, encode, decode, decodedPtr, maxTokens, isEndOfGeneration } from "./tokenizer";
-import { KIND_LLAMA2C } from "./vocab";
+import { clock_us, write, STDOUT, STDERR } from "../host";
+import { Model, bytesPerToken } from "../model/model";
+import { RunState } from "../model/state";
+import { Tokenizer, encode, decode, decodedPtr, maxTokens, isEndOfGeneration } from "../tokenizer/tokenizer";
+import { KIND_LLAMA2C } from "../tokenizer/vocab";
 import { Sampler, sample, penalizeRepeats } from "./sampler";
-import { forward, forwardBatch } from "./forward";
-import { arenaAlloc } from "./memory";
-import { fail } from "./status";
+import { forward, forwardBatch } from "../model/forward";
+import { arenaAlloc } from "../runtime/memory";
+import { fail } from "../runtime/status";
 import { fixed, writeString } from "./text";
 
 export class Generation {

@@ -1,5 +1,5 @@
 // Writing text through the host: strings, and numbers formatted the way people read them.
-import { write } from "./host";
+import { write } from "../host";
 
 export function writeString(stream: i32, text: string): void {
   const bytes = String.UTF8.encode(text);

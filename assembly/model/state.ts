@@ -2,8 +2,8 @@
 // Activations have room for BATCH tokens: a prompt goes through the layers BATCH
 // tokens at a time, sharing each pass over the weights.
 import { ModelConfig } from "./model";
-import { arenaAlloc } from "./memory";
-import { initMatmul } from "./matmul";
+import { arenaAlloc } from "../runtime/memory";
+import { initMatmul } from "../kernels/matmul";
 
 export const BATCH = 16;
 

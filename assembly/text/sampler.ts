@@ -1,8 +1,8 @@
 // Choosing the next token from the logits. With temperature and top-p alone this
 // is llama2.c's sampler, bit for bit: its xorshift generator, one random float
 // per token, and its top-p rule, so that a seed gives the same story.
-import { arenaAlloc } from "./memory";
-import { softmax } from "./ops";
+import { arenaAlloc } from "../runtime/memory";
+import { softmax } from "../kernels/ops";
 
 export class Sampler {
   vocabSize: i32 = 0;

@@ -3,7 +3,7 @@
 // once; the kind set here tells job() whose work that is. Each kind's shared inputs are
 // set before spreading and only read while the jobs run, and every job writes outputs
 // of its own, so the result never depends on how many processors took part.
-import { parallel_for, worker_count } from "./host";
+import { parallel_for, worker_count } from "../host";
 
 export const MATMUL_JOBS: i32 = 0;
 export const ATTENTION_JOBS: i32 = 1;

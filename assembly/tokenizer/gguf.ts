@@ -1,9 +1,9 @@
 // The tokenizer stored in a GGUF file's metadata (tokenizer.ggml.*), read as llama.cpp
 // reads it: SentencePiece ("llama") or byte-level BPE ("gpt2") vocabularies, their
 // special tokens and flags, and every token's decoded bytes, made once at load.
-import { GgufFile, T_ARRAY, T_STRING, T_F32, T_I32, metaBool, metaString, metaU32 } from "./gguf";
-import { arenaAlloc } from "./memory";
-import { fail } from "./status";
+import { GgufFile, T_ARRAY, T_STRING, T_F32, T_I32, metaBool, metaString, metaU32 } from "../model/gguf";
+import { arenaAlloc } from "../runtime/memory";
+import { fail } from "../runtime/status";
 import {
   Tokenizer, KIND_SPM, KIND_BPE, NO_TOKEN, indexPieces, indexMerges, lookup, pieceOf, lengthOf, attrOf,
   ATTR_UNKNOWN, ATTR_UNUSED, ATTR_NORMAL, ATTR_CONTROL, ATTR_USER_DEFINED, ATTR_BYTE,

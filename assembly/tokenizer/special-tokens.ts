@@ -1,7 +1,7 @@
 // Special tokens of GGUF vocabularies, as llama.cpp finds them: the end-of-turn and
 // end-of-generation tokens it recognises by their text, and the split of a text into
 // special tokens and the plain text between them before any tokenizing.
-import { arenaAlloc } from "./memory";
+import { arenaAlloc } from "../runtime/memory";
 import {
   Tokenizer, attrOf, pieceOf, lengthOf, lookup, NO_TOKEN,
   ATTR_CONTROL, ATTR_UNKNOWN, ATTR_SPECIAL, ATTR_EOG, ATTR_RSTRIP,

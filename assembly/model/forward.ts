@@ -1,9 +1,9 @@
 // Tokens through the transformer: the Llama architecture, as in the paper.
 import { Model, ModelConfig } from "./model";
 import { BATCH, RunState } from "./state";
-import { addInPlace, copyRow, rmsnorm, swiglu } from "./ops";
+import { addInPlace, copyRow, rmsnorm, swiglu } from "../kernels/ops";
 import { attention } from "./attention";
-import { matmul, matvec } from "./matmul";
+import { matmul, matvec } from "../kernels/matmul";
 
 /** Logits (vocabSize f32 at s.logits) for `token` at position `pos`; keys and values of pos go into the cache. */
 export function forward(model: Model, s: RunState, token: i32, pos: i32): usize {

@@ -1,6 +1,6 @@
 // Whole files read into the arena through the host, in chunks the firmware can
 // show progress for. Model weights are then used in place, never copied.
-import { file_open, file_size, file_read, file_close } from "./host";
+import { file_open, file_size, file_read, file_close } from "../host";
 import { arenaAlloc } from "./memory";
 import { fail } from "./status";
 

@@ -1,17 +1,17 @@
 // The chat loop: read a line, render it with the model's chat template, prefill only
 // the new tokens (the KV cache keeps the conversation), stream the answer. Lines that
 // start with '/' are commands.
-import { interrupted, read_line, STDERR, STDOUT, write, clock_us } from "./host";
-import { Model } from "./model";
-import { RunState } from "./state";
-import { Tokenizer, encode, decode, decodedPtr, maxTokens, isEndOfGeneration } from "./tokenizer";
-import { lengthOf, lookup, pieceOf } from "./vocab";
+import { interrupted, read_line, STDERR, STDOUT, write, clock_us } from "../host";
+import { Model } from "../model/model";
+import { RunState } from "../model/state";
+import { Tokenizer, encode, decode, decodedPtr, maxTokens, isEndOfGeneration } from "../tokenizer/tokenizer";
+import { lengthOf, lookup, pieceOf } from "../tokenizer/vocab";
 import { Sampler, sample, reseed, penalizeRepeats } from "./sampler";
-import { forward, forwardBatch } from "./forward";
-import { arenaAlloc } from "./memory";
+import { forward, forwardBatch } from "../model/forward";
+import { arenaAlloc } from "../runtime/memory";
 import { afterAnswer, endOfTurn, firstTurn, templateName, templateWritesBos, userTurn } from "./chat-template";
 import { fixed, writeString } from "./text";
-import { lastError } from "./status";
+import { lastError } from "../runtime/status";
 
 /** Longest input line, in bytes; longer lines are cut (and said so). */
 const LINE_BYTES = 16384;

@@ -1,7 +1,7 @@
 // The transformer's shape and where its weights are: plain classes of pointers
 // into the model file's bytes, which stay where the loader read them.
 
-import { rowBytes } from "./quant";
+import { rowBytes } from "../kernels/quant";
 
 /** A weight matrix W (rows, cols) of a ggml element type, row-major: out = W @ x takes x of length cols. */
 export class Matrix {

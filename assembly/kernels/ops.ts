@@ -4,7 +4,7 @@
 // Node host and the wasm2c build on bare metal compute the same bits. The dot
 // product keeps 16 independent partial sums: the C compiler maps them onto SIMD
 // registers without needing permission to reassociate floating point.
-import { Matrix } from "./model";
+import { Matrix } from "../model/model";
 import { dequantizeRow } from "./quant";
 
 /** sum_j a[j] * b[j] over n floats. */

@@ -1,13 +1,13 @@
 // Matrix products, the bulk of the work, cut into one job per processor the host
 // offers: each job computes whole output rows with the same kernel calls as one
 // processor would, so the result is identical however many processors share it.
-import { MATMUL_JOBS, shareStart, spread, workerCount } from "./parallel";
-import { Matrix } from "./model";
-import { GGML_F32, GGML_Q4_0, GGML_Q4_K, GGML_Q6_K, GGML_Q8_0 } from "./tensor-types";
+import { MATMUL_JOBS, shareStart, spread, workerCount } from "../runtime/parallel";
+import { Matrix } from "../model/model";
+import { GGML_F32, GGML_Q4_0, GGML_Q4_K, GGML_Q6_K, GGML_Q8_0 } from "../model/tensor-types";
 import { dequantizeRow, initHalfTable } from "./quant";
 import { dot, dot2 } from "./ops";
 import { dot2Q4_0, dot2Q4_K, dot2Q6_K, dot2Q8_0, int8VectorBytes, quantizeActivations } from "./dot-int8";
-import { arenaAlloc } from "./memory";
+import { arenaAlloc } from "../runtime/memory";
 
 /** Below this many rows per job, splitting costs more than it saves. */
 const MIN_ROWS_PER_JOB = 32;

@@ -1,8 +1,8 @@
 // GGUF files (versions 2 and 3): metadata key/values and tensor infos, indexed in
 // place. Every count, length and offset is checked against the file's end before
 // anything is read through it, so a corrupt file is an error, never a stray read.
-import { fail } from "./status";
-import { FileBytes } from "./files";
+import { fail } from "../runtime/status";
+import { FileBytes } from "../runtime/files";
 import { blockSize, typeSize, typeName } from "./tensor-types";
 
 export const GGUF_MAGIC: u32 = 0x46554747; // "GGUF"

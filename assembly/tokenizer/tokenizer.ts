@@ -1,17 +1,17 @@
 // Text to token ids and back, for every tokenizer the core reads: llama2.c's
 // tokenizer.bin and the SentencePiece and byte-level BPE vocabularies in GGUF files.
 // Special tokens are split off first; each kind then tokenizes the text between them.
-import { arenaAlloc } from "./memory";
-import { FileBytes } from "./files";
-import { fail } from "./status";
+import { arenaAlloc } from "../runtime/memory";
+import { FileBytes } from "../runtime/files";
+import { fail } from "../runtime/status";
 import { Tokenizer, KIND_LLAMA2C, KIND_SPM, NO_TOKEN, ATTR_CONTROL, ATTR_UNKNOWN, ATTR_SPECIAL, ATTR_EOG, indexPieces, pieceOf, lengthOf, attrOf } from "./vocab";
 import { BIGRAM, SYMBOL, queueCapacity } from "./merge";
 import { FRAGMENT, partition } from "./special-tokens";
-import { encodeSpm, encodeLlama2c } from "./tokenizer-spm";
-import { encodeBpe } from "./tokenizer-bpe";
+import { encodeSpm, encodeLlama2c } from "./spm";
+import { encodeBpe } from "./bpe";
 
 export { Tokenizer } from "./vocab";
-export { loadGgufTokenizer } from "./tokenizer-gguf";
+export { loadGgufTokenizer } from "./gguf";
 
 /** A llama2.c tokenizer.bin: int32 max_token_length, then per token f32 score, int32 length, bytes. */
 export function loadLlama2cTokenizer(file: FileBytes, path: string, vocabSize: i32): Tokenizer | null {

@@ -4,8 +4,8 @@
 // the processors; each writes only its own scores and outputs.
 import { ModelConfig } from "./model";
 import { RunState } from "./state";
-import { dot, softmax, weightedSum } from "./ops";
-import { ATTENTION_JOBS, shareStart, spread, workerCount } from "./parallel";
+import { dot, softmax, weightedSum } from "../kernels/ops";
+import { ATTENTION_JOBS, shareStart, spread, workerCount } from "../runtime/parallel";
 
 // The attention the jobs share: set before spreading, read-only while they run.
 let config: ModelConfig | null = null;

@@ -4,8 +4,8 @@
 import {
   GGML_BF16, GGML_F16, GGML_F32, GGML_Q2_K, GGML_Q3_K, GGML_Q4_0, GGML_Q4_1, GGML_Q4_K,
   GGML_Q5_0, GGML_Q5_1, GGML_Q5_K, GGML_Q6_K, GGML_Q8_0, blockSize, typeSize,
-} from "./tensor-types";
-import { arenaAlloc } from "./memory";
+} from "../model/tensor-types";
+import { arenaAlloc } from "../runtime/memory";
 
 /** IEEE half precision to single, exactly (subnormals, infinities and NaN included). */
 export function halfToFloat(h: u32): f32 {

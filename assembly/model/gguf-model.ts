@@ -3,7 +3,7 @@
 import { GgufFile, GgufTensor, metaF32, metaString, metaU32 } from "./gguf";
 import { LayerWeights, Matrix, Model, ModelConfig, Weights } from "./model";
 import { GGML_F32, typeName } from "./tensor-types";
-import { fail } from "./status";
+import { fail } from "../runtime/status";
 
 /** Used when the configuration sets no context length: the KV cache of a 128k-context model would not fit. */
 const DEFAULT_CONTEXT_CAP = 4096;
