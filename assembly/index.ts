@@ -17,6 +17,7 @@ import { Sampler, newSampler } from "./text/sampler";
 import { forward as forwardToken, forwardBatch, tokensInVocabulary } from "./model/forward";
 import { generate } from "./text/generate";
 import { initMatmul, matmul, runMatmulJob } from "./kernels/matmul";
+import { Input } from "./kernels/activations";
 import { runAttentionJob } from "./model/attention";
 import { ATTENTION_JOBS, activeJobs } from "./runtime/parallel";
 import { arenaAlloc, injectOutOfBoundsRead } from "./runtime/memory";
@@ -201,16 +202,19 @@ export function dequantize_tensor(namePtr: usize, nameLen: u32): usize {
   return out;
 }
 
+/** multiply()'s input vectors. */
+const multiplyInput = new Input();
+
 /**
  * W (rows, cols) of ggml `type` at w, times T vectors x (T, cols) f32: the (T, rows) f32 result,
  * through the same matmul as the forward pass; for tests and tools. 0 with the reason recorded.
  */
 export function multiply(type: i32, rows: i32, cols: i32, w: usize, x: usize, T: i32): usize {
   if (blockSize(type) == 0 || rows <= 0 || cols <= 0 || cols % blockSize(type) != 0 || T <= 0) { fail("multiply: bad type or shape"); return 0; }
-  if (!initMatmul(cols, T)) return 0;
+  if (!initMatmul(cols) || !multiplyInput.reserve(cols, T)) return 0;
   const out = arenaAlloc(<u64>T * <u64>rows * 4, "a product");
   if (out == 0) return 0;
-  matmul(out, x, new Matrix(w, type, rows, cols), T);
+  matmul(out, multiplyInput.set(x, cols, T), new Matrix(w, type, rows, cols));
   return out;
 }
 

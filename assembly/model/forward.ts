@@ -3,7 +3,7 @@ import { Model, ModelConfig } from "./model";
 import { BATCH, RunState } from "./state";
 import { addInPlace, copyRow, rmsnorm, swiglu } from "../kernels/ops";
 import { attention } from "./attention";
-import { matmul, matvec } from "../kernels/matmul";
+import { matmul } from "../kernels/matmul";
 
 /** Logits (vocabSize f32 at s.logits) for `token` at position `pos`; keys and values of pos go into the cache. */
 export function forward(model: Model, s: RunState, token: i32, pos: i32): usize {
@@ -32,7 +32,7 @@ export function forwardBatch(model: Model, s: RunState, tokens: usize, count: i3
   const c = model.config;
   const last = s.x + <usize>((count - 1) % BATCH) * (<usize>c.dim << 2);
   rmsnorm(last, last, model.weights.finalNorm, c.dim, c.normEps);
-  matvec(s.logits, last, model.weights.classifier!);
+  matmul(s.logits, s.input.set(last, c.dim, 1), model.weights.classifier!);
   return s.logits;
 }
 
@@ -57,9 +57,10 @@ function layers(model: Model, s: RunState, tokens: usize, T: i32, pos: i32): voi
 
     // attention: rmsnorm, then q, k, v
     for (let t = 0; t < T; t++) rmsnorm(s.xb + <usize>t * xStride, s.x + <usize>t * xStride, layer.attentionNorm, dim, c.normEps);
-    matmul(s.q, s.xb, layer.wq!, T);
-    matmul(k, s.xb, layer.wk!, T);
-    matmul(v, s.xb, layer.wv!, T);
+    const normed = s.input.set(s.xb, dim, T); // quantized once for all three, where they need it
+    matmul(s.q, normed, layer.wq!);
+    matmul(k, normed, layer.wk!);
+    matmul(v, normed, layer.wv!);
     for (let t = 0; t < T; t++) {
       const q = s.q + <usize>t * qStride, kt = k + <usize>t * kvStride, vt = v + <usize>t * kvStride;
       if (layer.bq != 0) addInPlace(q, layer.bq, qDim);
@@ -74,15 +75,16 @@ function layers(model: Model, s: RunState, tokens: usize, T: i32, pos: i32): voi
     attention(c, s, l, T, pos);
 
     // output projection and residual
-    matmul(s.xb2, s.xb, layer.wo!, T);
+    matmul(s.xb2, s.input.set(s.xb, qDim, T), layer.wo!);
     addInPlace(s.x, s.xb2, T * dim);
 
     // feed-forward: rmsnorm, then w2(silu(w1 x) * w3 x), and residual
     for (let t = 0; t < T; t++) rmsnorm(s.xb + <usize>t * xStride, s.x + <usize>t * xStride, layer.ffnNorm, dim, c.normEps);
-    matmul(s.hb, s.xb, layer.w1!, T);
-    matmul(s.hb2, s.xb, layer.w3!, T);
+    const ffnInput = s.input.set(s.xb, dim, T);
+    matmul(s.hb, ffnInput, layer.w1!);
+    matmul(s.hb2, ffnInput, layer.w3!);
     swiglu(s.hb, s.hb2, T * c.hiddenDim);
-    matmul(s.xb2, s.hb, layer.w2!, T);
+    matmul(s.xb2, s.input.set(s.hb, c.hiddenDim, T), layer.w2!);
     addInPlace(s.x, s.xb2, T * dim);
   }
 }

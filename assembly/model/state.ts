@@ -4,6 +4,7 @@
 import { ModelConfig } from "./model";
 import { arenaAlloc } from "../runtime/memory";
 import { initMatmul } from "../kernels/matmul";
+import { Input } from "../kernels/activations";
 
 export const BATCH = 16;
 
@@ -19,6 +20,7 @@ export class RunState {
   ropeSin: usize = 0; // (BATCH, ropeDim / 2)
   logits: usize = 0; // (vocabSize,) for the last token
   token: usize = 0; // (1,) i32 a single token, as a batch of one
+  input: Input = new Input(); // the vectors the next matmuls multiply, with their int8 form
   keyCache: usize = 0; // (layer, seqLen, kvDim)
   valueCache: usize = 0; // (layer, seqLen, kvDim)
 }
@@ -37,7 +39,8 @@ export function newRunState(c: ModelConfig): RunState | null {
   if ((s.q = arenaAlloc(batch(qDim), "activations")) == 0) return null;
   if ((s.ropeCos = arenaAlloc(batch(c.ropeDim >> 1), "activations")) == 0) return null;
   if ((s.ropeSin = arenaAlloc(batch(c.ropeDim >> 1), "activations")) == 0) return null;
-  if (!initMatmul(max(max(c.dim, c.hiddenDim), qDim), BATCH)) return null;
+  const widest = max(max(c.dim, c.hiddenDim), qDim);
+  if (!initMatmul(widest) || !s.input.reserve(widest, BATCH)) return null;
   if ((s.att = arenaAlloc(<u64>c.nHeads * <u64>c.seqLen * 4, "attention scores")) == 0) return null;
   if ((s.logits = arenaAlloc(<u64>c.vocabSize * 4, "logits")) == 0) return null;
   if ((s.token = arenaAlloc(4, "activations")) == 0) return null;
