@@ -92,7 +92,7 @@ uint64_t wasm_rt_grow_memory(wasm_rt_memory_t *memory, uint64_t delta) {
 void wasm_rt_free_memory(wasm_rt_memory_t *memory) { (void)memory; }
 
 void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t *table, uint32_t elements, uint32_t max_elements) {
-  table->data = calloc(elements ? elements : 1, sizeof *table->data);
+  table->data = calloc(elements ? elements : 1, sizeof *table->data); /* calloc(0) may be NULL, which means failure here */
   if (!table->data) fail("out of memory for the core's function table");
   table->size = elements;
   table->max_size = max_elements;
