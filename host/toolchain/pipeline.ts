@@ -3,7 +3,7 @@
 // -> a PE32+ EFI application (lld-link) holding every level; the firmware runs the
 // highest one the CPU has. Each step is skipped when its outputs are newer than its
 // inputs, so repeated builds and test runs cost nothing.
-import { mkdir, readdir, readFile, readlink, stat, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -204,6 +204,8 @@ export async function generateC(wasm: string, outDir: string, module = "core"): 
   const header = join(outDir, `${module}.h`);
   if (await isFresh([source, header], [wasm, pipelineSource])) return { source, header };
   await mkdir(outDir, { recursive: true });
+  // Builds before wasm2c 1.0.39 copied Debian's runtime header here; `#include "wasm-rt.h"` would find it before ours.
+  await rm(join(outDir, "wasm-rt.h"), { force: true });
   await runTool(process.execPath, [WASM2C, wasm, "-n", module, "-o", source], { timeoutMs: TOOL_TIMEOUT_MS });
   await writeFile(source, removeLoadBarriers(await readFile(source, "utf8")));
   return { source, header };
