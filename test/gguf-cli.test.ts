@@ -47,7 +47,7 @@ describe("uefi-llm tokenize", () => {
   it("names a missing file in one line", async () => {
     const result = await cli(["tokenize", "-m", "/nonexistent.gguf", "hi"]);
     expect(result.exitCode).not.toBe(0);
-    expect(result.stderr.trim()).toBe("uefi-llm: cannot open '/nonexistent.gguf': no such file or not readable");
+    expect(result.stderr.trim()).toBe("uefi-llm: cannot open model '/nonexistent.gguf': no such file or directory");
   });
 });
 

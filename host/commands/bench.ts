@@ -12,6 +12,7 @@ import { configText, type RunConfig } from "../config.js";
 import { UserError } from "../errors.js";
 import { numberParser } from "../options.js";
 import { bundledModel, bundledTokenizer } from "../paths.js";
+import { checkInputFile } from "../input-file.js";
 import { checkOvmf } from "../qemu/ovmf.js";
 import { runQemu } from "../qemu/qemu.js";
 import { Core } from "../runner/core.js";
@@ -110,9 +111,9 @@ export const benchCommand = new Command("bench")
     const threads = flags.threads ?? 1;
     const model = flags.model ?? bundledModel;
     const tokenizer = flags.tokenizer ?? (flags.model === undefined ? bundledTokenizer : undefined);
-    const modelBytes = statSync(model, { throwIfNoEntry: false })?.size;
-    if (modelBytes === undefined) throw new UserError(`model file not found: ${model}`);
-    if (tokenizer !== undefined && !statSync(tokenizer, { throwIfNoEntry: false })?.isFile()) throw new UserError(`tokenizer file not found: ${tokenizer}`);
+    checkInputFile(model, "model");
+    if (tokenizer !== undefined) checkInputFile(tokenizer, "tokenizer");
+    const modelBytes = statSync(model).size;
     // Greedy and past any end-of-text token: exactly -n tokens, the same work on every backend.
     const config: RunConfig = { model, tokenizer, prompt: flags.prompt, steps: flags.nPredict, temperature: 0, ignoreEos: true };
 
