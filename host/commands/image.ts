@@ -7,6 +7,7 @@ import { CONFIG_FILE_NAME, configText, type RunConfig } from "../config.js";
 import { UserError } from "../errors.js";
 import { checkInputFile } from "../input-file.js";
 import { checkOutputPath } from "../output-file.js";
+import { checkLongName } from "../image/fat-names.js";
 import { type DiskImageSummary, type ImageFile, writeDiskImage } from "../image/disk-image.js";
 import { formatBytes } from "../image/fat32.js";
 import { type GenerationFlags, generationConfig, generationOptions } from "../options.js";
@@ -26,11 +27,12 @@ export interface BootImageOptions {
   progress?: boolean;
 }
 
-/** Writes a bootable image without the CLI; preflight (inputs readable, output free) comes before building the EFI app. */
+/** Writes a bootable image without the CLI; preflight (inputs readable, names the firmware can open, output free) comes before building the EFI app. */
 export async function writeBootImage(options: BootImageOptions): Promise<DiskImageSummary> {
   checkInputFile(options.model, "model");
   if (options.tokenizer !== undefined) checkInputFile(options.tokenizer, "tokenizer");
   if (options.efi !== undefined) checkInputFile(options.efi, "EFI application");
+  for (const path of [options.model, options.tokenizer]) if (path !== undefined) checkLongName(basename(path), basename(path));
   const inputs = [options.model, options.tokenizer, options.efi].filter((p): p is string => p !== undefined);
   await checkOutputPath(options.output, { force: options.force, inputs });
 
