@@ -161,10 +161,14 @@ function runNode(config: RunConfig): string {
 
 async function runNative(binary: string, config: RunConfig, threads: number): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "uefi-llm-bench-"));
-  const file = join(dir, "bench.cfg");
-  writeFileSync(file, configText(config));
-  const result = await execa(binary, ["--threads", String(threads), file], { reject: false, timeout: RUN_TIMEOUT_MS });
-  rmSync(dir, { recursive: true, force: true });
+  let result;
+  try {
+    const file = join(dir, "bench.cfg");
+    writeFileSync(file, configText(config));
+    result = await execa(binary, ["--threads", String(threads), file], { reject: false, timeout: RUN_TIMEOUT_MS });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   if (result.exitCode !== 0) {
     // The native runner already words its last line as "uefi-llm: …".
     const lastLine = result.stderr.trim().split("\n").at(-1)?.replace(/^uefi-llm: /, "");
