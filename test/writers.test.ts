@@ -4,7 +4,7 @@
 // regular files are refused instead of blocking. End to end, through the built CLI.
 import { execaSync } from "execa";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { type Server, createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -72,10 +72,14 @@ describe("outputs are only regular files or new paths", () => {
 
   it("image, convert and build refuse a path in /dev, even one that does not exist, and create nothing there", async () => {
     const path = "/dev/uefi-llm-test-no-such-device";
-    for (const args of [...writers(path).map(([, a]) => a), ["build", "-o", path]]) {
-      const result = await cli(args);
-      expectOneLine(result, /\/dev\/uefi-llm-test-no-such-device is in \/dev/);
-      expect(existsSync(path), args[0]).toBe(false);
+    try {
+      for (const args of [...writers(path).map(([, a]) => a), ["build", "-o", path]]) {
+        const result = await cli(args);
+        expectOneLine(result, /\/dev\/uefi-llm-test-no-such-device is in \/dev/);
+        expect(existsSync(path), args[0]).toBe(false);
+      }
+    } finally {
+      if (existsSync(path) && lstatSync(path).isFile()) rmSync(path); // what a regression would leave there
     }
   }, 120_000);
 
