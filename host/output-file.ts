@@ -43,16 +43,28 @@ export async function checkOutputPath(path: string, options: OutputOptions = {})
   }
 }
 
-/** A file being written under a temporary name beside its target; commit() puts it in place, abort() removes it. */
+/**
+ * A file being written under a temporary name beside its target; commit() puts it in
+ * place, abort() removes it. Ctrl-C (or SIGTERM) while it is open makes the next
+ * write() throw, so the caller's abort() runs instead of the process dying with the
+ * temporary file left behind.
+ */
 export class OutputFile {
   private finished = false;
+  private interrupted = false;
+  private readonly interrupt = () => {
+    this.interrupted = true;
+  };
 
   private constructor(
     readonly path: string,
     readonly tempPath: string,
     readonly handle: FileHandle,
     private readonly options: OutputOptions,
-  ) {}
+  ) {
+    process.on("SIGINT", this.interrupt);
+    process.on("SIGTERM", this.interrupt);
+  }
 
   /** Checks the target (checkOutputPath), then creates the temporary file. */
   static async create(path: string, options: OutputOptions = {}): Promise<OutputFile> {
@@ -68,6 +80,7 @@ export class OutputFile {
 
   /** Writes all of `data` at `position` (or at the current end when omitted). */
   async write(data: Uint8Array, position?: number): Promise<void> {
+    if (this.interrupted) throw new UserError(`interrupted; ${this.path} was not written`);
     try {
       for (let done = 0; done < data.length; ) {
         const { bytesWritten } = await this.handle.write(data, done, data.length - done, position === undefined ? null : position + done);
@@ -96,7 +109,7 @@ export class OutputFile {
       await this.handle.sync().catch((error: NodeJS.ErrnoException) => {
         throw fileError(`cannot write ${this.path}`, error);
       });
-      this.finished = true;
+      this.finish();
       await this.handle.close();
       await checkOutputPath(this.path, { force: this.options.force });
       await rename(this.tempPath, this.path).catch((error: NodeJS.ErrnoException) => {
@@ -112,10 +125,16 @@ export class OutputFile {
   /** Stops and removes the temporary file; the target is left as it was. */
   async abort(): Promise<void> {
     if (!this.finished) {
-      this.finished = true;
+      this.finish();
       await this.handle.close().catch(() => {});
     }
     await rm(this.tempPath, { force: true });
+  }
+
+  private finish(): void {
+    this.finished = true;
+    process.off("SIGINT", this.interrupt);
+    process.off("SIGTERM", this.interrupt);
   }
 }
 

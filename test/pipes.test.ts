@@ -2,6 +2,7 @@
 // the CLI ends quietly with status 0, no "write EPIPE" stack trace. Real pipes: the
 // CLI is spawned with its stdout on a pipe whose reading end we close.
 import { execa } from "execa";
+import { spawnSync } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { bundledModel, bundledTokenizer } from "../host/paths.js";
@@ -44,12 +45,12 @@ describe("a closed stdout pipe", () => {
 
 describe("a stdout that cannot be written", () => {
   it("is an error of one line with the OS's reason, not an internal error", async () => {
-    const full = openSync("/dev/full", "w"); // every write fails with ENOSPC
+    const full = openSync("/dev/full", "w"); // every write to it fails with ENOSPC
     try {
       for (const args of [["generate", "-n", "8"], ["inspect", "--json", bundledModel]]) {
-        const result = await execa("node", [cliPath, ...args], { reject: false, timeout: 60_000, stdout: full });
-        expect(result.exitCode, args[0]).toBe(1);
-        expect(result.stderr).toBe("uefi-llm: cannot write to standard output: no space left on device");
+        const result = spawnSync("node", [cliPath, ...args], { stdio: ["ignore", full, "pipe"], timeout: 60_000, encoding: "utf8" });
+        expect(result.status, args[0]).toBe(1);
+        expect(result.stderr).toBe("uefi-llm: cannot write to standard output: no space left on device\n");
       }
     } finally {
       closeSync(full);

@@ -2,14 +2,17 @@
 // and sockets survive --force, nothing is created in /dev, a full disk leaves the old
 // file byte for byte, and no temporary file is left behind. Inputs that are not
 // regular files are refused instead of blocking. End to end, through the built CLI.
-import { execaSync } from "execa";
+import { execa, execaSync } from "execa";
 import { createHash } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { type Server, createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { configText } from "../host/config.js";
+import { UserError } from "../host/errors.js";
 import { bundledModel, bundledTokenizer } from "../host/paths.js";
-import { cli } from "./helpers/cli.js";
+import { Core } from "../host/runner/core.js";
+import { cli, cliPath } from "./helpers/cli.js";
 import { useTempDirs } from "./helpers/temp-dirs.js";
 
 const tempDir = useTempDirs("uefi-llm-writers-");
@@ -97,6 +100,21 @@ describe("outputs are only regular files or new paths", () => {
   }, 120_000);
 });
 
+describe("Ctrl-C while writing", () => {
+  it("stops synth with one line, removes the temporary file and leaves the old file as it was", async () => {
+    const folder = tempDir();
+    const output = join(folder, "stories15M.gguf");
+    writeFileSync(output, "old");
+    const child = execa("node", [cliPath, "synth", "--shape", "stories15M", "--type", "f32", "-o", output, "--force"], { reject: false, timeout: 120_000 });
+    while (!readdirSync(folder).some((f) => f.endsWith(".partial")) && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    child.kill("SIGINT");
+    const result = await child;
+    expectOneLine(result, /interrupted; .*stories15M\.gguf was not written/);
+    expect(readFileSync(output, "utf8")).toBe("old");
+    expect(readdirSync(folder)).toEqual(["stories15M.gguf"]);
+  }, 120_000);
+});
+
 describe("a full disk", () => {
   let mountPoint: string;
   beforeAll(() => {
@@ -136,4 +154,9 @@ describe("inputs are only regular files", () => {
     ];
     for (const [args, pattern] of cases) expectOneLine(await cli(args, { timeoutMs: 20_000 }), pattern);
   }, 180_000);
+
+  it("the Node host's file_open refuses a FIFO at once, so the core reports it instead of waiting for a writer", () => {
+    const core = new Core({ stdout: () => {}, stderr: () => {} });
+    expect(() => core.load(configText({ model: specials.FIFO }))).toThrow(UserError);
+  });
 });

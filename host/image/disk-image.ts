@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { open, stat } from "node:fs/promises";
 import cliProgress from "cli-progress";
 import { UserError } from "../errors.js";
-import { OutputFile } from "../output-file.js";
+import { OutputFile, fileError } from "../output-file.js";
 import { clusterOffset, directoryBytes, fatChunks, fatOffset, formatBytes, planFat32, reservedSectors } from "./fat32.js";
 import { gptLayout, gptSectors, guidFromHash, SECTOR } from "./gpt.js";
 
@@ -51,17 +51,6 @@ export async function writeDiskImage(output: string, files: ImageFile[], options
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
   const progress = (options.progress ?? Boolean(process.stderr.isTTY)) && totalBytes >= PROGRESS_MIN_BYTES;
   const bar = progress ? new cliProgress.SingleBar({ stream: process.stderr, hideCursor: true, format: "writing {file} [{bar}] {percentage}% of {size}" }, cliProgress.Presets.shades_classic) : undefined;
-  // Ctrl-C while copying a big model: stop at the next chunk, so the cursor comes
-  // back and no half-written image is left to need --force next time.
-  let interrupted = false;
-  const interrupt = () => {
-    interrupted = true;
-  };
-  const checkInterrupted = () => {
-    if (interrupted) throw new UserError(`interrupted; ${output} was not written`);
-  };
-  process.on("SIGINT", interrupt);
-  process.on("SIGTERM", interrupt);
   try {
     await out.truncate(summary.bytes);
 
@@ -79,7 +68,6 @@ export async function writeDiskImage(output: string, files: ImageFile[], options
       bar?.update(copied, { file: file.path });
       if (typeof file.source === "string") {
         await copyFile(file.source, placed.size, out, at, copyBuffer, (chunk, done) => {
-          checkInterrupted();
           hash.update(chunk);
           bar?.update(copied + done);
         });
@@ -105,19 +93,16 @@ export async function writeDiskImage(output: string, files: ImageFile[], options
     }
     await out.commit();
   } catch (error) {
-    bar?.stop();
+    bar?.stop(); // the cursor comes back after Ctrl-C too: OutputFile turns it into an error at the next write
     await out.abort();
     throw error;
-  } finally {
-    process.off("SIGINT", interrupt);
-    process.off("SIGTERM", interrupt);
   }
   return summary;
 }
 
 async function sourceSize(path: string): Promise<number> {
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
-    throw new UserError(`cannot read ${path}: ${error.code === "ENOENT" ? "no such file" : error.message}`);
+    throw fileError(`cannot read ${path}`, error);
   });
   if (!info.isFile()) throw new UserError(`${path} is not a regular file`);
   return info.size;
@@ -133,7 +118,7 @@ async function copyFile(
   onChunk: (chunk: Buffer, done: number) => void,
 ): Promise<void> {
   const input = await open(path, "r").catch((error: NodeJS.ErrnoException) => {
-    throw new UserError(`cannot read ${path}: ${error.message}`);
+    throw fileError(`cannot read ${path}`, error);
   });
   try {
     for (let done = 0; done < size; ) {
