@@ -5,7 +5,7 @@
 // beside the target, are fsynced, and only then renamed over it, so a failure or a
 // full disk leaves the old file exactly as it was.
 import { randomBytes } from "node:crypto";
-import { open, realpath, rename, rm, stat, type FileHandle } from "node:fs/promises";
+import { lstat, open, realpath, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { getSystemErrorMap } from "node:util";
@@ -31,10 +31,12 @@ export async function checkOutputPath(path: string, options: OutputOptions = {})
     throw fileError(`cannot write ${path}`, error);
   });
   const systemFolder = SYSTEM_FOLDERS.find((root) => folder === root || folder.startsWith(root + sep));
-  if (systemFolder !== undefined) throw new UserError(`${path} is in ${systemFolder}, where entries are devices, not files; uefi-llm only writes regular files`);
+  if (systemFolder !== undefined) throw new UserError(`${path} is in ${systemFolder}, where entries are devices and kernel interfaces, not files; uefi-llm only writes regular files`);
 
-  const existing = await stat(path).catch(() => undefined);
-  if (existing === undefined) return;
+  const entry = await lstat(path).catch(() => undefined);
+  if (entry === undefined) return;
+  // A symlink counts as what it points to; one that points nowhere is left alone.
+  const existing = (await stat(path).catch(() => undefined)) ?? entry;
   if (!existing.isFile()) throw new UserError(`${path} is ${kindOf(existing)}; uefi-llm only writes regular files and never replaces anything else`);
   if (!options.force) throw new UserError(`${path} already exists (use --force to replace it)`);
   for (const input of options.inputs ?? []) {
@@ -168,6 +170,7 @@ function kindOf(info: Stats): string {
   if (info.isBlockDevice()) return "a block device";
   if (info.isFIFO()) return "a FIFO (named pipe)";
   if (info.isSocket()) return "a socket";
+  if (info.isSymbolicLink()) return "a symbolic link to nothing";
   return "not a regular file";
 }
 

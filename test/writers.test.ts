@@ -4,7 +4,7 @@
 // regular files are refused instead of blocking. End to end, through the built CLI.
 import { execa, execaSync } from "execa";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { type Server, createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -66,7 +66,7 @@ describe("outputs are only regular files or new paths", () => {
     it(`convert, synth and image --force leave a ${name} as it was`, async () => {
       for (const [command, args] of writers(path)) {
         const result = await cli(args);
-        expectOneLine(result, new RegExp(`${path.replace(/[/.]/g, "\\$&")} is a ${name === "FIFO" ? "FIFO" : name}`));
+        expectOneLine(result, new RegExp(`${path.replace(/[/.]/g, "\\$&")} is a ${name}`));
         expect(kind(path), command).toBe(name);
       }
       expect(readdirSync(dir).filter((f) => f.endsWith(".partial"))).toEqual([]);
@@ -84,6 +84,19 @@ describe("outputs are only regular files or new paths", () => {
     } finally {
       if (existsSync(path) && lstatSync(path).isFile()) rmSync(path); // what a regression would leave there
     }
+  }, 120_000);
+
+  it("follows a symlink to a device and refuses it, and leaves a symlink to nothing alone", async () => {
+    const folder = tempDir();
+    const toDevice = join(folder, "to-device.img");
+    const toNothing = join(folder, "to-nothing.img");
+    symlinkSync(specials["character device"], toDevice);
+    symlinkSync(join(folder, "missing"), toNothing);
+    const image = (output: string) => cli(["image", "-m", bundledModel, "--efi", efi, "-o", output, "--force"]);
+    expectOneLine(await image(toDevice), /to-device\.img is a character device/);
+    expectOneLine(await image(toNothing), /to-nothing\.img is a symbolic link to nothing/);
+    expect(kind(specials["character device"])).toBe("character device");
+    expect(readdirSync(folder).sort()).toEqual(["to-device.img", "to-nothing.img"]);
   }, 120_000);
 
   it("--force replaces a regular file with the complete new one and leaves no temporary file", async () => {
