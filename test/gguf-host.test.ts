@@ -595,7 +595,7 @@ describe("uefi-llm inspect", () => {
   it("anything else is one line of error", async () => {
     writeFileSync(join(dir, "junk.bin"), "not a model at all, just some text");
     await expectUserError(run(inspectCommand, [join(dir, "junk.bin")]), /junk\.bin: not a GGUF file nor a llama2.c checkpoint/);
-    await expectUserError(run(inspectCommand, [join(dir, "missing.gguf")]), /missing\.gguf not found/);
+    await expectUserError(run(inspectCommand, [join(dir, "missing.gguf")]), /cannot open model '.*missing\.gguf': no such file or directory/);
     const truncated = readFileSync(stories260KGguf).subarray(0, 5000);
     writeFileSync(join(dir, "truncated.gguf"), truncated);
     await expectUserError(run(inspectCommand, [join(dir, "truncated.gguf")]), /truncated\.gguf: truncated: /);
