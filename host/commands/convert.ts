@@ -8,11 +8,10 @@ import { type OutputOptions, checkOutputPath } from "../output-file.js";
 import { type Llama2cCheckpoint, type Llama2cWeights, readLlama2cCheckpoint } from "../model/llama2c-checkpoint.js";
 import {
   TYPE_OPTIONS, type ModelShape, type TypeOption, modelMetadata, modelTensors, parseTypeOption, readLlama2cTokenizer, spmMetadata, spmVocabFromLlama2c,
-  tensorBytes, typeCounts, writeModelGGUF,
+  typeCounts, writeModelGGUF,
 } from "../gguf/model-gguf.js";
-import { byteProgress, formatBytes } from "../gguf/progress.js";
+import { formatBytes } from "../gguf/progress.js";
 import type { GGUFValue } from "../gguf/types.js";
-import { GGUFWriter } from "../gguf/writer.js";
 
 interface ConvertFlags {
   tokenizer?: string;

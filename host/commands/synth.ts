@@ -3,7 +3,7 @@
 import { Command, Option } from "commander";
 import { UserError } from "../errors.js";
 import { type OutputOptions, OutputFile, checkOutputPath } from "../output-file.js";
-import { type ModelShape, TYPE_OPTIONS, type TypeOption, headSize, modelMetadata, modelTensors, parseTypeOption, spmMetadata, tensorBytes, typeCounts, writeModelGGUF } from "../gguf/model-gguf.js";
+import { type ModelShape, TYPE_OPTIONS, type TypeOption, headSize, modelMetadata, modelTensors, parseTypeOption, spmMetadata, typeCounts, writeModelGGUF } from "../gguf/model-gguf.js";
 import { byteProgress, formatBytes } from "../gguf/progress.js";
 import { PUBLIC_SHAPES, SHAPES, drawWeights, syntheticBpeMetadata, syntheticSpmVocab, tensorRandom, weightDistribution } from "../gguf/synthetic.js";
 import type { GGUFValue } from "../gguf/types.js";
