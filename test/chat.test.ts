@@ -1,7 +1,5 @@
 // Host chat driven through stdin: turns stream answers, the KV cache is kept (a
 // second turn prefills only its own tokens), commands work, bad lines don't crash it.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { openGGUF } from "../host/gguf/reader.js";
@@ -9,6 +7,9 @@ import { GGUFWriter } from "../host/gguf/writer.js";
 import { gguf } from "../host/gguf/types.js";
 import { describe, expect, it } from "vitest";
 import { cliPath } from "./helpers/cli.js";
+import { useTempDirs } from "./helpers/temp-dirs.js";
+
+const tempDir = useTempDirs("uefi-llm-chatml-");
 
 async function chat(lines: string[], args: string[] = []) {
   return execa("node", [cliPath, "chat", "--temp", "0", "-n", "20", ...args], { input: lines.join("\n") + "\n", reject: false, timeout: 60_000 });
@@ -58,7 +59,7 @@ describe("uefi-llm chat (bundled model, plain continuation)", () => {
 
 describe("uefi-llm chat with a GGUF that carries a ChatML template", () => {
   it("renders turns with the template, prefills only the new turn, and names an unknown template", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "uefi-llm-chatml-"));
+    const dir = tempDir();
     const model = join(dir, "qwen2.gguf");
     const synth = await execa("node", [cliPath, "synth", "--shape", "test-qwen2", "--type", "q8_0", "-o", model], { reject: false });
     expect(synth.exitCode, synth.stderr).toBe(0);

@@ -1,12 +1,14 @@
 // Bad input ends in one specific line on stderr and a non-zero exit: never a trap, a stack trace or a hang.
-import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bundledModel, bundledTokenizer } from "../host/paths.js";
 import { cli } from "./helpers/cli.js";
+import { useTempDirs } from "./helpers/temp-dirs.js";
 
-const dir = mkdtempSync(join(tmpdir(), "uefi-llm-bad-"));
+const tempDir = useTempDirs("uefi-llm-bad-");
+
+const dir = tempDir();
 const llama2Tokenizer = join(import.meta.dirname, "fixtures", "llama2c", "tokenizer.bin");
 
 function fileWith(name: string, bytes: Uint8Array): string {

@@ -1,12 +1,14 @@
 // uefi-llm image: a bootable disk image holding the EFI app, the model, the
 // tokenizer and uefi-llm.cfg, ready to be written to a USB stick.
-import { access, constants, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { Command, Option } from "commander";
 import { buildEfi } from "../toolchain/pipeline.js";
 import { CONFIG_FILE_NAME, configText, type RunConfig } from "../config.js";
 import { UserError } from "../errors.js";
-import { checkOutput, type DiskImageSummary, type ImageFile, writeDiskImage } from "../image/disk-image.js";
+import { checkInputFile } from "../input-file.js";
+import { checkOutputPath } from "../output-file.js";
+import { checkLongName } from "../image/fat-names.js";
+import { type DiskImageSummary, type ImageFile, writeDiskImage } from "../image/disk-image.js";
 import { formatBytes } from "../image/fat32.js";
 import { type GenerationFlags, generationConfig, generationOptions } from "../options.js";
 import { chatOptions } from "./chat.js";
@@ -25,13 +27,14 @@ export interface BootImageOptions {
   progress?: boolean;
 }
 
-/** Writes a bootable image without the CLI; preflight (inputs readable, output free) comes before building the EFI app. */
+/** Writes a bootable image without the CLI; preflight (inputs readable, names the firmware can open, output free) comes before building the EFI app. */
 export async function writeBootImage(options: BootImageOptions): Promise<DiskImageSummary> {
-  await checkReadableFile(options.model, "model");
-  if (options.tokenizer !== undefined) await checkReadableFile(options.tokenizer, "tokenizer");
-  if (options.efi !== undefined) await checkReadableFile(options.efi, "EFI application");
+  checkInputFile(options.model, "model");
+  if (options.tokenizer !== undefined) checkInputFile(options.tokenizer, "tokenizer");
+  if (options.efi !== undefined) checkInputFile(options.efi, "EFI application");
+  for (const path of [options.model, options.tokenizer]) if (path !== undefined) checkLongName(basename(path), basename(path));
   const inputs = [options.model, options.tokenizer, options.efi].filter((p): p is string => p !== undefined);
-  await checkOutput(options.output, inputs, options.force ?? false);
+  await checkOutputPath(options.output, { force: options.force, inputs });
 
   const efi = options.efi ?? (await buildEfi());
   const model: ImageFile = { path: basename(options.model), source: options.model };
@@ -39,15 +42,6 @@ export async function writeBootImage(options: BootImageOptions): Promise<DiskIma
   const config = configText({ ...options.config, model: model.path, tokenizer: tokenizer?.path });
   const files: ImageFile[] = [{ path: EFI_BOOT_PATH, source: efi }, model, ...(tokenizer ? [tokenizer] : []), { path: CONFIG_FILE_NAME, source: Buffer.from(config) }];
   return writeDiskImage(options.output, files, { force: options.force, progress: options.progress });
-}
-
-async function checkReadableFile(path: string, what: string): Promise<void> {
-  const info = await stat(path).catch(() => undefined);
-  if (!info) throw new UserError(`${what} ${path} not found`);
-  if (!info.isFile()) throw new UserError(`${what} ${path} is not a regular file`);
-  await access(path, constants.R_OK).catch(() => {
-    throw new UserError(`${what} ${path} is not readable`);
-  });
 }
 
 interface ImageFlags extends GenerationFlags {

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { UserError } from "../errors.js";
 import { coreWasmPath } from "../paths.js";
+import { writeStderr, writeStdout } from "../standard-streams.js";
 import { type CoreOutput, hostImports } from "./imports.js";
 
 interface CoreExports {
@@ -49,8 +50,8 @@ function coreModule(): WebAssembly.Module {
 }
 
 export const processOutput: CoreOutput = {
-  stdout: (bytes) => process.stdout.write(bytes),
-  stderr: (bytes) => process.stderr.write(bytes),
+  stdout: writeStdout,
+  stderr: writeStderr,
 };
 
 export class Core {
