@@ -90,7 +90,7 @@ function layers(model: Model, s: RunState, tokens: usize, T: i32, pos: i32): voi
 }
 
 /** cos and sin of pos * scale * theta^(-2i / ropeDim) (divided by the model's factor i, if any) for each pair i. */
-function ropeAngles(s: RunState, c: ModelConfig, factors: usize, t: i32, pos: i32): void {
+export function ropeAngles(s: RunState, c: ModelConfig, factors: usize, t: i32, pos: i32): void {
   const row = <usize>t * (<usize>(c.ropeDim >> 1) << 2);
   for (let i = 0; i < c.ropeDim; i += 2) {
     let freq: f32 = 1.0 / Mathf.pow(c.ropeTheta, <f32>i / <f32>c.ropeDim);
@@ -106,7 +106,7 @@ function ropeAngles(s: RunState, c: ModelConfig, factors: usize, t: i32, pos: i3
  * models. Four pairs at a time in f32x4, then one by one; each value is a · cos ∓ b · sin
  * computed lane by lane, so the bits are those of the scalar form.
  */
-function rope(s: RunState, c: ModelConfig, t: i32, vec: usize, heads: i32): void {
+export function rope(s: RunState, c: ModelConfig, t: i32, vec: usize, heads: i32): void {
   const pairs = c.ropeDim >> 1;
   const cosines = s.ropeCos + <usize>t * (<usize>pairs << 2), sines = s.ropeSin + <usize>t * (<usize>pairs << 2);
   const evenSign = i32x4(0x80000000, 0, 0x80000000, 0); // flips the sign of lanes 0 and 2
