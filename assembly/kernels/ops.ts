@@ -134,8 +134,10 @@ export function copyRow(out: usize, w: Matrix, row: i32): void {
 }
 
 // The kernels below are explicit v128 (f32x4) over four floats at a time, with a scalar
-// loop for the last size % 4. Lane-wise steps (adds, products, the rotation, divisions)
-// give the same bits as their scalar form; each reduction says its order.
+// loop for the last size % 4. Lane-wise steps (adds, products, divisions) give the same
+// bits as their scalar form; each reduction says its order. The four-lane sums in rmsnorm
+// and softmax changed low bits when they came; llama2.c's published stories260K texts
+// (test/golden.test.ts) still come out byte for byte with them.
 
 /**
  * out = weight * x / sqrt(mean(x^2) + eps), over size floats. The squares are summed in
@@ -247,10 +249,9 @@ export function swiglu(gate: usize, up: usize, size: i32): void {
 
 /**
  * q · k over n floats, for one attention head's score. Sixteen partial sums in four
- * f32x4 accumulators (a_m lane k takes the products 16i + 4m + k), added as
- * (a0 + a1) + (a2 + a3) with each a_m's lanes added as (l0 + l1) + (l2 + l3), then the
- * last n % 16 products one by one: the order dot() has always used, so the scores keep
- * their bits.
+ * f32x4 accumulators (a_m lane k takes the products 16i + 4m + k); each a_m's lanes are
+ * added as r_m = (l0 + l1) + (l2 + l3), the four as (r0 + r1) + (r2 + r3), then the last
+ * n % 16 products one by one: the order dot() used until now, so the scores kept their bits.
  */
 export function headDot(q: usize, k: usize, n: i32): f32 {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
