@@ -6,6 +6,7 @@
 // registers without needing permission to reassociate floating point.
 import { Matrix } from "../model/model";
 import { dequantizeRow } from "./quant";
+import { reduceLanes } from "./simd";
 
 /** sum_j a[j] * b[j] over n floats. */
 export function dot(a: usize, b: usize, n: i32): f32 {
@@ -132,46 +133,114 @@ export function copyRow(out: usize, w: Matrix, row: i32): void {
   dequantizeRow(out, w.ptr + <usize>row * w.rowBytes, w.type, w.cols);
 }
 
-/** out = weight * x / sqrt(mean(x^2) + eps), over size floats. */
+// The kernels below are explicit v128 (f32x4) over four floats at a time, with a scalar
+// loop for the last size % 4. Lane-wise steps (adds, products, divisions) give the same
+// bits as their scalar form; each reduction says its order. The four-lane sums in rmsnorm
+// and softmax changed low bits when they came; llama2.c's published stories260K texts
+// (test/golden.test.ts) still come out byte for byte with them.
+
+/**
+ * out = weight * x / sqrt(mean(x^2) + eps), over size floats. The squares are summed in
+ * four lanes (lane k takes x[4i + k], in order), the lanes added as (l0 + l1) + (l2 + l3),
+ * then the last size % 4 squares one by one.
+ */
 export function rmsnorm(out: usize, x: usize, weight: usize, size: i32, eps: f32): void {
-  let ss: f32 = 0;
-  for (let j = 0; j < size; j++) {
+  let lanes = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= size; j += 4) {
+    const v = v128.load(x + (<usize>j << 2));
+    lanes = f32x4.add(lanes, f32x4.mul(v, v));
+  }
+  let ss = reduceLanes(lanes);
+  for (; j < size; j++) {
     const v = load<f32>(x + (<usize>j << 2));
     ss += v * v;
   }
   ss /= <f32>size;
   ss += eps;
   const scale: f32 = 1.0 / Mathf.sqrt(ss);
-  for (let j = 0; j < size; j++) {
+  const scales = f32x4.splat(scale);
+  j = 0;
+  for (; j + 4 <= size; j += 4) {
+    const at = <usize>j << 2;
+    v128.store(out + at, f32x4.mul(v128.load(weight + at), f32x4.mul(scales, v128.load(x + at))));
+  }
+  for (; j < size; j++) {
     const at = <usize>j << 2;
     store<f32>(out + at, load<f32>(weight + at) * (scale * load<f32>(x + at)));
   }
 }
 
-/** x = exp(x - max) / sum, in place over size floats. */
+/** exp of each lane of v: wasm has no vector exp, so four scalar calls, then back into a vector. */
+@inline function expLanes(v: v128): v128 {
+  let e = f32x4.splat(Mathf.exp(f32x4.extract_lane(v, 0)));
+  e = f32x4.replace_lane(e, 1, Mathf.exp(f32x4.extract_lane(v, 1)));
+  e = f32x4.replace_lane(e, 2, Mathf.exp(f32x4.extract_lane(v, 2)));
+  return f32x4.replace_lane(e, 3, Mathf.exp(f32x4.extract_lane(v, 3)));
+}
+
+/**
+ * x = exp(x - max) / sum, in place over size floats (size >= 1). The maximum does not
+ * depend on order. The exponentials are summed in four lanes (lane k takes x[4i + k], in
+ * order), the lanes added as (l0 + l1) + (l2 + l3), then the last size % 4 one by one.
+ */
 export function softmax(x: usize, size: i32): void {
   let maxValue = load<f32>(x);
-  for (let i = 1; i < size; i++) maxValue = max(maxValue, load<f32>(x + (<usize>i << 2)));
-  let sum: f32 = 0;
-  for (let i = 0; i < size; i++) {
-    const e = Mathf.exp(load<f32>(x + (<usize>i << 2)) - maxValue);
-    store<f32>(x + (<usize>i << 2), e);
+  let i = 0;
+  if (size >= 4) {
+    let maxes = v128.load(x);
+    for (i = 4; i + 4 <= size; i += 4) maxes = f32x4.max(maxes, v128.load(x + (<usize>i << 2)));
+    maxValue = max(max(f32x4.extract_lane(maxes, 0), f32x4.extract_lane(maxes, 1)), max(f32x4.extract_lane(maxes, 2), f32x4.extract_lane(maxes, 3)));
+  }
+  for (; i < size; i++) maxValue = max(maxValue, load<f32>(x + (<usize>i << 2)));
+  const maxes = f32x4.splat(maxValue);
+  let lanes = f32x4.splat(0);
+  i = 0;
+  for (; i + 4 <= size; i += 4) {
+    const at = x + (<usize>i << 2);
+    const e = expLanes(f32x4.sub(v128.load(at), maxes));
+    v128.store(at, e);
+    lanes = f32x4.add(lanes, e);
+  }
+  let sum = reduceLanes(lanes);
+  for (let k = i; k < size; k++) {
+    const e = Mathf.exp(load<f32>(x + (<usize>k << 2)) - maxValue);
+    store<f32>(x + (<usize>k << 2), e);
     sum += e;
   }
-  for (let i = 0; i < size; i++) store<f32>(x + (<usize>i << 2), load<f32>(x + (<usize>i << 2)) / sum);
+  const sums = f32x4.splat(sum);
+  i = 0;
+  for (; i + 4 <= size; i += 4) {
+    const at = x + (<usize>i << 2);
+    v128.store(at, f32x4.div(v128.load(at), sums));
+  }
+  for (; i < size; i++) store<f32>(x + (<usize>i << 2), load<f32>(x + (<usize>i << 2)) / sum);
 }
 
 /** x += y over size floats. */
 export function addInPlace(x: usize, y: usize, size: i32): void {
-  for (let i = 0; i < size; i++) {
+  let i = 0;
+  for (; i + 4 <= size; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(x + at, f32x4.add(v128.load(x + at), v128.load(y + at)));
+  }
+  for (; i < size; i++) {
     const at = <usize>i << 2;
     store<f32>(x + at, load<f32>(x + at) + load<f32>(y + at));
   }
 }
 
-/** gate = silu(gate) * up over size floats: the SwiGLU activation. */
+/** gate = silu(gate) * up over size floats, silu(g) = g * (1 / (1 + exp(-g))): the SwiGLU activation. */
 export function swiglu(gate: usize, up: usize, size: i32): void {
-  for (let i = 0; i < size; i++) {
+  const ones = f32x4.splat(1);
+  let i = 0;
+  for (; i + 4 <= size; i += 4) {
+    const at = <usize>i << 2;
+    const g = v128.load(gate + at);
+    const sigmoid = f32x4.div(ones, f32x4.add(ones, expLanes(f32x4.neg(g))));
+    v128.store(gate + at, f32x4.mul(f32x4.mul(g, sigmoid), v128.load(up + at)));
+  }
+  for (; i < size; i++) {
     const at = <usize>i << 2;
     const g = load<f32>(gate + at);
     store<f32>(gate + at, g * (1.0 / (1.0 + Mathf.exp(-g))) * load<f32>(up + at));
@@ -179,56 +248,60 @@ export function swiglu(gate: usize, up: usize, size: i32): void {
 }
 
 /**
+ * q · k over n floats, for one attention head's score. Sixteen partial sums in four
+ * f32x4 accumulators (a_m lane k takes the products 16i + 4m + k); each a_m's lanes are
+ * added as r_m = (l0 + l1) + (l2 + l3), the four as (r0 + r1) + (r2 + r3), then the last
+ * n % 16 products one by one: the order dot() used until now, so the scores kept their bits.
+ */
+export function headDot(q: usize, k: usize, n: i32): f32 {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let j = 0;
+  for (; j + 16 <= n; j += 16) {
+    const pq = q + (<usize>j << 2), pk = k + (<usize>j << 2);
+    a0 = f32x4.add(a0, f32x4.mul(v128.load(pq, 0), v128.load(pk, 0)));
+    a1 = f32x4.add(a1, f32x4.mul(v128.load(pq, 16), v128.load(pk, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(v128.load(pq, 32), v128.load(pk, 32)));
+    a3 = f32x4.add(a3, f32x4.mul(v128.load(pq, 48), v128.load(pk, 48)));
+  }
+  let sum = (reduceLanes(a0) + reduceLanes(a1)) + (reduceLanes(a2) + reduceLanes(a3));
+  for (; j < n; j++) sum += load<f32>(q + (<usize>j << 2)) * load<f32>(k + (<usize>j << 2));
+  return sum;
+}
+
+/**
  * out (size,) = Σ_p weights[p] · v_p over `count` vectors v_p at values + p · stride bytes:
- * attention's weighted sum of the values. Each output keeps its sum in a register while
- * the positions stream past (16 at a time, so the compiler vectorizes them), adding in
- * position order.
+ * attention's weighted sum of the values. Sixteen outputs at a time stay in four f32x4
+ * registers while the positions stream past, then four, then one; every output adds its
+ * products in position order (no reduction across lanes).
  */
 export function weightedSum(out: usize, values: usize, stride: usize, weights: usize, count: i32, size: i32): void {
   let i = 0;
   for (; i + 16 <= size; i += 16) {
-    let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0, s4: f32 = 0, s5: f32 = 0, s6: f32 = 0, s7: f32 = 0;
-    let s8: f32 = 0, s9: f32 = 0, s10: f32 = 0, s11: f32 = 0, s12: f32 = 0, s13: f32 = 0, s14: f32 = 0, s15: f32 = 0;
-    for (let p = 0; p < count; p++) {
-      const a = load<f32>(weights + (<usize>p << 2)), vp = values + <usize>p * stride + (<usize>i << 2);
-      s0 += a * load<f32>(vp, 0);
-      s1 += a * load<f32>(vp, 4);
-      s2 += a * load<f32>(vp, 8);
-      s3 += a * load<f32>(vp, 12);
-      s4 += a * load<f32>(vp, 16);
-      s5 += a * load<f32>(vp, 20);
-      s6 += a * load<f32>(vp, 24);
-      s7 += a * load<f32>(vp, 28);
-      s8 += a * load<f32>(vp, 32);
-      s9 += a * load<f32>(vp, 36);
-      s10 += a * load<f32>(vp, 40);
-      s11 += a * load<f32>(vp, 44);
-      s12 += a * load<f32>(vp, 48);
-      s13 += a * load<f32>(vp, 52);
-      s14 += a * load<f32>(vp, 56);
-      s15 += a * load<f32>(vp, 60);
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    let vp = values + (<usize>i << 2);
+    for (let p = 0; p < count; p++, vp += stride) {
+      const a = f32x4.splat(load<f32>(weights + (<usize>p << 2)));
+      s0 = f32x4.add(s0, f32x4.mul(a, v128.load(vp, 0)));
+      s1 = f32x4.add(s1, f32x4.mul(a, v128.load(vp, 16)));
+      s2 = f32x4.add(s2, f32x4.mul(a, v128.load(vp, 32)));
+      s3 = f32x4.add(s3, f32x4.mul(a, v128.load(vp, 48)));
     }
     const o = out + (<usize>i << 2);
-    store<f32>(o, s0, 0);
-    store<f32>(o, s1, 4);
-    store<f32>(o, s2, 8);
-    store<f32>(o, s3, 12);
-    store<f32>(o, s4, 16);
-    store<f32>(o, s5, 20);
-    store<f32>(o, s6, 24);
-    store<f32>(o, s7, 28);
-    store<f32>(o, s8, 32);
-    store<f32>(o, s9, 36);
-    store<f32>(o, s10, 40);
-    store<f32>(o, s11, 44);
-    store<f32>(o, s12, 48);
-    store<f32>(o, s13, 52);
-    store<f32>(o, s14, 56);
-    store<f32>(o, s15, 60);
+    v128.store(o, s0, 0);
+    v128.store(o, s1, 16);
+    v128.store(o, s2, 32);
+    v128.store(o, s3, 48);
+  }
+  for (; i + 4 <= size; i += 4) {
+    let s = f32x4.splat(0);
+    let vp = values + (<usize>i << 2);
+    for (let p = 0; p < count; p++, vp += stride) s = f32x4.add(s, f32x4.mul(f32x4.splat(load<f32>(weights + (<usize>p << 2))), v128.load(vp)));
+    v128.store(out + (<usize>i << 2), s);
   }
   for (; i < size; i++) {
     let sum: f32 = 0;
-    for (let p = 0; p < count; p++) sum += load<f32>(weights + (<usize>p << 2)) * load<f32>(values + <usize>p * stride + (<usize>i << 2));
+    let vp = values + (<usize>i << 2);
+    for (let p = 0; p < count; p++, vp += stride) sum += load<f32>(weights + (<usize>p << 2)) * load<f32>(vp);
     store<f32>(out + (<usize>i << 2), sum);
   }
 }
