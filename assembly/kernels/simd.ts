@@ -10,7 +10,59 @@
   );
 }
 
+/** blockDot(a, b) with b's two halves already widened to i16x8 (b shared by several rows). Exact. */
+@inline export function blockDotWide(a: v128, bLow: v128, bHigh: v128): v128 {
+  return i32x4.add(
+    i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(a), bLow),
+    i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(a), bHigh),
+  );
+}
+
 /** The four lanes of an f32x4 summed in a fixed order: (l0 + l1) + (l2 + l3). */
 @inline export function reduceLanes(v: v128): f32 {
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+/**
+ * Four half-precision values (the low 16 bits of each i32 lane) as f32x4, exactly:
+ * normals, subnormals, zeros, infinities and NaN (payload kept), as quant.ts's halfToFloat.
+ * Exponent and mantissa move into place and the exponent is rebiased (+112); infinities and
+ * NaN get another +112 to reach 255; subnormals and zeros become 2^-14 · (1 + m/1024) and
+ * lose 2^-14 again by a float subtraction, exact because the result is a multiple of 2^-24.
+ */
+@inline export function halvesToFloats(h: v128): v128 {
+  const shifted = i32x4.shl(v128.and(h, i32x4.splat(0x7fff)), 13);
+  const exponent = v128.and(shifted, i32x4.splat(0x0f800000));
+  const rebiased = i32x4.add(shifted, i32x4.splat(0x38000000));
+  const wide = i32x4.add(rebiased, v128.and(i32x4.eq(exponent, i32x4.splat(0x0f800000)), i32x4.splat(0x38000000)));
+  const small = f32x4.sub(i32x4.add(rebiased, i32x4.splat(0x00800000)), i32x4.splat(0x38800000));
+  const magnitude = v128.bitselect(small, wide, i32x4.eq(exponent, i32x4.splat(0)));
+  return v128.or(magnitude, i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16));
+}
+
+/** f32x4 lanes a0 + a1 + a2 + a3 as 16 sums s0..s15 (lane l of a_k is s_{4k+l}), added in ops' fixed order. */
+@inline export function reduceSixteen(a0: v128, a1: v128, a2: v128, a3: v128): f32 {
+  return (reduceLanes(a0) + reduceLanes(a1)) + (reduceLanes(a2) + reduceLanes(a3));
+}
+
+/** The low nibbles of 16 bytes, 0..15 each. */
+@inline export function lowNibbles(v: v128): v128 {
+  return v128.and(v, i8x16.splat(0x0f));
+}
+
+/** The high nibbles of 16 bytes, 0..15 each. */
+@inline export function highNibbles(v: v128): v128 {
+  return i8x16.shr_u(v, 4);
+}
+
+/**
+ * Bits 0..15 (lowHalf) or 16..31 of the 32-bit value splat in `bits`, as 16 bytes of 0x10
+ * (bit set) or 0: the fifth bits of Q5_0/Q5_1 values j and j + 16.
+ */
+@inline export function fifthBits(bits: v128, lowHalf: bool): v128 {
+  const spread = lowHalf
+    ? i8x16.shuffle(bits, bits, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)
+    : i8x16.shuffle(bits, bits, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+  const mask = i8x16(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+  return v128.and(i8x16.eq(v128.and(spread, mask), mask), i8x16.splat(0x10));
 }
