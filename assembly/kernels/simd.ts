@@ -24,20 +24,18 @@
 }
 
 /**
- * Four half-precision values (the low 16 bits of each i32 lane) as f32x4, exactly:
- * normals, subnormals, zeros, infinities and NaN (payload kept), as quant.ts's halfToFloat.
- * Exponent and mantissa move into place and the exponent is rebiased (+112); infinities and
- * NaN get another +112 to reach 255; subnormals and zeros become 2^-14 · (1 + m/1024) and
- * lose 2^-14 again by a float subtraction, exact because the result is a multiple of 2^-24.
+ * Four half-precision values (sign-extended from 16 bits into each i32 lane) as f32x4,
+ * exactly: normals, subnormals, zeros, infinities and NaN (payload kept), as quant.ts's
+ * halfToFloat. Exponent and mantissa shifted into an f32's place are the value × 2^-112
+ * (a subnormal f32 for subnormal halves), so one exact multiply by 2^112 rebiases them;
+ * lanes that were infinities or NaN (exponent 31) get the all-ones exponent instead.
+ * Wasm's floats never flush subnormals to zero, nor does UEFI's MXCSR (0x1F80).
  */
 @inline export function halvesToFloats(h: v128): v128 {
-  const shifted = i32x4.shl(v128.and(h, i32x4.splat(0x7fff)), 13);
-  const exponent = v128.and(shifted, i32x4.splat(0x0f800000));
-  const rebiased = i32x4.add(shifted, i32x4.splat(0x38000000));
-  const wide = i32x4.add(rebiased, v128.and(i32x4.eq(exponent, i32x4.splat(0x0f800000)), i32x4.splat(0x38000000)));
-  const small = f32x4.sub(i32x4.add(rebiased, i32x4.splat(0x00800000)), i32x4.splat(0x38800000));
-  const magnitude = v128.bitselect(small, wide, i32x4.eq(exponent, i32x4.splat(0)));
-  return v128.or(magnitude, i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16));
+  const magnitude = v128.and(h, i32x4.splat(0x7fff));
+  const scaled = f32x4.mul(i32x4.shl(magnitude, 13), f32x4.splat(5.192296858534828e33)); // 2^112
+  const special = v128.and(i32x4.gt_s(magnitude, i32x4.splat(0x7bff)), i32x4.splat(0x7f800000));
+  return v128.or(v128.or(scaled, special), v128.and(h, i32x4.splat(0x80000000)));
 }
 
 /** f32x4 lanes a0 + a1 + a2 + a3 as 16 sums s0..s15 (lane l of a_k is s_{4k+l}), added in ops' fixed order. */
