@@ -2,13 +2,13 @@
 // high nibbles 16..31, value = d·q + m) times int8 activations.
 import { halfTable } from "./quant";
 import { int8Scales, int8Sums } from "./activations";
-import { blockDotWide, highNibbles, lowNibbles, reduceLanes } from "./simd";
+import { evenBytes, nibblesDot, oddBytes, reduceLanes } from "./simd";
 
 /**
  * row0 · xq -> out0 and row1 · xq -> out1 over n values: Σ over blocks of
  * d·d_x·Σ q·q_x + m·d_x·Σ q_x. The first term adds up as in dot2Q8_0 (q8_0.ts), in f32x4
  * lanes; the second, from the activations' code sums, in one f32 per row, block by block;
- * the two join at the end.
+ * the two join at the end. Nibbles and codes meet in i16 lanes (simd.ts, nibblesDot).
  */
 export function dot2Q4_1(out0: usize, out1: usize, row0: usize, row1: usize, xq: usize, n: i32): void {
   const scales = int8Scales(xq, n), sums = int8Sums(xq, n);
@@ -17,17 +17,15 @@ export function dot2Q4_1(out0: usize, out1: usize, row0: usize, row1: usize, xq:
   for (let b = 0; b < n >> 5; b++) {
     const p0 = row0 + <usize>b * 20, p1 = row1 + <usize>b * 20, q = xq + (<usize>b << 5);
     const x0 = v128.load(q, 0), x1 = v128.load(q, 16);
-    const x0l = i16x8.extend_low_i8x16_s(x0), x0h = i16x8.extend_high_i8x16_s(x0);
-    const x1l = i16x8.extend_low_i8x16_s(x1), x1h = i16x8.extend_high_i8x16_s(x1);
+    const x0e = evenBytes(x0), x0o = oddBytes(x0), x1e = evenBytes(x1), x1o = oddBytes(x1);
     const dx = load<f32>(scales + (<usize>b << 2));
     const sx = <f32>(load<i32>(sums + (<usize>b << 3)) + load<i32>(sums + (<usize>b << 3), 4));
     const d0 = load<f32>(halfTable + (<usize>load<u16>(p0) << 2)) * dx;
     const d1 = load<f32>(halfTable + (<usize>load<u16>(p1) << 2)) * dx;
     offset0 += load<f32>(halfTable + (<usize>load<u16>(p0, 2) << 2)) * dx * sx;
     offset1 += load<f32>(halfTable + (<usize>load<u16>(p1, 2) << 2)) * dx * sx;
-    const w0 = v128.load(p0, 4), w1 = v128.load(p1, 4);
-    const i0 = i32x4.add(blockDotWide(lowNibbles(w0), x0l, x0h), blockDotWide(highNibbles(w0), x1l, x1h));
-    const i1 = i32x4.add(blockDotWide(lowNibbles(w1), x0l, x0h), blockDotWide(highNibbles(w1), x1l, x1h));
+    const i0 = nibblesDot(v128.load(p0, 4), x0e, x0o, x1e, x1o);
+    const i1 = nibblesDot(v128.load(p1, 4), x0e, x0o, x1e, x1o);
     sum0 = f32x4.add(sum0, f32x4.mul(f32x4.convert_i32x4_s(i0), f32x4.splat(d0)));
     sum1 = f32x4.add(sum1, f32x4.mul(f32x4.convert_i32x4_s(i1), f32x4.splat(d1)));
   }

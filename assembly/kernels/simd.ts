@@ -10,14 +10,6 @@
   );
 }
 
-/** blockDot(a, b) with b's two halves already widened to i16x8 (b shared by several rows). Exact. */
-@inline export function blockDotWide(a: v128, bLow: v128, bHigh: v128): v128 {
-  return i32x4.add(
-    i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(a), bLow),
-    i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(a), bHigh),
-  );
-}
-
 /** The four lanes of an f32x4 summed in a fixed order: (l0 + l1) + (l2 + l3). */
 @inline export function reduceLanes(v: v128): f32 {
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
@@ -41,6 +33,35 @@
 /** f32x4 lanes a0 + a1 + a2 + a3 as 16 sums s0..s15 (lane l of a_k is s_{4k+l}), added in ops' fixed order. */
 @inline export function reduceSixteen(a0: v128, a1: v128, a2: v128, a3: v128): f32 {
   return (reduceLanes(a0) + reduceLanes(a1)) + (reduceLanes(a2) + reduceLanes(a3));
+}
+
+/** Bytes 0, 2, .., 14 of 16 signed bytes, as i16x8 (lane k: byte 2k). */
+@inline export function evenBytes(v: v128): v128 {
+  return i16x8.shr_s(i16x8.shl(v, 8), 8);
+}
+
+/** Bytes 1, 3, .., 15 of 16 signed bytes, as i16x8 (lane k: byte 2k + 1). */
+@inline export function oddBytes(v: v128): v128 {
+  return i16x8.shr_s(v, 8);
+}
+
+/**
+ * Σ q·q_x over one block of 32 nibbles (unsigned, 0..15: the low nibbles of the 16 bytes
+ * in w are values 0..15, the high nibbles 16..31) in four i32 lanes, exact. The nibbles go
+ * straight into i16 lanes, even and odd bytes apart; the codes come split the same way
+ * (evenBytes, oddBytes of codes 0..15 and 16..31), once for every row that shares them.
+ */
+@inline export function nibblesDot(w: v128, x0e: v128, x0o: v128, x1e: v128, x1o: v128): v128 {
+  const nibble = i16x8.splat(0x0f);
+  return i32x4.add(
+    i32x4.add(i32x4.dot_i16x8_s(v128.and(w, nibble), x0e), i32x4.dot_i16x8_s(v128.and(i16x8.shr_u(w, 8), nibble), x0o)),
+    i32x4.add(i32x4.dot_i16x8_s(v128.and(i16x8.shr_u(w, 4), nibble), x1e), i32x4.dot_i16x8_s(i16x8.shr_u(w, 12), x1o)),
+  );
+}
+
+/** Σ q·q_x over 16 bytes of small unsigned values (below 128) and 16 codes given as evenBytes, oddBytes; four i32 lanes, exact. */
+@inline export function smallDot(w: v128, xe: v128, xo: v128): v128 {
+  return i32x4.add(i32x4.dot_i16x8_s(v128.and(w, i16x8.splat(0xff)), xe), i32x4.dot_i16x8_s(i16x8.shr_u(w, 8), xo));
 }
 
 /** The low nibbles of 16 bytes, 0..15 each. */
