@@ -146,7 +146,7 @@ void call_on_stack(void (*fn)(void *), void *arg, void *stack_top);
 
 // --- host.c: the host interface imports --------------------------------------------
 
-struct Z_host_instance_t {
+struct w2c_host {
   wasm_rt_memory_t *memory;  // the core's linear memory, for pointer arguments
 };
 void host_init(EFI_HANDLE device);  // open the root of the partition we were loaded from

@@ -82,7 +82,7 @@ char *host_read_file(const char *path, size_t *len) {
   return text;
 }
 
-static uint8_t *linear(struct Z_host_instance_t *host, uint32_t ptr, uint32_t len) {
+static uint8_t *linear(struct w2c_host *host, uint32_t ptr, uint32_t len) {
   if ((uint64_t)ptr + len > host->memory->size) wasm_rt_trap(WASM_RT_TRAP_OOB);
   return host->memory->data + ptr;
 }
@@ -103,7 +103,7 @@ static void write_job(void *arg) {
   console_write(job->stream, job->bytes, job->len);
 }
 
-void Z_hostZ_write(struct Z_host_instance_t *host, u32 stream, u32 ptr, u32 len) {
+void w2c_host_write(struct w2c_host *host, u32 stream, u32 ptr, u32 len) {
   struct write_job job = {(int)stream, linear(host, ptr, len), len};
   firmware_call(write_job, &job);
 }
@@ -120,7 +120,7 @@ static void open_job(void *arg) {
   if (!files[job->handle].file) job->handle = MAX_FILES;
 }
 
-u32 Z_hostZ_file_open(struct Z_host_instance_t *host, u32 path_ptr, u32 path_len) {
+u32 w2c_host_file_open(struct w2c_host *host, u32 path_ptr, u32 path_len) {
   struct open_job job = {linear(host, path_ptr, path_len), path_len, 0};
   while (job.handle < MAX_FILES && files[job.handle].file) job.handle++;
   if (job.handle == MAX_FILES) return (u32)-1;
@@ -137,7 +137,7 @@ u32 Z_hostZ_file_open(struct Z_host_instance_t *host, u32 path_ptr, u32 path_len
 
 static bool is_open(uint32_t handle) { return handle < MAX_FILES && files[handle].file; }
 
-u64 Z_hostZ_file_size(struct Z_host_instance_t *host, u32 handle) {
+u64 w2c_host_file_size(struct w2c_host *host, u32 handle) {
   (void)host;
   return is_open(handle) ? files[handle].size : (u64)-1;
 }
@@ -178,7 +178,7 @@ static void read_job(void *arg) {
   }
 }
 
-u32 Z_hostZ_file_read(struct Z_host_instance_t *host, u32 handle, u64 offset, u32 dst, u32 len) {
+u32 w2c_host_file_read(struct w2c_host *host, u32 handle, u64 offset, u32 dst, u32 len) {
   linear(host, dst, len);
   if (!is_open(handle)) return (u32)-1;
   struct read_job job = {handle, offset, dst, len, 0};
@@ -191,14 +191,14 @@ static void close_job(void *arg) {
   file->Close(file);
 }
 
-void Z_hostZ_file_close(struct Z_host_instance_t *host, u32 handle) {
+void w2c_host_file_close(struct w2c_host *host, u32 handle) {
   (void)host;
   if (!is_open(handle)) return;
   firmware_call(close_job, files[handle].file);
   files[handle].file = NULL;
 }
 
-u64 Z_hostZ_clock_us(struct Z_host_instance_t *host) {
+u64 w2c_host_clock_us(struct w2c_host *host) {
   (void)host;
   return timer_us();
 }
@@ -216,7 +216,7 @@ static void read_line_job(void *arg) {
 
 // Edits in place in linear memory: the line never passes cap, and input.c keeps
 // every character whole, so the core gets valid UTF-8.
-u32 Z_hostZ_read_line(struct Z_host_instance_t *host, u32 dst, u32 cap) {
+u32 w2c_host_read_line(struct w2c_host *host, u32 dst, u32 cap) {
   struct read_line_job job = {linear(host, dst, cap), cap, -1};
   firmware_call(read_line_job, &job);
   return (u32)job.result;
@@ -226,7 +226,7 @@ u32 Z_hostZ_read_line(struct Z_host_instance_t *host, u32 dst, u32 cap) {
 
 static void interrupted_job(void *arg) { *(bool *)arg = input_interrupted(); }
 
-u32 Z_hostZ_interrupted(struct Z_host_instance_t *host) {
+u32 w2c_host_interrupted(struct w2c_host *host) {
   (void)host;
   static uint64_t last_poll;
   uint64_t now = timer_us();

@@ -105,7 +105,7 @@ static enum end_action parse_end(const char *text, size_t len) {
   return action;
 }
 
-static struct Z_host_instance_t host;
+static struct w2c_host host;
 
 // --- The core's builds -----------------------------------------------------------------
 //
@@ -122,7 +122,7 @@ static struct Z_host_instance_t host;
 struct core_build {
   int level;          // the x86-64 level it needs, as cpu_level() counts
   const char *march;  // its -march, for the banner: "x86-64-v3"
-  wasm_rt_memory_t *(*instantiate)(void);  // init_module + instantiate; returns its memory
+  wasm_rt_memory_t *(*instantiate)(void);  // returns its memory
   u32 (*alloc)(u32 len);
   u32 (*run)(u32 config_ptr, u32 config_len);
   u32 (*error_ptr)(void);
@@ -130,27 +130,26 @@ struct core_build {
   void (*job)(u32 index);
 };
 
-#define DEFINE_BUILD(module, level, march)                                \
-  static Z_##module##_instance_t module##_instance;                      \
+#define DEFINE_BUILD(module, level, march)                               \
+  static w2c_##module module##_instance;                                 \
   static wasm_rt_memory_t *module##_instantiate(void) {                  \
-    Z_##module##_init_module();                                          \
-    Z_##module##_instantiate(&module##_instance, &host);                 \
-    return Z_##module##Z_memory(&module##_instance);                     \
+    wasm2c_##module##_instantiate(&module##_instance, &host);            \
+    return w2c_##module##_memory(&module##_instance);                    \
   }                                                                      \
   static u32 module##_alloc(u32 len) {                                   \
-    return Z_##module##Z_alloc(&module##_instance, len);                 \
+    return w2c_##module##_alloc(&module##_instance, len);                \
   }                                                                      \
   static u32 module##_run(u32 ptr, u32 len) {                            \
-    return Z_##module##Z_run(&module##_instance, ptr, len);              \
+    return w2c_##module##_run(&module##_instance, ptr, len);             \
   }                                                                      \
   static u32 module##_error_ptr(void) {                                  \
-    return Z_##module##Z_error_ptr(&module##_instance);                  \
+    return w2c_##module##_error_ptr(&module##_instance);                 \
   }                                                                      \
   static u32 module##_error_len(void) {                                  \
-    return Z_##module##Z_error_len(&module##_instance);                  \
+    return w2c_##module##_error_len(&module##_instance);                 \
   }                                                                      \
   static void module##_job(u32 index) {                                  \
-    Z_##module##Z_job(&module##_instance, index);                        \
+    w2c_##module##_job(&module##_instance, index);                       \
   }
 CORE_BUILDS(DEFINE_BUILD)
 

@@ -1,7 +1,7 @@
 // Physical pages and our own page tables: linear memory with real guard pages.
 //
 // The generated core trusts guard pages instead of checking bounds
-// (WASM_RT_MEMCHECK_SIGNAL_HANDLER=1): an access is linear_base + a 32-bit address
+// (WASM_RT_MEMCHECK_GUARD_PAGES=1): an access is linear_base + a 32-bit address
 // + a 32-bit offset, so everything from the end of linear memory to 8 GiB past its
 // start must fault. UEFI runs identity-mapped with nothing unmapped, so we copy the
 // firmware's top-level table (sharing everything below it, hence its identity map)

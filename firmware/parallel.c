@@ -152,12 +152,12 @@ void parallel_stop(void) {
   BS->CloseEvent(aps_done);
 }
 
-u32 Z_hostZ_worker_count(struct Z_host_instance_t *host) {
+u32 w2c_host_worker_count(struct w2c_host *host) {
   (void)host;
   return started ? (u32)cpus : 1;
 }
 
-void Z_hostZ_parallel_for(struct Z_host_instance_t *host, u32 jobs) {
+void w2c_host_parallel_for(struct w2c_host *host, u32 jobs) {
   (void)host;
   if (!started) {
     for (u32 i = 0; i < jobs; i++) core_job(i);

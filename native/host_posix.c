@@ -1,7 +1,7 @@
 /* The host interface (assembly/host.ts) for a Linux process: the "native" backend
  * that runs the very same wasm2c output as the firmware, timed without an emulator.
- * wabt's own runtime (wasm-rt-impl.c, from the wabt package) provides linear memory
- * behind guard pages and turns faults into traps. */
+ * Our POSIX runtime (wasm_rt_posix.c) provides linear memory behind guard pages and
+ * turns faults into traps. */
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -15,29 +15,26 @@
 
 #include "core.h"
 
-/* wabt's runtime keeps the trap target here; its header does not declare it. */
-extern WASM_RT_UNWIND_TARGET wasm_rt_jmp_buf;
-
 #define MAX_FILES 16
 
-struct Z_host_instance_t {
-  Z_core_instance_t *core;
+struct w2c_host {
+  w2c_core *core;
   int files[MAX_FILES];
 };
 
-static uint8_t *linear(struct Z_host_instance_t *host, u32 ptr, u32 len) {
-  wasm_rt_memory_t *memory = Z_coreZ_memory(host->core);
+static uint8_t *linear(struct w2c_host *host, u32 ptr, u32 len) {
+  wasm_rt_memory_t *memory = w2c_core_memory(host->core);
   if ((uint64_t)ptr + len > memory->size) wasm_rt_trap(WASM_RT_TRAP_OOB);
   return memory->data + ptr;
 }
 
-void Z_hostZ_write(struct Z_host_instance_t *host, u32 stream, u32 ptr, u32 len) {
+void w2c_host_write(struct w2c_host *host, u32 stream, u32 ptr, u32 len) {
   FILE *out = stream == 1 ? stdout : stderr;
   fwrite(linear(host, ptr, len), 1, len, out);
   fflush(out);
 }
 
-u32 Z_hostZ_file_open(struct Z_host_instance_t *host, u32 path_ptr, u32 path_len) {
+u32 w2c_host_file_open(struct w2c_host *host, u32 path_ptr, u32 path_len) {
   char path[4096];
   if (path_len >= sizeof path) return (u32)-1;
   memcpy(path, linear(host, path_ptr, path_len), path_len);
@@ -57,17 +54,17 @@ u32 Z_hostZ_file_open(struct Z_host_instance_t *host, u32 path_ptr, u32 path_len
   return (u32)-1;
 }
 
-static int file_of(struct Z_host_instance_t *host, u32 handle) {
+static int file_of(struct w2c_host *host, u32 handle) {
   return handle < MAX_FILES ? host->files[handle] : -1;
 }
 
-u64 Z_hostZ_file_size(struct Z_host_instance_t *host, u32 handle) {
+u64 w2c_host_file_size(struct w2c_host *host, u32 handle) {
   struct stat st;
   int fd = file_of(host, handle);
   return fd >= 0 && fstat(fd, &st) == 0 ? (u64)st.st_size : (u64)-1;
 }
 
-u32 Z_hostZ_file_read(struct Z_host_instance_t *host, u32 handle, u64 offset, u32 dst, u32 len) {
+u32 w2c_host_file_read(struct w2c_host *host, u32 handle, u64 offset, u32 dst, u32 len) {
   int fd = file_of(host, handle);
   uint8_t *to = linear(host, dst, len);
   u32 done = 0;
@@ -81,20 +78,20 @@ u32 Z_hostZ_file_read(struct Z_host_instance_t *host, u32 handle, u64 offset, u3
   return done;
 }
 
-void Z_hostZ_file_close(struct Z_host_instance_t *host, u32 handle) {
+void w2c_host_file_close(struct w2c_host *host, u32 handle) {
   int fd = file_of(host, handle);
   if (fd >= 0) close(fd);
   if (handle < MAX_FILES) host->files[handle] = -1;
 }
 
-u64 Z_hostZ_clock_us(struct Z_host_instance_t *host) {
+u64 w2c_host_clock_us(struct w2c_host *host) {
   struct timespec now;
   (void)host;
   clock_gettime(CLOCK_MONOTONIC, &now);
   return (u64)now.tv_sec * 1000000u + (u64)now.tv_nsec / 1000u;
 }
 
-u32 Z_hostZ_read_line(struct Z_host_instance_t *host, u32 dst, u32 cap) {
+u32 w2c_host_read_line(struct w2c_host *host, u32 dst, u32 cap) {
   uint8_t *to = linear(host, dst, cap);
   u32 n = 0;
   int c;
@@ -107,13 +104,7 @@ u32 Z_hostZ_read_line(struct Z_host_instance_t *host, u32 dst, u32 cap) {
 
 /* --- parallel_for: a pool of threads that run the core's job(index) ------------------
  *
- * wasm2c counts call depth in one global; with several threads in the core at once it
- * must be per thread, so the build defines wasm_rt_call_stack_depth as (*call_depth()). */
-
-uint32_t *call_depth(void) {
-  static _Thread_local uint32_t depth;
-  return &depth;
-}
+ * Several threads run the core at once, so each counts its own call depth (call_depth.h). */
 
 static int thread_count = 1;
 static pthread_t threads[256];
@@ -122,7 +113,7 @@ static pthread_t threads[256];
  * milliseconds apart and a wake-up from sleep costs tens of microseconds. */
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work_ready = PTHREAD_COND_INITIALIZER;
-static Z_core_instance_t *pool_core;
+static w2c_core *pool_core;
 static u32 jobs_total, jobs_next, jobs_finished;
 static uint64_t generation;
 
@@ -131,7 +122,7 @@ static uint64_t generation;
 static void run_jobs(void) {
   u32 index;
   while ((index = __atomic_fetch_add(&jobs_next, 1, __ATOMIC_ACQ_REL)) < __atomic_load_n(&jobs_total, __ATOMIC_ACQUIRE)) {
-    Z_coreZ_job(pool_core, index);
+    w2c_core_job(pool_core, index);
     __atomic_fetch_add(&jobs_finished, 1, __ATOMIC_ACQ_REL);
   }
 }
@@ -150,12 +141,12 @@ static void *worker(void *unused) {
   return NULL;
 }
 
-u32 Z_hostZ_worker_count(struct Z_host_instance_t *host) {
+u32 w2c_host_worker_count(struct w2c_host *host) {
   (void)host;
   return (u32)thread_count;
 }
 
-void Z_hostZ_parallel_for(struct Z_host_instance_t *host, u32 jobs) {
+void w2c_host_parallel_for(struct w2c_host *host, u32 jobs) {
   pool_core = host->core;
   __atomic_store_n(&jobs_finished, 0, __ATOMIC_RELEASE);
   __atomic_store_n(&jobs_total, jobs, __ATOMIC_RELEASE);
@@ -181,7 +172,7 @@ static void on_interrupt(int signal) {
   interrupt_pending = 1;
 }
 
-u32 Z_hostZ_interrupted(struct Z_host_instance_t *host) {
+u32 w2c_host_interrupted(struct w2c_host *host) {
   (void)host;
   u32 pending = interrupt_pending;
   interrupt_pending = 0;
@@ -195,11 +186,11 @@ static int roofline(uint64_t bytes) {
   uint64_t *buffer = malloc(words * 8);
   if (!buffer) return 2;
   for (uint64_t i = 0; i < words; i++) buffer[i] = i;
-  u64 start = Z_hostZ_clock_us(NULL), elapsed;
+  u64 start = w2c_host_clock_us(NULL), elapsed;
   do {
     for (uint64_t i = 0; i < words; i++) sum += buffer[i];
     passes++;
-    elapsed = Z_hostZ_clock_us(NULL) - start;
+    elapsed = w2c_host_clock_us(NULL) - start;
   } while (elapsed < 2000000);
   printf("roofline: %.2f GB/s (%llu passes over %llu MB)\n", (double)bytes * passes / elapsed / 1000.0,
          (unsigned long long)passes, (unsigned long long)(bytes >> 20));
@@ -210,8 +201,8 @@ static int roofline(uint64_t bytes) {
 /* Usage: uefi-llm-native [--threads N] CONFIG-FILE  (runs it as the firmware would at boot)
  *        uefi-llm-native --roofline BYTES */
 int main(int argc, char **argv) {
-  static struct Z_host_instance_t host;
-  static Z_core_instance_t core;
+  static struct w2c_host host;
+  static w2c_core core;
   if (argc == 3 && strcmp(argv[1], "--roofline") == 0) return roofline(strtoull(argv[2], NULL, 10));
   int threads_wanted = 1;
   if (argc == 4 && strcmp(argv[1], "--threads") == 0) {
@@ -237,19 +228,12 @@ int main(int argc, char **argv) {
   signal(SIGINT, on_interrupt);
   host.core = &core;
   wasm_rt_init();
-  Z_core_init_module();
-  Z_core_instantiate(&core, &host);
-
-  int trap = wasm_rt_try(wasm_rt_jmp_buf);
-  if (trap) {
-    fprintf(stderr, "uefi-llm: wasm trap in the core: %s\n", wasm_rt_strerror((wasm_rt_trap_t)trap));
-    return 3;
-  }
-  u32 input = Z_coreZ_alloc(&core, (u32)config_len);
+  wasm2c_core_instantiate(&core, &host);
+  u32 input = w2c_core_alloc(&core, (u32)config_len);
   memcpy(linear(&host, input, (u32)config_len), config, config_len);
-  if (Z_coreZ_run(&core, input, (u32)config_len) != 0) {
-    u32 len = Z_coreZ_error_len(&core);
-    fprintf(stderr, "uefi-llm: %.*s\n", (int)len, (const char *)linear(&host, Z_coreZ_error_ptr(&core), len));
+  if (w2c_core_run(&core, input, (u32)config_len) != 0) {
+    u32 len = w2c_core_error_len(&core);
+    fprintf(stderr, "uefi-llm: %.*s\n", (int)len, (const char *)linear(&host, w2c_core_error_ptr(&core), len));
     return 1;
   }
   return 0;

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(
   clang        # compiles the wasm2c output and the firmware shim for the UEFI target
   lld          # lld-link: links BOOTX64.EFI
-  wabt         # wasm2c 1.0.32 and its runtime header
+  libsimde-dev # SIMDe: the C that wasm2c (npm 'wabt') writes for wasm's v128 operations
   qemu-system-x86
   ovmf         # UEFI firmware for QEMU
   mtools       # tests: read the FAT file system back

@@ -1,16 +1,17 @@
 // Slow: the firmware shim booted in QEMU/OVMF (TCG) with a stand-in core
 // (test/fixtures/firmware/mini-core.wat) on a FAT disk made with mtools. Checks the
-// serial console byte for byte: every line once, UTF-8 intact, file reads and the
-// matvec right, and the error paths (run() failing, a wasm trap from a guard page,
+// serial console byte for byte: every line once, UTF-8 intact, v128 arithmetic (SIMDe
+// compiled freestanding) right, file reads and the matvec right, and the error paths (run() failing, a wasm trap from a guard page,
 // stack exhaustion) ending in one "uefi-llm: error:" line and a clean shutdown.
 import { mkdir, mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildEfi } from "../host/toolchain/pipeline.js";
-import { buildDir, packageRoot } from "../host/paths.js";
+import { buildDir } from "../host/paths.js";
 import { freshVars, OVMF_CODE } from "../host/qemu/ovmf.js";
 import { runTool } from "../host/tools/exec.js";
+import { buildMiniCoreWasm } from "./helpers/mini-core.js";
 
 const BOOT_TIMEOUT_MS = 120_000;
 const workDir = join(buildDir, "test", "firmware");
@@ -32,9 +33,7 @@ function expectedMatvecSum(): number {
 beforeAll(async () => {
   await mkdir(workDir, { recursive: true });
   // The same fixture build as test/build.test.ts.
-  const wasm = join(buildDir, "test", "mini-core.wasm");
-  await runTool("wat2wasm", [join(packageRoot, "test", "fixtures", "firmware", "mini-core.wat"), "-o", wasm], { timeoutMs: 30_000 });
-  efi = await buildEfi({ wasm, outDir: join(buildDir, "test", "mini-core") });
+  efi = await buildEfi({ wasm: await buildMiniCoreWasm(), outDir: join(buildDir, "test", "mini-core") });
 
   const w = new Float32Array(ROWS * COLUMNS);
   for (let i = 0; i < ROWS; i++) for (let j = 0; j < COLUMNS; j++) w[i * COLUMNS + j] = (i + j) % 7;
@@ -100,13 +99,13 @@ const BANNER = /^uefi-llm \d+\.\d+\.\d+\S* \| cpu: [a-z0-9. ]*\(core: x86-64-v\d
 
 describe("the firmware in QEMU (slow)", () => {
   it(
-    "prints every line once with UTF-8 intact, reads a 24 MiB file and computes the matvec",
+    "prints every line once with UTF-8 intact, computes with v128, reads a 24 MiB file and computes the matvec",
     async () => {
       const output = await boot("model = weights.bin\nend = shutdown\n", [weights]);
       expect(output).toMatch(BANNER);
       const afterBanner = output.replace(BANNER, "");
       expect(afterBanner).toMatch(
-        new RegExp(`^héllo → ✓\nsplit: ✓\nsize: ${ROWS * COLUMNS * 4}\nmatvec: ${expectedMatvecSum()}\nelapsed: \\d+ us\n$`),
+        new RegExp(`^héllo → ✓\nsplit: ✓\nsimd: 7600 189\nsize: ${ROWS * COLUMNS * 4}\nmatvec: ${expectedMatvecSum()}\nelapsed: \\d+ us\n$`),
       );
     },
     BOOT_TIMEOUT_MS,
@@ -125,7 +124,7 @@ describe("the firmware in QEMU (slow)", () => {
     "reports run()'s error message for a missing file, then shuts down",
     async () => {
       const output = await boot("model = missing.bin\nend = shutdown\n", []);
-      expect(output.replace(BANNER, "")).toBe("héllo → ✓\nsplit: ✓\nuefi-llm: error: cannot open model file: missing.bin\n");
+      expect(output.replace(BANNER, "")).toBe("héllo → ✓\nsplit: ✓\nsimd: 7600 189\nuefi-llm: error: cannot open model file: missing.bin\n");
     },
     BOOT_TIMEOUT_MS,
   );

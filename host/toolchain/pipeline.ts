@@ -3,7 +3,7 @@
 // -> a PE32+ EFI application (lld-link) holding every level; the firmware runs the
 // highest one the CPU has. Each step is skipped when its outputs are newer than its
 // inputs, so repeated builds and test runs cost nothing.
-import { copyFile, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,20 +26,31 @@ const pipelineSource = fileURLToPath(import.meta.url);
 const TOOL_TIMEOUT_MS = 10 * 60 * 1000;
 
 /**
- * How the generated core checks bounds and stack depth, passed explicitly so
- * wasm-rt.h's platform defaults never decide (firmware/wasm_rt.c refuses other values).
+ * How the generated core checks bounds and stack depth, passed explicitly so no
+ * platform default decides (firmware/wasm-rt.h refuses other values).
  */
 export const WASM_RT_DEFINES = [
   // No bounds checks in the code: every access past the end hits a guard page (firmware/paging.c).
-  "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=1",
-  // Count call depth (wasm-rt.h's default for _WIN32 too); the unmapped guard below the 8 MiB stack is the backstop.
-  "-DWASM_RT_USE_STACK_DEPTH_COUNT=1",
+  "-DWASM_RT_MEMCHECK_GUARD_PAGES=1",
+  // Count call depth; the unmapped guard below the 8 MiB stack is the backstop.
+  "-DWASM_RT_STACK_DEPTH_COUNT=1",
   "-DWASM_RT_MAX_CALL_STACK_DEPTH=1000",
 ];
 
+/** wasm2c 1.0.39, from the npm package pinned in package.json (run with this Node). */
+export const WASM2C = join(packageRoot, "node_modules", "wabt", "bin", "wasm2c");
+/** Where Debian's libsimde-dev installs SIMDe, which wasm2c's v128 code is written against. */
+const SIMDE_HEADERS = "/usr/include/simde";
+/**
+ * A folder holding only a `simde` link to SIMDe: on the include path it brings
+ * SIMDe's headers and nothing else of /usr/include (whose libc the freestanding
+ * build must never see). SIMDe itself needs only firmware/include and clang's headers.
+ */
+export const simdeIncludeDir = join(buildDir, "simde-include");
+
 /** One build of the core: the wasm2c module name (its exported symbols' prefix) and the CPU it needs. */
 export interface CoreLevel {
-  module: string; // wasm2c -n: outDir/<module>.c exports Z_<module>Z_run and friends
+  module: string; // wasm2c -n, letters and digits so wasm2c uses it as is: outDir/<module>.c exports w2c_<module>_run and friends
   level: number; // x86-64 psABI level, as firmware/cpu.c's cpu_level() counts: 1 is the baseline
   march: string; // clang's -march, and the name the banner prints ("core: x86-64-v3")
 }
@@ -60,8 +71,8 @@ export interface CoreLevel {
  * AVX-512 shows it pays.
  */
 export const CORE_LEVELS: readonly CoreLevel[] = [
-  { module: "core_v2", level: 2, march: "x86-64-v2" },
-  { module: "core_v3", level: 3, march: "x86-64-v3" },
+  { module: "corev2", level: 2, march: "x86-64-v2" },
+  { module: "corev3", level: 3, march: "x86-64-v3" },
 ];
 
 /** clang flags for the firmware shim ("firmware") or one level's build of the generated core. */
@@ -91,32 +102,74 @@ export function compileFlags(target: "firmware" | CoreLevel, options: { debug?: 
     ...(core ? ["-include", join(firmwareDir, "call_depth.h"), "-Dwasm_rt_call_stack_depth=(*call_depth())"] : []),
     `-DUEFI_LLM_VERSION="${options.version}"`,
     "-I", join(firmwareDir, "include"),
-    "-I", options.outDir, // core.h, core_v*.h and wasm-rt.h
+    "-I", firmwareDir, // wasm-rt.h, our runtime's interface, which the generated headers include
+    "-I", simdeIncludeDir,
+    "-I", options.outDir, // core.h, corev*.h
     // Generated code is not ours to tidy; our own code stays warning-free.
     ...(core ? ["-w"] : ["-Wall", "-Wextra", "-Werror"]),
   ];
 }
 
 /**
- * wasm2c 1.0.32 puts an empty asm statement after every load
- * (`wasm_asm("" ::"r"(result))`, `#define wasm_asm __asm__` under __GNUC__) to keep
- * the compiler from folding loads across a possible trap. With guard pages a load
- * needs no such fence, and the fence stops clang from vectorizing any loop that
- * loads (2 instead of 45 GFLOP/s). Redefine it the way wasm2c does for other
- * compilers: to nothing. Throws when the generated code no longer has the line,
- * so a wabt upgrade is looked at rather than silently slow.
+ * wasm2c 1.0.39's load barriers: after every load, an empty asm statement that takes
+ * the loaded value in a register, so that with guard pages the compiler cannot drop a
+ * load whose value is unused, and with it the trap it would raise past the end of
+ * memory. We give that up deliberately: a load whose value is used still happens and
+ * still faults, so nothing can read or write past the memory unnoticed; only a dead
+ * load's trap may go. The barriers cost dearly: clang must materialise every loaded
+ * value in a register, which stops vectorization and load folding
+ * (`FORCE_READ_FLOAT`'s "r" alone took a Q8_0 kernel from 11 to 1.3 GB/s;
+ * `SIMD_FORCE_READ` cost 19% on Q8_0 and 39% on f32 in v128 code). Per macro: every
+ * `#define` line of it the generated code holds, in order (one per compiler branch;
+ * the SIMD one only when the module uses v128). Those with asm are replaced.
  */
-export function removeLoadBarrier(source: string): string {
-  const barrier = "#define wasm_asm __asm__";
-  const count = source.split(barrier).length - 1;
-  if (count !== 1) throw new Error(`wasm2c output changed: expected "${barrier}" once, found it ${count} times`);
-  return source.replace(barrier, "#define wasm_asm(X) /* load barrier removed by host/toolchain/pipeline.ts */");
+export const LOAD_BARRIERS: Readonly<Record<string, { definitions: readonly string[]; optional: boolean }>> = {
+  FORCE_READ_INT: {
+    definitions: ['#define FORCE_READ_INT(var) __asm__("" ::"r"(var));', "#define FORCE_READ_INT(var)"],
+    optional: false,
+  },
+  FORCE_READ_FLOAT: {
+    definitions: [
+      '#define FORCE_READ_FLOAT(var) __asm__("" ::"f"(var));',
+      '#define FORCE_READ_FLOAT(var) __asm__("" ::"r"(var));',
+      "#define FORCE_READ_FLOAT(var)",
+    ],
+    optional: false,
+  },
+  SIMD_FORCE_READ: {
+    definitions: [
+      '#define SIMD_FORCE_READ(var) __asm__("" ::"x"(var));',
+      '#define SIMD_FORCE_READ(var) __asm__("" ::"w"(var));',
+      '#define SIMD_FORCE_READ(var) __asm__("" ::"d"(var));',
+      "#define SIMD_FORCE_READ(var)",
+    ],
+    optional: true,
+  },
+};
+
+/**
+ * Redefines every load barrier to nothing. Throws when the generated code's definitions
+ * differ from LOAD_BARRIERS in any way, so a wabt upgrade is looked at rather than
+ * silently slow (or silently fenced).
+ */
+export function removeLoadBarriers(source: string): string {
+  const lines = source.split("\n");
+  for (const [macro, { definitions, optional }] of Object.entries(LOAD_BARRIERS)) {
+    const found = lines.filter((line) => line.trimStart().startsWith(`#define ${macro}(`));
+    if (found.length === 0 && optional) continue;
+    if (found.join("\n") !== definitions.join("\n"))
+      throw new Error(`wasm2c output changed: expected ${macro}'s definitions\n${definitions.join("\n")}\nfound\n${found.join("\n") || "(none)"}`);
+  }
+  const barriers = new Set(Object.values(LOAD_BARRIERS).flatMap(({ definitions }) => definitions.filter((d) => d.includes("__asm__"))));
+  const removed = (definition: string) => `${definition.slice(0, definition.indexOf(")") + 1)} /* load barrier removed: host/toolchain/pipeline.ts */`;
+  return lines.map((line) => (barriers.has(line) ? removed(line) : line)).join("\n");
 }
 
-/** Preflight: every external tool the build calls, each failing with the Debian package to install. */
+/** Preflight: every external tool and header the build uses, each failing with the Debian package to install. */
 export async function checkBuildTools(): Promise<void> {
-  for (const tool of ["wasm2c", "clang", "lld-link"]) await runTool(tool, ["--version"], { timeoutMs: 30_000 });
-  await wasmRuntimeHeader();
+  for (const tool of ["clang", "lld-link"]) await runTool(tool, ["--version"], { timeoutMs: 30_000 });
+  if (!(await exists(WASM2C))) throw new UserError(`${WASM2C} not found: run npm ci (the npm package 'wabt' provides wasm2c)`);
+  await linkSimde();
 }
 
 /** Builds BOOTX64.EFI and returns its path. */
@@ -139,22 +192,33 @@ export async function buildCore(debug: boolean): Promise<string> {
 }
 
 /**
- * wasm2c core.wasm -> outDir/<module>.c + <module>.h (load barrier removed), with
- * wasm-rt.h beside them. The module name prefixes the exported symbols (Z_<module>Z_run);
- * everything else in the file is static, so differently named builds link side by side.
+ * wasm2c core.wasm -> outDir/<module>.c + <module>.h (load barriers removed). The
+ * module name prefixes the exported symbols (w2c_<module>_run); everything else in the
+ * file is static, so differently named builds link side by side. The code includes
+ * wasm-rt.h (firmware/) and SIMDe (simdeIncludeDir).
  */
 export async function generateC(wasm: string, outDir: string, module = "core"): Promise<{ source: string; header: string }> {
+  if (!/^[a-z][a-z0-9]*$/.test(module)) throw new Error(`wasm2c module name ${module}: letters and digits only, or wasm2c escapes it in C names`);
+  await linkSimde();
   const source = join(outDir, `${module}.c`);
   const header = join(outDir, `${module}.h`);
-  const runtimeHeader = join(outDir, "wasm-rt.h");
-  if (await isFresh([source, header, runtimeHeader], [wasm, pipelineSource])) return { source, header };
+  if (await isFresh([source, header], [wasm, pipelineSource])) return { source, header };
   await mkdir(outDir, { recursive: true });
-  await runTool("wasm2c", [wasm, "-n", module, "-o", source], { timeoutMs: TOOL_TIMEOUT_MS });
-  await writeFile(source, removeLoadBarrier(await readFile(source, "utf8")));
-  // The header of the same wabt that generated the code, next to it, so the build
-  // needs no -I into the host's /usr/include (and its libc headers).
-  await copyFile(await wasmRuntimeHeader(), runtimeHeader);
+  // Builds before wasm2c 1.0.39 copied Debian's runtime header here; `#include "wasm-rt.h"` would find it before ours.
+  await rm(join(outDir, "wasm-rt.h"), { force: true });
+  await runTool(process.execPath, [WASM2C, wasm, "-n", module, "-o", source], { timeoutMs: TOOL_TIMEOUT_MS });
+  await writeFile(source, removeLoadBarriers(await readFile(source, "utf8")));
   return { source, header };
+}
+
+/** Makes simdeIncludeDir/simde point at SIMDe's headers. */
+async function linkSimde(): Promise<void> {
+  if (!(await exists(join(SIMDE_HEADERS, "wasm", "simd128.h"))))
+    throw new UserError(`${SIMDE_HEADERS}/wasm/simd128.h not found: install the Debian package 'libsimde-dev'`);
+  const link = join(simdeIncludeDir, "simde");
+  if ((await readlink(link).catch(() => undefined)) === SIMDE_HEADERS) return;
+  await mkdir(simdeIncludeDir, { recursive: true });
+  await symlink(SIMDE_HEADERS, link);
 }
 
 /**
@@ -182,14 +246,6 @@ export async function generateCores(wasm: string, outDir: string): Promise<strin
   return sources;
 }
 
-/** Where Debian's wabt (and a /usr/local build of it) puts the runtime header. */
-const WASM_RT_HEADERS = ["/usr/include/wasm-rt.h", "/usr/local/include/wasm-rt.h"];
-
-async function wasmRuntimeHeader(): Promise<string> {
-  for (const candidate of WASM_RT_HEADERS) if (await exists(candidate)) return candidate;
-  throw new UserError(`wasm-rt.h not found (${WASM_RT_HEADERS.join(", ")}): install the Debian package 'wabt'`);
-}
-
 async function compileAll(outDir: string, debug: boolean): Promise<string[]> {
   const version = JSON.parse(await readFile(join(packageRoot, "package.json"), "utf8")).version as string;
   const objDir = join(outDir, "obj");
@@ -200,7 +256,6 @@ async function compileAll(outDir: string, debug: boolean): Promise<string[]> {
     ...(await filesIn(join(firmwareDir, "include"))),
     join(outDir, "core.h"),
     ...CORE_LEVELS.map((level) => join(outDir, `${level.module}.h`)),
-    join(outDir, "wasm-rt.h"),
   ];
   // The core's builds are by far the biggest files (~8 s each): they start first.
   const jobs = [
@@ -240,7 +295,7 @@ async function link(objects: string[], outDir: string, debug: boolean): Promise<
     { timeoutMs: TOOL_TIMEOUT_MS },
   ).catch((error: unknown) => {
     // An import the core added that firmware/host.c does not provide shows up here.
-    if (error instanceof ToolError && /undefined symbol: Z_/.test(error.stderrTail))
+    if (error instanceof ToolError && /undefined symbol: w2c_host_/.test(error.stderrTail))
       throw new ToolError(`${error.message}: the core imports something firmware/host.c does not implement`, error.command, error.stderrTail);
     throw error;
   });

@@ -8,7 +8,6 @@ import { ToolError, UserError, verbose } from "../errors.js";
 export const debianPackageOf: Record<string, string> = {
   clang: "clang",
   "lld-link": "lld",
-  wasm2c: "wabt",
   "qemu-system-x86_64": "qemu-system-x86",
   "fsck.fat": "dosfstools",
   mcopy: "mtools",
