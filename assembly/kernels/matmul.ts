@@ -3,10 +3,18 @@
 // processor would, so the result is identical however many processors share it.
 import { MATMUL_JOBS, shareStart, spread, workerCount } from "../runtime/parallel";
 import { Matrix } from "../model/model";
-import { GGML_Q8_0 } from "../model/tensor-types";
+import {
+  GGML_BF16, GGML_F16, GGML_F32, GGML_Q4_0, GGML_Q4_1, GGML_Q5_0, GGML_Q5_1, GGML_Q8_0,
+} from "../model/tensor-types";
 import { dequantizeRow, initHalfTable } from "./quant";
-import { dot } from "./ops";
 import { Input, int8VectorBytes } from "./activations";
+import { dot, dot2F32 } from "./f32";
+import { dot2F16 } from "./f16";
+import { dot2BF16 } from "./bf16";
+import { dot2Q4_0 } from "./q4_0";
+import { dot2Q4_1 } from "./q4_1";
+import { dot2Q5_0 } from "./q5_0";
+import { dot2Q5_1 } from "./q5_1";
 import { dot2Q8_0 } from "./q8_0";
 import { arenaAlloc } from "../runtime/memory";
 
@@ -106,6 +114,13 @@ type PairKernel = (out0: usize, out1: usize, row0: usize, row1: usize, x: usize,
  */
 function pairKernel(type: i32): PairKernel | null {
   switch (type) {
+    case GGML_F32: return dot2F32;
+    case GGML_F16: return dot2F16;
+    case GGML_BF16: return dot2BF16;
+    case GGML_Q4_0: return dot2Q4_0;
+    case GGML_Q4_1: return dot2Q4_1;
+    case GGML_Q5_0: return dot2Q5_0;
+    case GGML_Q5_1: return dot2Q5_1;
     case GGML_Q8_0: return dot2Q8_0;
     default: return null;
   }
@@ -113,5 +128,8 @@ function pairKernel(type: i32): PairKernel | null {
 
 /** Types whose kernels take x in its int8 form (activations.ts). */
 function takesInt8(type: i32): bool {
-  return type == GGML_Q8_0;
+  switch (type) {
+    case GGML_Q4_0: case GGML_Q4_1: case GGML_Q5_0: case GGML_Q5_1: case GGML_Q8_0: return true;
+    default: return false;
+  }
 }
