@@ -1,15 +1,11 @@
 // The neural-net building blocks on raw f32 pointers: output first, sizes last.
 //
 // Every reduction has a fixed summation order written here, in the wasm, so the
-// Node host and the wasm2c build on bare metal compute the same bits. The dot
-// product keeps 16 independent partial sums: the C compiler maps them onto SIMD
-// registers without needing permission to reassociate floating point.
+// Node host and the wasm2c build on bare metal compute the same bits: explicit f32x4
+// lanes, each adding in a written order, and the lanes reduced in a fixed order.
 import { Matrix } from "../model/model";
 import { dequantizeRow } from "./quant";
 import { reduceLanes } from "./simd";
-
-// dot (attention's scores) lives with the F32 matrix kernel it shares its order with.
-export { dot } from "./f32";
 
 /** Row `row` of W as f32 into out (cols,): the token embedding lookup. */
 export function copyRow(out: usize, w: Matrix, row: i32): void {
