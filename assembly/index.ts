@@ -91,7 +91,7 @@ export function run(configPtr: usize, configLen: u32): i32 {
   sampler.minP = c.minP;
   sampler.repeatPenalty = c.repeatPenalty;
   if (c.mode == "chat") return chat(new Chat(model!, state!, tokenizer!, sampler, chatFamily(c), c.system, c.steps, c.repeatLastN)) ? OK : FAILED;
-  return generate(model!, state!, tokenizer!, sampler, c.prompt, c.steps, c.repeatLastN, c.printIds, c.ignoreEos, loadUs) ? OK : FAILED;
+  return generate(model!, state!, tokenizer!, sampler, c.promptPtr, c.promptLen, c.steps, c.repeatLastN, c.printIds, c.ignoreEos, loadUs) ? OK : FAILED;
 }
 
 /** The template family: the configured one, else the one the GGUF's chat template implies, else plain text. */
