@@ -58,6 +58,7 @@
 //       load the model and tokenizer, generate, stream the text to stream 1 and
 //       the timing line to stream 2.
 //   load(config_ptr, config_len)                 -> i32 status: the same, without generating
+//   check_config(config_ptr, config_len)         -> i32 status: only parse and validate the configuration
 //   forward(token, pos)                          -> ptr to vocab_size f32 logits
 //   forward_tokens(tokens_ptr, count, pos)       -> ptr to the last token's logits (a batched prefill)
 //   vocab_size(), context_length()               -> i32

@@ -77,6 +77,11 @@ export function load(configPtr: usize, configLen: u32): i32 {
   return OK;
 }
 
+/** Parse the configuration only, opening no file: a host's preflight (the image command) before any work. */
+export function check_config(configPtr: usize, configLen: u32): i32 {
+  return parseConfig(configPtr, configLen) != null ? OK : FAILED;
+}
+
 /** load(), then generate from the configured prompt, streaming text to stream 1. */
 export function run(configPtr: usize, configLen: u32): i32 {
   if (load(configPtr, configLen) != OK) return FAILED;

@@ -81,7 +81,7 @@ interface ModelUnderTest {
 async function modelUnderTest(label: string, config: RunConfig): Promise<ModelUnderTest> {
   const gguf = config.model.endsWith(".gguf");
   const dims = gguf ? await ggufDims(config.model) : llama2cDims(config.model);
-  const asked = config.context ?? 0;
+  const asked = Number(config.context ?? 0);
   const seqLen = asked > 0 ? Math.min(asked, dims.trainedContext) : gguf ? Math.min(dims.trainedContext, GGUF_DEFAULT_CONTEXT_CAP) : dims.trainedContext;
   return { label, config, dims, seqLen };
 }

@@ -9,6 +9,7 @@ interface CoreExports {
   memory: WebAssembly.Memory;
   alloc(len: number): number;
   load(ptr: number, len: number): number;
+  check_config(ptr: number, len: number): number;
   run(ptr: number, len: number): number;
   forward(token: number, pos: number): number;
   forward_tokens(ptr: number, count: number, pos: number): number;
@@ -67,6 +68,11 @@ export class Core {
   /** Parse the configuration and load model and tokenizer. */
   load(configText: string): void {
     this.check(this.trapping(() => this.exports.load(...this.input(configText))));
+  }
+
+  /** Parse and validate the configuration only, as the core will at boot (no file is opened). */
+  checkConfig(configText: string): void {
+    this.check(this.trapping(() => this.exports.check_config(...this.input(configText))));
   }
 
   /** Load, generate and stream, as the firmware does at boot. */
