@@ -3,10 +3,10 @@
 // reject exactly the same files. It reads the bytes in place, line by line: a
 // megabyte prompt costs a megabyte, once, never a string per character.
 import { fail } from "./runtime/status";
-import { arenaAlloc } from "./runtime/memory";
 import { quoteBytes } from "./text/text";
 import { templateByName, templateNames } from "./text/chat-template";
 import { parseSetting, settingKey, settingNumber, settingSeed } from "./settings";
+import { objectHeapMark, objectHeapRelease } from "./runtime/object-heap";
 
 /** Longest value of a key that is not text to generate from (a path, a name, a number). */
 const MAX_VALUE_BYTES = 4096;
@@ -16,7 +16,7 @@ export const MAX_SYSTEM_BYTES = 1 << 20;
 export class RunConfig {
   model: string = "";
   tokenizer: string = "";
-  /** The prompt's bytes, escapes resolved (in the arena; 0 when empty). */
+  /** The prompt's bytes, escapes resolved: inside the configuration text, which the host put in the arena for good. */
   promptPtr: usize = 0;
   promptLen: i32 = 0;
   /** Context length (KV cache positions); 0 = the model's own, capped for GGUF models. */
@@ -46,36 +46,42 @@ export class RunConfig {
   chatTemplate: string = "";
 }
 
+/** Keys whose values are kept as strings: recorded as byte ranges while parsing, decoded once at the end. */
+const STRING_KEYS = ["model", "tokenizer", "system", "mode", "chat_template", "end", "debug"];
+const OTHER_KEYS = ["prompt", "print_ids", "ignore_eos"];
+
 /**
  * Parse configuration text; null with the reason recorded on error. Escapes are resolved
- * in place, so the text at ptr is changed.
+ * in place, so the text at ptr is changed. Each line's strings are given back when it is
+ * done (object-heap.ts), so the number of lines costs no memory.
  */
 export function parseConfig(ptr: usize, len: usize): RunConfig | null {
   const config = new RunConfig();
+  const valueStarts = new StaticArray<usize>(STRING_KEYS.length);
+  const valueLengths = new StaticArray<i32>(STRING_KEYS.length).fill(-1);
   const end = ptr + len;
   let lineNumber = 0;
   for (let line = ptr; line < end; ) {
     let eol = line;
     while (eol < end && load<u8>(eol) != 0x0a) eol++;
     lineNumber++;
-    const where = "config line " + lineNumber.toString() + ": ";
-    let s = skipBlanks(line, eol);
-    const e = trimEnd(s, eol);
+    const mark = objectHeapMark();
+    const ok = parseLine(config, skipBlanks(line, eol), trimEnd(line, eol), lineNumber, valueStarts, valueLengths);
+    objectHeapRelease(mark);
+    if (!ok) return null;
     line = eol + 1;
-    if (s == e || load<u8>(s) == 0x23) continue; // empty, or a # comment
-    let eq = s;
-    while (eq < e && load<u8>(eq) != 0x3d) eq++;
-    if (eq == e) {
-      fail(where + "expected 'key = value', got '" + quoteBytes(s, <i32>(e - s)) + "'");
-      return null;
-    }
-    const keyEnd = trimEnd(s, eq);
-    const key = keyEnd - s <= 32 ? String.UTF8.decodeUnsafe(s, keyEnd - s) : "";
-    if (key.length == 0 || !knownKey(key)) {
-      fail(where + "unknown key '" + quoteBytes(s, <i32>(keyEnd - s), 32) + "'");
-      return null;
-    }
-    if (!setKey(config, key, skipBlanks(eq + 1, e), e, where)) return null;
+  }
+  for (let i = 0; i < STRING_KEYS.length; i++) {
+    if (valueLengths[i] < 0) continue;
+    const value = String.UTF8.decodeUnsafe(valueStarts[i], valueLengths[i]);
+    const key = STRING_KEYS[i];
+    if (key == "model") config.model = value;
+    else if (key == "tokenizer") config.tokenizer = value;
+    else if (key == "system") config.system = value;
+    else if (key == "mode") config.mode = value;
+    else if (key == "chat_template") config.chatTemplate = value;
+    else if (key == "end") config.end = value;
+    else if (key == "debug") config.debug = value;
   }
   if (config.model.length == 0) {
     fail("no model given (config key 'model')");
@@ -84,60 +90,66 @@ export function parseConfig(ptr: usize, len: usize): RunConfig | null {
   return config;
 }
 
-const KEYS = ["model", "tokenizer", "prompt", "system", "mode", "chat_template", "print_ids", "ignore_eos", "end", "debug"];
-
-function knownKey(key: string): bool {
-  return KEYS.includes(key) || settingKey(key, false) == key;
-}
-
-/** Set `key` from the value's bytes [s, e): quoted values and text (prompt, system) have their escapes resolved. */
-function setKey(c: RunConfig, key: string, s: usize, e: usize, where: string): bool {
-  const isText = key == "prompt" || key == "system";
-  let n = <i32>(e - s);
-  if (n > 0 && load<u8>(s) == 0x22) {
+/** One line's bytes [s, e), blanks trimmed: a comment, nothing, or a key and its value. */
+function parseLine(c: RunConfig, s: usize, e: usize, lineNumber: i32, valueStarts: StaticArray<usize>, valueLengths: StaticArray<i32>): bool {
+  if (s >= e || load<u8>(s) == 0x23) return true; // empty, or a # comment
+  const where = "config line " + lineNumber.toString() + ": ";
+  let eq = s;
+  while (eq < e && load<u8>(eq) != 0x3d) eq++;
+  if (eq == e) return fail(where + "expected 'key = value', got '" + quoteBytes(s, <i32>(e - s)) + "'");
+  const keyEnd = trimEnd(s, eq);
+  const key = keyEnd - s <= 32 ? String.UTF8.decodeUnsafe(s, keyEnd - s) : "";
+  const stringKey = STRING_KEYS.indexOf(key);
+  if (key.length == 0 || (stringKey < 0 && !OTHER_KEYS.includes(key) && settingKey(key, false) != key)) {
+    return fail(where + "unknown key '" + quoteBytes(s, <i32>(keyEnd - s), 32) + "'");
+  }
+  let v = skipBlanks(eq + 1, e);
+  let n = <i32>(e - v);
+  if (n > 0 && load<u8>(v) == 0x22) {
     if (n < 2 || load<u8>(e - 1) != 0x22) return fail(where + key + ": the closing quote is missing");
-    n = unescapeInPlace(s + 1, n - 2);
-    s++;
-  } else if (isText) {
-    n = unescapeInPlace(s, n);
+    n = unescapeInPlace(v + 1, n - 2);
+    v++;
+  } else if (key == "prompt" || key == "system") {
+    n = unescapeInPlace(v, n);
   }
   if (key == "prompt") {
-    if (n > 0 && (c.promptPtr = arenaAlloc(<u64>n, "the prompt")) == 0) return false;
-    memory.copy(c.promptPtr, s, n);
+    c.promptPtr = v;
     c.promptLen = n;
     return true;
   }
   if (key == "system") {
     if (n > MAX_SYSTEM_BYTES) return fail(where + "the system prompt is " + n.toString() + " bytes, more than the " + MAX_SYSTEM_BYTES.toString() + " it may have");
-    c.system = String.UTF8.decodeUnsafe(s, n);
+  } else if (n > MAX_VALUE_BYTES) {
+    return fail(where + "the value of '" + key + "' is " + n.toString() + " bytes, more than the " + MAX_VALUE_BYTES.toString() + " it may have");
+  }
+  if (stringKey >= 0) {
+    if (key != "system" && !checkName(key, v, n, where)) return false;
+    unchecked(valueStarts[stringKey] = v);
+    unchecked(valueLengths[stringKey] = n);
     return true;
   }
-  if (n > MAX_VALUE_BYTES) return fail(where + "the value of '" + key + "' is " + n.toString() + " bytes, more than the " + MAX_VALUE_BYTES.toString() + " it may have");
-  const value = String.UTF8.decodeUnsafe(s, n);
-  const shown = quoteBytes(s, n);
-  if (key == "model") c.model = value;
-  else if (key == "tokenizer") c.tokenizer = value;
-  else if (key == "mode") {
-    if (value != "generate" && value != "chat") return fail(where + "mode must be generate or chat, got '" + shown + "'");
-    c.mode = value;
-  } else if (key == "chat_template") {
-    if (templateByName(value) < 0) return fail(where + "chat_template must be one of " + templateNames() + ", got '" + shown + "'");
-    c.chatTemplate = value;
-  } else if (key == "print_ids" || key == "ignore_eos") {
+  const value = String.UTF8.decodeUnsafe(v, n);
+  const shown = quoteBytes(v, n);
+  if (key == "print_ids" || key == "ignore_eos") {
     if (value != "true" && value != "false") return fail(where + key + " must be true or false, got '" + shown + "'");
     if (key == "print_ids") c.printIds = value == "true";
     else c.ignoreEos = value == "true";
-  } else if (key == "end") {
-    if (value != "shutdown" && value != "return" && value != "wait") return fail(where + "end must be shutdown, return or wait, got '" + shown + "'");
-    c.end = value;
-  } else if (key == "debug") {
-    if (value != "trap-oob") return fail(where + "debug must be trap-oob, got '" + shown + "'");
-    c.debug = value;
-  } else {
-    if (value != shown) return fail(where + key + " must be a number, got '" + shown + "'");
-    if (!parseSetting(key, value, where)) return false;
-    applySetting(c, key);
+    return true;
   }
+  if (value != shown) return fail(where + key + " must be a number, got '" + shown + "'");
+  if (!parseSetting(key, value, where)) return false;
+  applySetting(c, key);
+  return true;
+}
+
+/** The keys with a fixed set of values take only those; paths take anything. */
+function checkName(key: string, v: usize, n: i32, where: string): bool {
+  const value = String.UTF8.decodeUnsafe(v, n);
+  const shown = quoteBytes(v, n);
+  if (key == "mode" && value != "generate" && value != "chat") return fail(where + "mode must be generate or chat, got '" + shown + "'");
+  if (key == "chat_template" && templateByName(value) < 0) return fail(where + "chat_template must be one of " + templateNames() + ", got '" + shown + "'");
+  if (key == "end" && value != "shutdown" && value != "return" && value != "wait") return fail(where + "end must be shutdown, return or wait, got '" + shown + "'");
+  if (key == "debug" && value != "trap-oob") return fail(where + "debug must be trap-oob, got '" + shown + "'");
   return true;
 }
 

@@ -73,6 +73,7 @@
 //   job(index)                                   one share of the work parallel_for spreads
 //   dequantize_tensor(name_ptr, name_len)        -> ptr to a GGUF tensor's values as f32 (tests, tools)
 //   multiply(type, rows, cols, w, x, count)      -> ptr to W @ x_t for count vectors (tests, tools)
+//   object_heap_used()                           -> bytes of the bounded heap for strings and small objects (tests)
 //   error_ptr(), error_len()                     the message of the last failed call
 //
 // A status other than 0 means the call failed with a user-facing message (one

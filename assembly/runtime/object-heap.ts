@@ -3,7 +3,7 @@
 // allocation. It never frees one object; instead a caller that makes garbage per turn or
 // per request marks the heap before and releases it after (objectHeapMark/Release), so
 // whatever runs a thousand times leaves the heap where it found it.
-import { AL_MASK, OBJECT, OBJECT_OVERHEAD, BLOCK_MAXSIZE, BLOCK_OVERHEAD, BLOCK, OBJECT_MAXSIZE } from "~lib/rt/common";
+import { AL_MASK, OBJECT, OBJECT_OVERHEAD, BLOCK_MAXSIZE, BLOCK_OVERHEAD, BLOCK, OBJECT_MAXSIZE, TOTAL_OVERHEAD } from "~lib/rt/common";
 import { write } from "../host";
 
 /** The object heap ends here; the arena (memory.ts) starts here. */
@@ -102,11 +102,15 @@ export function __reset(): void {
   offset = startOffset;
 }
 
+// Objects come zeroed, as from the incremental runtime: the compiler treats a custom
+// runtime as that one, so the standard library does not clear them itself, and memory
+// given back by objectHeapRelease holds old bytes.
 // @ts-ignore: decorator
 @unsafe @global
 export function __new(size: usize, id: u32): usize {
   if (size > OBJECT_MAXSIZE) overflow();
   const ptr = __alloc(OBJECT_OVERHEAD + size);
+  memory.fill(ptr + OBJECT_OVERHEAD, 0, size);
   const object = changetype<OBJECT>(ptr - BLOCK_OVERHEAD);
   object.gcInfo = 0;
   object.gcInfo2 = 0;
@@ -119,7 +123,9 @@ export function __new(size: usize, id: u32): usize {
 @unsafe @global
 export function __renew(oldPtr: usize, size: usize): usize {
   if (size > OBJECT_MAXSIZE) overflow();
+  const oldSize = <usize>changetype<OBJECT>(oldPtr - TOTAL_OVERHEAD).rtSize;
   const newPtr = __realloc(oldPtr - OBJECT_OVERHEAD, OBJECT_OVERHEAD + size);
+  if (size > oldSize) memory.fill(newPtr + OBJECT_OVERHEAD + oldSize, 0, size - oldSize);
   changetype<OBJECT>(newPtr - BLOCK_OVERHEAD).rtSize = <u32>size;
   return newPtr + OBJECT_OVERHEAD;
 }

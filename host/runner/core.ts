@@ -27,6 +27,7 @@ interface CoreExports {
   dequantize_tensor(ptr: number, len: number): number;
   multiply(type: number, rows: number, cols: number, w: number, x: number, count: number): number;
   job(index: number): void;
+  object_heap_used(): number;
   error_ptr(): number;
   error_len(): number;
 }
@@ -66,7 +67,7 @@ export class Core {
   }
 
   /** Parse the configuration and load model and tokenizer. */
-  load(configText: string): void {
+  load(configText: string | Uint8Array): void {
     this.check(this.trapping(() => this.exports.load(...this.input(configText))));
   }
 
@@ -76,7 +77,7 @@ export class Core {
   }
 
   /** Load, generate and stream, as the firmware does at boot. */
-  run(configText: string): void {
+  run(configText: string | Uint8Array): void {
     this.check(this.trapping(() => this.exports.run(...this.input(configText))));
   }
 
@@ -125,6 +126,11 @@ export class Core {
   /** Bytes of linear memory the core holds now; wasm memory never shrinks, so this is also its peak so far. */
   get memoryBytes(): number {
     return this.exports.memory.buffer.byteLength;
+  }
+
+  /** Bytes of the core's object heap in use (strings and small objects; bounded, below the arena). */
+  get objectHeapBytes(): number {
+    return this.exports.object_heap_used();
   }
 
   /**
