@@ -1,4 +1,4 @@
-// The runtime (asconfig "runtime"): AssemblyScript's stub bump allocator for strings and
+// The runtime (through runtime.ts, which asconfig names): AssemblyScript's stub bump allocator for strings and
 // small objects, bounded to the object heap below the arena and checked on every
 // allocation. It never frees one object; instead a caller that makes garbage per turn or
 // per request marks the heap before and releases it after (objectHeapMark/Release), so
