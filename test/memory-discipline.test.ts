@@ -12,6 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configText } from "../host/config.js";
 import { synthesize } from "../host/commands/synth.js";
 import { SHAPES } from "../host/gguf/synthetic.js";
+import { openGGUF } from "../host/gguf/reader.js";
+import { GGUFWriter } from "../host/gguf/writer.js";
+import { gguf } from "../host/gguf/types.js";
 import { bundledModel, bundledTokenizer } from "../host/paths.js";
 import { Core } from "../host/runner/core.js";
 import { cliPath } from "./helpers/cli.js";
@@ -147,6 +150,22 @@ describe("long inputs: linear, within budgets, one line when too long", () => {
     expect(big.out.stdout).toBe(bare.out.stdout);
     // The megabyte line costs the object heap nothing (the timing line's digits may differ by a few bytes).
     expect(Math.abs(big.core.objectHeapBytes - bare.core.objectHeapBytes)).toBeLessThan(256);
+  });
+
+  it("past its budget the object heap stops with one line naming it, before the arena (a GGUF with a 6 MB chat template)", async () => {
+    const source = await openGGUF(longContext);
+    const huge = join(dir, "huge-template.gguf");
+    const metadata = new Map(source.metadata);
+    metadata.set("tokenizer.chat_template", gguf.str("{# " + "x".repeat(6 * MiB) + " #}<|im_start|>"));
+    const writer = await GGUFWriter.create(huge, metadata, source.tensors.map((t) => ({ name: t.name, ne: t.ne, type: t.type })));
+    for (const t of source.tensors) await writer.write(t.name, await source.readTensorBytes(t));
+    await writer.close();
+    await source.close();
+    // The template is read as a string (12 MB in UTF-16), more than the 8 MiB object heap holds.
+    const result = await execa("node", [cliPath, "chat", "-m", huge], { input: "Hello\n", reject: false, timeout: 60_000 });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr.split("\n")[0]).toBe("core abort: the object heap (8 MiB, strings and small objects) is full");
+    expect(result.stdout).toBe("");
   });
 
   it("a 20 MB configuration: one line, no trap", () => {
