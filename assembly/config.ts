@@ -11,7 +11,7 @@ import { objectHeapMark, objectHeapRelease } from "./runtime/object-heap";
 /** Longest value of a key that is not text to generate from (a path, a name, a number). */
 const MAX_VALUE_BYTES = 4096;
 /** Longest system prompt: it lives on the object heap as a string, twice its bytes. */
-export const MAX_SYSTEM_BYTES = 1 << 20;
+const MAX_SYSTEM_BYTES = 1 << 20;
 
 export class RunConfig {
   model: string = "";
