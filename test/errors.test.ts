@@ -1,5 +1,5 @@
 // Bad input ends in one specific line on stderr and a non-zero exit: never a trap, a stack trace or a hang.
-import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -69,6 +69,12 @@ describe("bad input on the host", () => {
     await expectOneLineError(["generate", "--top-p", "2"], /top_p must be between 0 and 1, got '2'$/);
     await expectOneLineError(["generate", "--seed", "0"], /seed must be at least 1/);
     await expectOneLineError(["generate", "--temp", "1\nmodel = x"], /the value of temperature contains a line break/);
+  });
+
+  it("image checks its configuration in the core before building anything", async () => {
+    const image = join(dir, "never.img");
+    await expectOneLineError(["image", "-m", bundledModel, "-t", bundledTokenizer, "--top-k", "1e10", "-o", image], /top_k must be a whole number, got '1e10'$/);
+    expect(existsSync(image)).toBe(false);
   });
 
   it("a line break in a model path", () => expectOneLineError(["generate", "-m", "a\nsteps = 1"], /the model path "a\\nsteps = 1" contains a line break/));
