@@ -4,6 +4,7 @@ import { basename } from "node:path";
 import { Command, Option } from "commander";
 import { buildEfi } from "../toolchain/pipeline.js";
 import { CONFIG_FILE_NAME, configText, type RunConfig } from "../config.js";
+import { Core } from "../runner/core.js";
 import { UserError } from "../errors.js";
 import { checkInputFile } from "../input-file.js";
 import { checkOutputPath } from "../output-file.js";
@@ -36,10 +37,11 @@ export async function writeBootImage(options: BootImageOptions): Promise<DiskIma
   const inputs = [options.model, options.tokenizer, options.efi].filter((p): p is string => p !== undefined);
   await checkOutputPath(options.output, { force: options.force, inputs });
 
-  const efi = options.efi ?? (await buildEfi());
   const model: ImageFile = { path: basename(options.model), source: options.model };
   const tokenizer: ImageFile | undefined = options.tokenizer === undefined ? undefined : { path: basename(options.tokenizer), source: options.tokenizer };
   const config = configText({ ...options.config, model: model.path, tokenizer: tokenizer?.path });
+  new Core({ stdout: () => {}, stderr: () => {} }).checkConfig(config); // the core's own checks, before the stick is built
+  const efi = options.efi ?? (await buildEfi());
   const files: ImageFile[] = [{ path: EFI_BOOT_PATH, source: efi }, model, ...(tokenizer ? [tokenizer] : []), { path: CONFIG_FILE_NAME, source: Buffer.from(config) }];
   return writeDiskImage(options.output, files, { force: options.force, progress: options.progress });
 }
