@@ -3,11 +3,13 @@
 // processor would, so the result is identical however many processors share it.
 import { MATMUL_JOBS, shareStart, spread, workerCount } from "../runtime/parallel";
 import { Matrix } from "../model/model";
-import { GGML_Q8_0 } from "../model/tensor-types";
+import { GGML_Q2_K, GGML_Q3_K, GGML_Q4_K, GGML_Q5_K, GGML_Q6_K, GGML_Q8_0 } from "../model/tensor-types";
 import { dequantizeRow, initHalfTable } from "./quant";
 import { dot } from "./ops";
 import { Input, int8VectorBytes } from "./activations";
 import { dot2Q8_0 } from "./q8_0";
+import { dot2Q4_K } from "./q4_k";
+import { dot2Q6_K } from "./q6_k";
 import { arenaAlloc } from "../runtime/memory";
 
 /** Below this many rows per job, splitting costs more than it saves. */
@@ -107,11 +109,13 @@ type PairKernel = (out0: usize, out1: usize, row0: usize, row1: usize, x: usize,
 function pairKernel(type: i32): PairKernel | null {
   switch (type) {
     case GGML_Q8_0: return dot2Q8_0;
+    case GGML_Q4_K: return dot2Q4_K;
+    case GGML_Q6_K: return dot2Q6_K;
     default: return null;
   }
 }
 
 /** Types whose kernels take x in its int8 form (activations.ts). */
 function takesInt8(type: i32): bool {
-  return type == GGML_Q8_0;
+  return type == GGML_Q8_0 || type == GGML_Q4_K || type == GGML_Q6_K;
 }

@@ -1,0 +1,92 @@
+// Q4_K rows (super-blocks of 256 values: f16 d, f16 dmin, 12 bytes of 6-bit scales and
+// mins, 128 bytes of nibbles) times int8 activations.
+import { halfTable } from "./quant";
+import { int8Scales, int8Sums } from "./activations";
+import { reduceLanes } from "./simd";
+
+/**
+ * row0 · xq -> out0 and row1 · xq -> out1 over n values. Value k of 32-value sub-block j
+ * is d·sc_j·q_k − dmin·m_j, so sub-block j adds
+ *   d·d_x·(sc_j·Σ q·q_x)  −  dmin·d_x·m_j·Σ q_x
+ * with d_x the scale of the activation block it meets. The first sum is exact in four
+ * i32 lanes (at most 63·32·15·127 < 2^22) and takes one float step per 32 values; the
+ * minimums add up in lanes of their own, four sub-blocks at a time, and are subtracted
+ * once at the end. Bytes 32c .. 32c + 31 of the nibbles hold sub-block 2c in their low
+ * halves and 2c + 1 in their high ones.
+ */
+export function dot2Q4_K(out0: usize, out1: usize, row0: usize, row1: usize, xq: usize, n: i32): void {
+  const scales = int8Scales(xq, n), sums = int8Sums(xq, n);
+  const lowNibble = i16x8.splat(15);
+  let sum0 = f32x4.splat(0), sum1 = f32x4.splat(0), mins0 = f32x4.splat(0), mins1 = f32x4.splat(0);
+  for (let b = 0; b < n >> 8; b++) {
+    const p0 = row0 + <usize>b * 144, p1 = row1 + <usize>b * 144;
+    const blockScales = scales + (<usize>b << 5), blockSums = sums + (<usize>b << 6);
+    const d0 = load<f32>(halfTable + (<usize>load<u16>(p0) << 2)), dmin0 = load<f32>(halfTable + (<usize>load<u16>(p0, 2) << 2));
+    const d1 = load<f32>(halfTable + (<usize>load<u16>(p1) << 2)), dmin1 = load<f32>(halfTable + (<usize>load<u16>(p1, 2) << 2));
+    // sub-block scales and mins, one byte each: sub-blocks 0..3 in the low words, 4..7 in the high ones
+    const a0 = load<u32>(p0, 4), b0 = load<u32>(p0, 8), c0 = load<u32>(p0, 12);
+    const a1 = load<u32>(p1, 4), b1 = load<u32>(p1, 8), c1 = load<u32>(p1, 12);
+    const scLow0 = a0 & 0x3f3f3f3f, scHigh0 = (c0 & 0x0f0f0f0f) | (((a0 >> 6) & 0x03030303) << 4);
+    const scLow1 = a1 & 0x3f3f3f3f, scHigh1 = (c1 & 0x0f0f0f0f) | (((a1 >> 6) & 0x03030303) << 4);
+    const mLow0 = b0 & 0x3f3f3f3f, mHigh0 = ((c0 >> 4) & 0x0f0f0f0f) | (((b0 >> 6) & 0x03030303) << 4);
+    const mLow1 = b1 & 0x3f3f3f3f, mHigh1 = ((c1 >> 4) & 0x0f0f0f0f) | (((b1 >> 6) & 0x03030303) << 4);
+
+    // the minimums: d_x·Σ q_x per sub-block (exact: an f16 times at most 32·127), times m_j, times dmin
+    const xs0 = codeSums(blockScales, blockSums), xs1 = codeSums(blockScales + 16, blockSums + 32);
+    mins0 = f32x4.add(mins0, f32x4.mul(f32x4.add(f32x4.mul(bytes(mLow0), xs0), f32x4.mul(bytes(mHigh0), xs1)), f32x4.splat(dmin0)));
+    mins1 = f32x4.add(mins1, f32x4.mul(f32x4.add(f32x4.mul(bytes(mLow1), xs0), f32x4.mul(bytes(mHigh1), xs1)), f32x4.splat(dmin1)));
+
+    for (let c = 0; c < 4; c++) {
+      const j = (b << 3) + (c << 1); // activation blocks j (low nibbles) and j + 1 (high nibbles)
+      const x = xq + (<usize>j << 5);
+      const xa0 = v128.load8x8_s(x, 0), xa1 = v128.load8x8_s(x, 8), xa2 = v128.load8x8_s(x, 16), xa3 = v128.load8x8_s(x, 24);
+      const xb0 = v128.load8x8_s(x, 32), xb1 = v128.load8x8_s(x, 40), xb2 = v128.load8x8_s(x, 48), xb3 = v128.load8x8_s(x, 56);
+      const dxa = load<f32>(scales + (<usize>j << 2)), dxb = load<f32>(scales + (<usize>j << 2), 4);
+      const shift = <u32>(c & 1) << 4;
+      const q0 = p0 + 16 + (<usize>c << 5), q1 = p1 + 16 + (<usize>c << 5);
+
+      const sc0 = (c < 2 ? scLow0 : scHigh0) >> shift, sc1 = (c < 2 ? scLow1 : scHigh1) >> shift;
+      const w00 = v128.load8x8_u(q0, 0), w01 = v128.load8x8_u(q0, 8), w02 = v128.load8x8_u(q0, 16), w03 = v128.load8x8_u(q0, 24);
+      const low0 = i32x4.add(
+        i32x4.add(i32x4.dot_i16x8_s(v128.and(w00, lowNibble), xa0), i32x4.dot_i16x8_s(v128.and(w01, lowNibble), xa1)),
+        i32x4.add(i32x4.dot_i16x8_s(v128.and(w02, lowNibble), xa2), i32x4.dot_i16x8_s(v128.and(w03, lowNibble), xa3)),
+      );
+      const high0 = i32x4.add(
+        i32x4.add(i32x4.dot_i16x8_s(i16x8.shr_u(w00, 4), xb0), i32x4.dot_i16x8_s(i16x8.shr_u(w01, 4), xb1)),
+        i32x4.add(i32x4.dot_i16x8_s(i16x8.shr_u(w02, 4), xb2), i32x4.dot_i16x8_s(i16x8.shr_u(w03, 4), xb3)),
+      );
+      sum0 = f32x4.add(sum0, f32x4.mul(f32x4.convert_i32x4_s(i32x4.mul(low0, i32x4.splat(sc0 & 0xff))), f32x4.splat(d0 * dxa)));
+      sum0 = f32x4.add(sum0, f32x4.mul(f32x4.convert_i32x4_s(i32x4.mul(high0, i32x4.splat((sc0 >> 8) & 0xff))), f32x4.splat(d0 * dxb)));
+
+      const w10 = v128.load8x8_u(q1, 0), w11 = v128.load8x8_u(q1, 8), w12 = v128.load8x8_u(q1, 16), w13 = v128.load8x8_u(q1, 24);
+      const low1 = i32x4.add(
+        i32x4.add(i32x4.dot_i16x8_s(v128.and(w10, lowNibble), xa0), i32x4.dot_i16x8_s(v128.and(w11, lowNibble), xa1)),
+        i32x4.add(i32x4.dot_i16x8_s(v128.and(w12, lowNibble), xa2), i32x4.dot_i16x8_s(v128.and(w13, lowNibble), xa3)),
+      );
+      const high1 = i32x4.add(
+        i32x4.add(i32x4.dot_i16x8_s(i16x8.shr_u(w10, 4), xb0), i32x4.dot_i16x8_s(i16x8.shr_u(w11, 4), xb1)),
+        i32x4.add(i32x4.dot_i16x8_s(i16x8.shr_u(w12, 4), xb2), i32x4.dot_i16x8_s(i16x8.shr_u(w13, 4), xb3)),
+      );
+      sum1 = f32x4.add(sum1, f32x4.mul(f32x4.convert_i32x4_s(i32x4.mul(low1, i32x4.splat(sc1 & 0xff))), f32x4.splat(d1 * dxa)));
+      sum1 = f32x4.add(sum1, f32x4.mul(f32x4.convert_i32x4_s(i32x4.mul(high1, i32x4.splat((sc1 >> 8) & 0xff))), f32x4.splat(d1 * dxb)));
+    }
+  }
+  store<f32>(out0, reduceLanes(sum0) - reduceLanes(mins0));
+  store<f32>(out1, reduceLanes(sum1) - reduceLanes(mins1));
+}
+
+/** The four bytes of w as f32 lanes, byte 0 in lane 0. */
+@inline export function bytes(w: u32): v128 {
+  return f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(i32x4.splat(w))));
+}
+
+/**
+ * d_x·Σ q_x of four consecutive 32-value activation blocks (their scales at blockScales,
+ * their 16-value sums at blockSums), as f32 lanes. Exact: the sums are integers below
+ * 2^12 and the scales half-precision values.
+ */
+@inline export function codeSums(blockScales: usize, blockSums: usize): v128 {
+  const s0 = v128.load(blockSums), s1 = v128.load(blockSums, 16); // 8 sums of 16 codes
+  const pairs = i32x4.add(i32x4.shuffle(s0, s1, 0, 2, 4, 6), i32x4.shuffle(s0, s1, 1, 3, 5, 7));
+  return f32x4.mul(f32x4.convert_i32x4_s(pairs), v128.load(blockScales));
+}
