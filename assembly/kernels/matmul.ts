@@ -9,6 +9,7 @@ import { dot } from "./ops";
 import { Input, int8VectorBytes } from "./activations";
 import { dot2Q8_0 } from "./q8_0";
 import { dot2Q4_K } from "./q4_k";
+import { dot2Q5_K } from "./q5_k";
 import { dot2Q6_K } from "./q6_k";
 import { arenaAlloc } from "../runtime/memory";
 
@@ -110,6 +111,7 @@ function pairKernel(type: i32): PairKernel | null {
   switch (type) {
     case GGML_Q8_0: return dot2Q8_0;
     case GGML_Q4_K: return dot2Q4_K;
+    case GGML_Q5_K: return dot2Q5_K;
     case GGML_Q6_K: return dot2Q6_K;
     default: return null;
   }
@@ -117,5 +119,5 @@ function pairKernel(type: i32): PairKernel | null {
 
 /** Types whose kernels take x in its int8 form (activations.ts). */
 function takesInt8(type: i32): bool {
-  return type == GGML_Q8_0 || type == GGML_Q4_K || type == GGML_Q6_K;
+  return type == GGML_Q8_0 || type == GGML_Q4_K || type == GGML_Q5_K || type == GGML_Q6_K;
 }
