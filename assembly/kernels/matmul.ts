@@ -8,6 +8,7 @@ import { dequantizeRow, initHalfTable } from "./quant";
 import { dot } from "./ops";
 import { Input, int8VectorBytes } from "./activations";
 import { dot2Q8_0 } from "./q8_0";
+import { dot2Q2_K } from "./q2_k";
 import { dot2Q4_K } from "./q4_k";
 import { dot2Q5_K } from "./q5_k";
 import { dot2Q6_K } from "./q6_k";
@@ -110,6 +111,7 @@ type PairKernel = (out0: usize, out1: usize, row0: usize, row1: usize, x: usize,
 function pairKernel(type: i32): PairKernel | null {
   switch (type) {
     case GGML_Q8_0: return dot2Q8_0;
+    case GGML_Q2_K: return dot2Q2_K;
     case GGML_Q4_K: return dot2Q4_K;
     case GGML_Q5_K: return dot2Q5_K;
     case GGML_Q6_K: return dot2Q6_K;
@@ -119,5 +121,5 @@ function pairKernel(type: i32): PairKernel | null {
 
 /** Types whose kernels take x in its int8 form (activations.ts). */
 function takesInt8(type: i32): bool {
-  return type == GGML_Q8_0 || type == GGML_Q4_K || type == GGML_Q5_K || type == GGML_Q6_K;
+  return type == GGML_Q8_0 || type == GGML_Q2_K || type == GGML_Q4_K || type == GGML_Q5_K || type == GGML_Q6_K;
 }
