@@ -9,6 +9,7 @@ import { dot } from "./ops";
 import { Input, int8VectorBytes } from "./activations";
 import { dot2Q8_0 } from "./q8_0";
 import { dot2Q2_K } from "./q2_k";
+import { dot2Q3_K } from "./q3_k";
 import { dot2Q4_K } from "./q4_k";
 import { dot2Q5_K } from "./q5_k";
 import { dot2Q6_K } from "./q6_k";
@@ -112,6 +113,7 @@ function pairKernel(type: i32): PairKernel | null {
   switch (type) {
     case GGML_Q8_0: return dot2Q8_0;
     case GGML_Q2_K: return dot2Q2_K;
+    case GGML_Q3_K: return dot2Q3_K;
     case GGML_Q4_K: return dot2Q4_K;
     case GGML_Q5_K: return dot2Q5_K;
     case GGML_Q6_K: return dot2Q6_K;
@@ -121,5 +123,5 @@ function pairKernel(type: i32): PairKernel | null {
 
 /** Types whose kernels take x in its int8 form (activations.ts). */
 function takesInt8(type: i32): bool {
-  return type == GGML_Q8_0 || type == GGML_Q2_K || type == GGML_Q4_K || type == GGML_Q5_K || type == GGML_Q6_K;
+  return type == GGML_Q8_0 || type == GGML_Q2_K || type == GGML_Q3_K || type == GGML_Q4_K || type == GGML_Q5_K || type == GGML_Q6_K;
 }

@@ -61,8 +61,12 @@ export function dot2Q2_K(out0: usize, out1: usize, row0: usize, row1: usize, xq:
       l3 = i32x4.add(l3, i32x4.dot_i16x8_s(i16x8.mul(i16x8.shr_u(w, 6), s3), v128.load8x8_s(x + l, 96)));
     }
   }
-  // lane k: the four lanes of lk summed (a transpose of four i32x4, exact)
-  const e = i32x4.add(i32x4.shuffle(l0, l1, 0, 4, 1, 5), i32x4.shuffle(l0, l1, 2, 6, 3, 7)); // l0 02, l1 02, l0 13, l1 13
+  return f32x4.convert_i32x4_s(laneSums(l0, l1, l2, l3));
+}
+
+/** Lane k: the four lanes of lk summed (a transpose of four i32x4 and three adds, exact). */
+@inline export function laneSums(l0: v128, l1: v128, l2: v128, l3: v128): v128 {
+  const e = i32x4.add(i32x4.shuffle(l0, l1, 0, 4, 1, 5), i32x4.shuffle(l0, l1, 2, 6, 3, 7)); // l0 0+2, l1 0+2, l0 1+3, l1 1+3
   const f = i32x4.add(i32x4.shuffle(l2, l3, 0, 4, 1, 5), i32x4.shuffle(l2, l3, 2, 6, 3, 7));
-  return f32x4.convert_i32x4_s(i32x4.add(i32x4.shuffle(e, f, 0, 1, 4, 5), i32x4.shuffle(e, f, 2, 3, 6, 7)));
+  return i32x4.add(i32x4.shuffle(e, f, 0, 1, 4, 5), i32x4.shuffle(e, f, 2, 3, 6, 7));
 }

@@ -22,38 +22,43 @@ export function dot2Q6_K(out0: usize, out1: usize, row0: usize, row1: usize, xq:
   for (let b = 0; b < n >> 8; b++) {
     const p0 = row0 + <usize>b * 210, p1 = row1 + <usize>b * 210;
     const d0 = load<f32>(halfTable + (<usize>load<u16>(p0, 208) << 2)), d1 = load<f32>(halfTable + (<usize>load<u16>(p1, 208) << 2));
-    for (let k = 0; k < 8; k++) { // the super-block's eight 32-value blocks
-      const j = (b << 3) + k, x = xq + (<usize>j << 5);
-      const x0 = v128.load8x8_s(x, 0), x1 = v128.load8x8_s(x, 8), x2 = v128.load8x8_s(x, 16), x3 = v128.load8x8_s(x, 24);
-      const dx = load<f32>(scales + (<usize>j << 2));
-      const half = k >> 2, part = k & 3;
-      const ql = <usize>(half << 6) + <usize>((part & 1) << 5), qh = <usize>128 + <usize>(half << 5);
-      const nibbleShift = <u32>(part >> 1) << 2, pairShift = <u32>part << 1;
-      const sc = <usize>192 + <usize>(half << 3) + <usize>(part << 1);
-      sum0 = f32x4.add(sum0, f32x4.mul(f32x4.convert_i32x4_s(block(p0 + ql, p0 + qh, p0 + sc, nibbleShift, pairShift, x0, x1, x2, x3)), f32x4.splat(d0 * dx)));
-      sum1 = f32x4.add(sum1, f32x4.mul(f32x4.convert_i32x4_s(block(p1 + ql, p1 + qh, p1 + sc, nibbleShift, pairShift, x0, x1, x2, x3)), f32x4.splat(d1 * dx)));
-    }
+    const x = xq + (<usize>b << 8), dx = scales + (<usize>b << 5);
+    sum0 = half(sum0, p0, p0 + 128, p0 + 192, d0, x, dx);
+    sum0 = half(sum0, p0 + 64, p0 + 160, p0 + 200, d0, x + 128, dx + 16);
+    sum1 = half(sum1, p1, p1 + 128, p1 + 192, d1, x, dx);
+    sum1 = half(sum1, p1 + 64, p1 + 160, p1 + 200, d1, x + 128, dx + 16);
   }
   store<f32>(out0, reduceLanes(sum0));
   store<f32>(out1, reduceLanes(sum1));
 }
 
 /**
- * Σ sc·(q − 32)·q_x of one 32-value block in i32 lanes: q = ((ql >> nibbleShift) & 15) |
- * (((qh >> pairShift) & 3) << 4) over 32 bytes of ql and qh, scales sc[0] and sc[1] for
- * its two halves, codes x0..x3 as i16.
+ * sum + the four 32-value blocks of one 128-value half of a super-block (its 64 bytes of
+ * ql, 32 of qh, 8 scales; its 128 codes at x and their 4 scales at dx), one float step
+ * per block in block order. Per 8 bytes of ql and qh (l and l + 32 of ql, l of qh) the
+ * four blocks' codes come out at once, with constant shifts; the i32 lanes of block k
+ * are its exact sum Σ sc·(q − 32)·q_x.
  */
-@inline function block(ql: usize, qh: usize, sc: usize, nibbleShift: u32, pairShift: u32, x0: v128, x1: v128, x2: v128, x3: v128): v128 {
-  const scaleA = i16x8.splat(<i16>load<i8>(sc)), scaleB = i16x8.splat(<i16>load<i8>(sc, 1));
-  return i32x4.add(
-    i32x4.add(i32x4.dot_i16x8_s(i16x8.mul(codes(ql, qh, 0, nibbleShift, pairShift), scaleA), x0), i32x4.dot_i16x8_s(i16x8.mul(codes(ql, qh, 8, nibbleShift, pairShift), scaleA), x1)),
-    i32x4.add(i32x4.dot_i16x8_s(i16x8.mul(codes(ql, qh, 16, nibbleShift, pairShift), scaleB), x2), i32x4.dot_i16x8_s(i16x8.mul(codes(ql, qh, 24, nibbleShift, pairShift), scaleB), x3)),
-  );
-}
-
-/** Eight 6-bit values minus 32 as i16, from bytes l .. l + 7 of ql and qh. */
-@inline function codes(ql: usize, qh: usize, l: usize, nibbleShift: u32, pairShift: u32): v128 {
-  const low = v128.and(i16x8.shr_u(v128.load8x8_u(ql + l), nibbleShift), i16x8.splat(15));
-  const high = v128.and(i16x8.shl(i16x8.shr_u(v128.load8x8_u(qh + l), pairShift), 4), i16x8.splat(0x30));
-  return i16x8.sub(v128.or(low, high), i16x8.splat(32));
+@inline function half(sum: v128, ql: usize, qh: usize, sc: usize, d: f32, x: usize, dx: usize): v128 {
+  const nibble = i16x8.splat(15), pair = i16x8.splat(0x30), offset = i16x8.splat(32);
+  let l0 = i32x4.splat(0), l1 = i32x4.splat(0), l2 = i32x4.splat(0), l3 = i32x4.splat(0);
+  for (let g: usize = 0; g < 2; g++) { // the two 16-value groups of each block
+    const s0 = i16x8.splat(<i16>load<i8>(sc + g)), s1 = i16x8.splat(<i16>load<i8>(sc + g, 2));
+    const s2 = i16x8.splat(<i16>load<i8>(sc + g, 4)), s3 = i16x8.splat(<i16>load<i8>(sc + g, 6));
+    for (let l = g << 4; l < (g << 4) + 16; l += 8) {
+      const a = v128.load8x8_u(ql + l), b = v128.load8x8_u(ql + l, 32), h = v128.load8x8_u(qh + l);
+      const q0 = i16x8.sub(v128.or(v128.and(a, nibble), v128.and(i16x8.shl(h, 4), pair)), offset);
+      const q1 = i16x8.sub(v128.or(v128.and(b, nibble), v128.and(i16x8.shl(h, 2), pair)), offset);
+      const q2 = i16x8.sub(v128.or(i16x8.shr_u(a, 4), v128.and(h, pair)), offset);
+      const q3 = i16x8.sub(v128.or(i16x8.shr_u(b, 4), v128.and(i16x8.shr_u(h, 2), pair)), offset);
+      l0 = i32x4.add(l0, i32x4.dot_i16x8_s(i16x8.mul(q0, s0), v128.load8x8_s(x + l)));
+      l1 = i32x4.add(l1, i32x4.dot_i16x8_s(i16x8.mul(q1, s1), v128.load8x8_s(x + l, 32)));
+      l2 = i32x4.add(l2, i32x4.dot_i16x8_s(i16x8.mul(q2, s2), v128.load8x8_s(x + l, 64)));
+      l3 = i32x4.add(l3, i32x4.dot_i16x8_s(i16x8.mul(q3, s3), v128.load8x8_s(x + l, 96)));
+    }
+  }
+  sum = f32x4.add(sum, f32x4.mul(f32x4.convert_i32x4_s(l0), f32x4.splat(d * load<f32>(dx))));
+  sum = f32x4.add(sum, f32x4.mul(f32x4.convert_i32x4_s(l1), f32x4.splat(d * load<f32>(dx, 4))));
+  sum = f32x4.add(sum, f32x4.mul(f32x4.convert_i32x4_s(l2), f32x4.splat(d * load<f32>(dx, 8))));
+  return f32x4.add(sum, f32x4.mul(f32x4.convert_i32x4_s(l3), f32x4.splat(d * load<f32>(dx, 12))));
 }
