@@ -6,7 +6,7 @@ import { f16ToF32, f32ToF16 } from "../../host/gguf/quantize.js";
 import { GGML } from "../../host/gguf/types.js";
 
 /** The weight types whose products llama.cpp (and the core) take with int8 activations. */
-export const INT8_ACTIVATION_TYPES: readonly number[] = [GGML.Q8_0, GGML.Q4_0, GGML.Q4_K, GGML.Q6_K];
+export const INT8_ACTIVATION_TYPES: readonly number[] = [GGML.Q8_0, GGML.Q4_0, GGML.Q2_K, GGML.Q3_K, GGML.Q4_K, GGML.Q5_K, GGML.Q6_K];
 
 export function int8Activations(x: ArrayLike<number>): Float64Array {
   const out = new Float64Array(x.length);
