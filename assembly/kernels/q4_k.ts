@@ -3,6 +3,7 @@
 import { halfTable } from "./quant";
 import { int8Scales, int8Sums } from "./activations";
 import { reduceLanes } from "./simd";
+import { laneSums } from "./q2_k";
 
 /**
  * row0 · xq -> out0 and row1 · xq -> out1 over n values. Value k of 32-value sub-block j
@@ -16,7 +17,6 @@ import { reduceLanes } from "./simd";
  */
 export function dot2Q4_K(out0: usize, out1: usize, row0: usize, row1: usize, xq: usize, n: i32): void {
   const scales = int8Scales(xq, n), sums = int8Sums(xq, n);
-  const lowNibble = i16x8.splat(15);
   let sum0 = f32x4.splat(0), sum1 = f32x4.splat(0), mins0 = f32x4.splat(0), mins1 = f32x4.splat(0);
   for (let b = 0; b < n >> 8; b++) {
     const p0 = row0 + <usize>b * 144, p1 = row1 + <usize>b * 144;
@@ -36,43 +36,32 @@ export function dot2Q4_K(out0: usize, out1: usize, row0: usize, row1: usize, xq:
     mins0 = f32x4.add(mins0, f32x4.mul(f32x4.add(f32x4.mul(bytes(mLow0), xs0), f32x4.mul(bytes(mHigh0), xs1)), f32x4.splat(dmin0)));
     mins1 = f32x4.add(mins1, f32x4.mul(f32x4.add(f32x4.mul(bytes(mLow1), xs0), f32x4.mul(bytes(mHigh1), xs1)), f32x4.splat(dmin1)));
 
-    for (let c = 0; c < 4; c++) {
-      const j = (b << 3) + (c << 1); // activation blocks j (low nibbles) and j + 1 (high nibbles)
-      const x = xq + (<usize>j << 5);
-      const xa0 = v128.load8x8_s(x, 0), xa1 = v128.load8x8_s(x, 8), xa2 = v128.load8x8_s(x, 16), xa3 = v128.load8x8_s(x, 24);
-      const xb0 = v128.load8x8_s(x, 32), xb1 = v128.load8x8_s(x, 40), xb2 = v128.load8x8_s(x, 48), xb3 = v128.load8x8_s(x, 56);
-      const dxa = load<f32>(scales + (<usize>j << 2)), dxb = load<f32>(scales + (<usize>j << 2), 4);
-      const shift = <u32>(c & 1) << 4;
-      const q0 = p0 + 16 + (<usize>c << 5), q1 = p1 + 16 + (<usize>c << 5);
-
-      const sc0 = (c < 2 ? scLow0 : scHigh0) >> shift, sc1 = (c < 2 ? scLow1 : scHigh1) >> shift;
-      const w00 = v128.load8x8_u(q0, 0), w01 = v128.load8x8_u(q0, 8), w02 = v128.load8x8_u(q0, 16), w03 = v128.load8x8_u(q0, 24);
-      const low0 = i32x4.add(
-        i32x4.add(i32x4.dot_i16x8_s(v128.and(w00, lowNibble), xa0), i32x4.dot_i16x8_s(v128.and(w01, lowNibble), xa1)),
-        i32x4.add(i32x4.dot_i16x8_s(v128.and(w02, lowNibble), xa2), i32x4.dot_i16x8_s(v128.and(w03, lowNibble), xa3)),
-      );
-      const high0 = i32x4.add(
-        i32x4.add(i32x4.dot_i16x8_s(i16x8.shr_u(w00, 4), xb0), i32x4.dot_i16x8_s(i16x8.shr_u(w01, 4), xb1)),
-        i32x4.add(i32x4.dot_i16x8_s(i16x8.shr_u(w02, 4), xb2), i32x4.dot_i16x8_s(i16x8.shr_u(w03, 4), xb3)),
-      );
-      sum0 = f32x4.add(sum0, f32x4.mul(f32x4.convert_i32x4_s(i32x4.mul(low0, i32x4.splat(sc0 & 0xff))), f32x4.splat(d0 * dxa)));
-      sum0 = f32x4.add(sum0, f32x4.mul(f32x4.convert_i32x4_s(i32x4.mul(high0, i32x4.splat((sc0 >> 8) & 0xff))), f32x4.splat(d0 * dxb)));
-
-      const w10 = v128.load8x8_u(q1, 0), w11 = v128.load8x8_u(q1, 8), w12 = v128.load8x8_u(q1, 16), w13 = v128.load8x8_u(q1, 24);
-      const low1 = i32x4.add(
-        i32x4.add(i32x4.dot_i16x8_s(v128.and(w10, lowNibble), xa0), i32x4.dot_i16x8_s(v128.and(w11, lowNibble), xa1)),
-        i32x4.add(i32x4.dot_i16x8_s(v128.and(w12, lowNibble), xa2), i32x4.dot_i16x8_s(v128.and(w13, lowNibble), xa3)),
-      );
-      const high1 = i32x4.add(
-        i32x4.add(i32x4.dot_i16x8_s(i16x8.shr_u(w10, 4), xb0), i32x4.dot_i16x8_s(i16x8.shr_u(w11, 4), xb1)),
-        i32x4.add(i32x4.dot_i16x8_s(i16x8.shr_u(w12, 4), xb2), i32x4.dot_i16x8_s(i16x8.shr_u(w13, 4), xb3)),
-      );
-      sum1 = f32x4.add(sum1, f32x4.mul(f32x4.convert_i32x4_s(i32x4.mul(low1, i32x4.splat(sc1 & 0xff))), f32x4.splat(d1 * dxa)));
-      sum1 = f32x4.add(sum1, f32x4.mul(f32x4.convert_i32x4_s(i32x4.mul(high1, i32x4.splat((sc1 >> 8) & 0xff))), f32x4.splat(d1 * dxb)));
-    }
+    const x = xq + (<usize>b << 8);
+    sum0 = half(sum0, p0 + 16, scLow0, f32x4.mul(f32x4.splat(d0), v128.load(blockScales)), x);
+    sum0 = half(sum0, p0 + 80, scHigh0, f32x4.mul(f32x4.splat(d0), v128.load(blockScales, 16)), x + 128);
+    sum1 = half(sum1, p1 + 16, scLow1, f32x4.mul(f32x4.splat(d1), v128.load(blockScales)), x);
+    sum1 = half(sum1, p1 + 80, scHigh1, f32x4.mul(f32x4.splat(d1), v128.load(blockScales, 16)), x + 128);
   }
   store<f32>(out0, reduceLanes(sum0) - reduceLanes(mins0));
   store<f32>(out1, reduceLanes(sum1) - reduceLanes(mins1));
+}
+
+/**
+ * sum + d·d_x·sc_j·Σ q·q_x for four sub-blocks j (64 bytes of nibbles at q, their scales
+ * the bytes of `scales`, d·d_x of each in ddx, codes at x), one sub-block per lane.
+ */
+@inline function half(sum: v128, q: usize, scales: u32, ddx: v128, x: usize): v128 {
+  const lowNibble = i16x8.splat(15);
+  let l0 = i32x4.splat(0), l1 = i32x4.splat(0), l2 = i32x4.splat(0), l3 = i32x4.splat(0);
+  for (let l: usize = 0; l < 32; l += 8) {
+    const a = v128.load8x8_u(q + l), b = v128.load8x8_u(q + l, 32);
+    l0 = i32x4.add(l0, i32x4.dot_i16x8_s(v128.and(a, lowNibble), v128.load8x8_s(x + l)));
+    l1 = i32x4.add(l1, i32x4.dot_i16x8_s(i16x8.shr_u(a, 4), v128.load8x8_s(x + l, 32)));
+    l2 = i32x4.add(l2, i32x4.dot_i16x8_s(v128.and(b, lowNibble), v128.load8x8_s(x + l, 64)));
+    l3 = i32x4.add(l3, i32x4.dot_i16x8_s(i16x8.shr_u(b, 4), v128.load8x8_s(x + l, 96)));
+  }
+  const products = i32x4.mul(laneSums(l0, l1, l2, l3), i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(i32x4.splat(scales))));
+  return f32x4.add(sum, f32x4.mul(f32x4.convert_i32x4_s(products), ddx));
 }
 
 /** The four bytes of w as f32 lanes, byte 0 in lane 0. */
