@@ -9,10 +9,10 @@ import { laneSums } from "./q2_k";
  * row0 · xq -> out0 and row1 · xq -> out1 over n values. Value k of 32-value sub-block j
  * is d·sc_j·q_k − dmin·m_j, so sub-block j adds
  *   d·d_x·(sc_j·Σ q·q_x)  −  dmin·d_x·m_j·Σ q_x
- * with d_x the scale of the activation block it meets. The first sum is exact in four
- * i32 lanes (at most 63·32·15·127 < 2^22) and takes one float step per 32 values; the
- * minimums add up in lanes of their own, four sub-blocks at a time, and are subtracted
- * once at the end. Bytes 32c .. 32c + 31 of the nibbles hold sub-block 2c in their low
+ * with d_x the scale of the activation block it meets. The first sum is exact in i32
+ * (at most 63·32·15·127 < 2^22) and takes one float step per 32 values, four sub-blocks
+ * side by side in f32 lanes; the minimums add up in lanes of their own, four sub-blocks
+ * at a time, and are subtracted once at the end. Bytes 32c .. 32c + 31 of the nibbles hold sub-block 2c in their low
  * halves and 2c + 1 in their high ones.
  */
 export function dot2Q4_K(out0: usize, out1: usize, row0: usize, row1: usize, xq: usize, n: i32): void {
