@@ -36,37 +36,39 @@ export function dot2Q4_K(out0: usize, out1: usize, row0: usize, row1: usize, xq:
     mins0 = f32x4.add(mins0, f32x4.mul(f32x4.add(f32x4.mul(bytes(mLow0), xs0), f32x4.mul(bytes(mHigh0), xs1)), f32x4.splat(dmin0)));
     mins1 = f32x4.add(mins1, f32x4.mul(f32x4.add(f32x4.mul(bytes(mLow1), xs0), f32x4.mul(bytes(mHigh1), xs1)), f32x4.splat(dmin1)));
 
-    const x = xq + (<usize>b << 8);
-    sum0 = half(sum0, p0 + 16, scLow0, f32x4.mul(f32x4.splat(d0), v128.load(blockScales)), x);
-    sum0 = half(sum0, p0 + 80, scHigh0, f32x4.mul(f32x4.splat(d0), v128.load(blockScales, 16)), x + 128);
-    sum1 = half(sum1, p1 + 16, scLow1, f32x4.mul(f32x4.splat(d1), v128.load(blockScales)), x);
-    sum1 = half(sum1, p1 + 80, scHigh1, f32x4.mul(f32x4.splat(d1), v128.load(blockScales, 16)), x + 128);
+    // sub-blocks 4h .. 4h + 3 (64 bytes of nibbles, 128 codes), the two rows side by side so they share the codes
+    for (let h: usize = 0; h < 2; h++) {
+      const q0 = p0 + 16 + (h << 6), q1 = p1 + 16 + (h << 6), x = xq + (<usize>b << 8) + (h << 7);
+      const lowNibble = i16x8.splat(15);
+      let l0 = i32x4.splat(0), l1 = i32x4.splat(0), l2 = i32x4.splat(0), l3 = i32x4.splat(0);
+      let k0 = i32x4.splat(0), k1 = i32x4.splat(0), k2 = i32x4.splat(0), k3 = i32x4.splat(0);
+      for (let l: usize = 0; l < 32; l += 8) {
+        const xa = v128.load8x8_s(x + l), xb = v128.load8x8_s(x + l, 32);
+        const u0 = v128.load8x8_u(q0 + l), u1 = v128.load8x8_u(q1 + l);
+        l0 = i32x4.add(l0, i32x4.dot_i16x8_s(v128.and(u0, lowNibble), xa));
+        k0 = i32x4.add(k0, i32x4.dot_i16x8_s(v128.and(u1, lowNibble), xa));
+        l1 = i32x4.add(l1, i32x4.dot_i16x8_s(i16x8.shr_u(u0, 4), xb));
+        k1 = i32x4.add(k1, i32x4.dot_i16x8_s(i16x8.shr_u(u1, 4), xb));
+        const xc = v128.load8x8_s(x + l, 64), xd = v128.load8x8_s(x + l, 96);
+        const v0 = v128.load8x8_u(q0 + l, 32), v1 = v128.load8x8_u(q1 + l, 32);
+        l2 = i32x4.add(l2, i32x4.dot_i16x8_s(v128.and(v0, lowNibble), xc));
+        k2 = i32x4.add(k2, i32x4.dot_i16x8_s(v128.and(v1, lowNibble), xc));
+        l3 = i32x4.add(l3, i32x4.dot_i16x8_s(i16x8.shr_u(v0, 4), xd));
+        k3 = i32x4.add(k3, i32x4.dot_i16x8_s(i16x8.shr_u(v1, 4), xd));
+      }
+      const dx = v128.load(blockScales + (h << 4));
+      const sc0 = h == 0 ? scLow0 : scHigh0, sc1 = h == 0 ? scLow1 : scHigh1;
+      sum0 = f32x4.add(sum0, f32x4.mul(f32x4.convert_i32x4_s(i32x4.mul(laneSums(l0, l1, l2, l3), wordBytes(sc0))), f32x4.mul(f32x4.splat(d0), dx)));
+      sum1 = f32x4.add(sum1, f32x4.mul(f32x4.convert_i32x4_s(i32x4.mul(laneSums(k0, k1, k2, k3), wordBytes(sc1))), f32x4.mul(f32x4.splat(d1), dx)));
+    }
   }
   store<f32>(out0, reduceLanes(sum0) - reduceLanes(mins0));
   store<f32>(out1, reduceLanes(sum1) - reduceLanes(mins1));
 }
 
-/**
- * sum + d·d_x·sc_j·Σ q·q_x for four sub-blocks j (64 bytes of nibbles at q, their scales
- * the bytes of `scales`, d·d_x of each in ddx, codes at x), one sub-block per lane.
- */
-@inline function half(sum: v128, q: usize, scales: u32, ddx: v128, x: usize): v128 {
-  const lowNibble = i16x8.splat(15);
-  let l0 = i32x4.splat(0), l1 = i32x4.splat(0), l2 = i32x4.splat(0), l3 = i32x4.splat(0);
-  for (let l: usize = 0; l < 32; l += 8) {
-    const a = v128.load8x8_u(q + l), b = v128.load8x8_u(q + l, 32);
-    l0 = i32x4.add(l0, i32x4.dot_i16x8_s(v128.and(a, lowNibble), v128.load8x8_s(x + l)));
-    l1 = i32x4.add(l1, i32x4.dot_i16x8_s(i16x8.shr_u(a, 4), v128.load8x8_s(x + l, 32)));
-    l2 = i32x4.add(l2, i32x4.dot_i16x8_s(v128.and(b, lowNibble), v128.load8x8_s(x + l, 64)));
-    l3 = i32x4.add(l3, i32x4.dot_i16x8_s(i16x8.shr_u(b, 4), v128.load8x8_s(x + l, 96)));
-  }
-  const products = i32x4.mul(laneSums(l0, l1, l2, l3), i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(i32x4.splat(scales))));
-  return f32x4.add(sum, f32x4.mul(f32x4.convert_i32x4_s(products), ddx));
-}
-
 /** The four bytes of w as f32 lanes, byte 0 in lane 0. */
 @inline export function bytes(w: u32): v128 {
-  return f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(i32x4.splat(w))));
+  return f32x4.convert_i32x4_u(wordBytes(w));
 }
 
 /**
@@ -78,4 +80,9 @@ export function dot2Q4_K(out0: usize, out1: usize, row0: usize, row1: usize, xq:
   const s0 = v128.load(blockSums), s1 = v128.load(blockSums, 16); // 8 sums of 16 codes
   const pairs = i32x4.add(i32x4.shuffle(s0, s1, 0, 2, 4, 6), i32x4.shuffle(s0, s1, 1, 3, 5, 7));
   return f32x4.mul(f32x4.convert_i32x4_s(pairs), v128.load(blockScales));
+}
+
+/** The four bytes of w as i32 lanes, byte 0 in lane 0. */
+@inline function wordBytes(w: u32): v128 {
+  return i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(i32x4.splat(w)));
 }
