@@ -12,8 +12,8 @@ import { laneSums } from "./q2_k";
  * with d_x the scale of the activation block it meets. The first sum is exact in i32
  * (at most 63·32·15·127 < 2^22) and takes one float step per 32 values, four sub-blocks
  * side by side in f32 lanes; the minimums add up in lanes of their own, four sub-blocks
- * at a time, and are subtracted once at the end. Bytes 32c .. 32c + 31 of the nibbles hold sub-block 2c in their low
- * halves and 2c + 1 in their high ones.
+ * at a time, and are subtracted once at the end. Bytes 32c .. 32c + 31 of the nibbles
+ * hold sub-block 2c in their low halves and 2c + 1 in their high ones.
  */
 export function dot2Q4_K(out0: usize, out1: usize, row0: usize, row1: usize, xq: usize, n: i32): void {
   const scales = int8Scales(xq, n), sums = int8Sums(xq, n);

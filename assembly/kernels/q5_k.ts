@@ -4,12 +4,13 @@ import { halfTable } from "./quant";
 import { int8Scales, int8Sums } from "./activations";
 import { reduceLanes } from "./simd";
 import { bytes, codeSums } from "./q4_k";
+import { laneSums } from "./q2_k";
 
 /**
  * row0 · xq -> out0 and row1 · xq -> out1 over n values, as dot2Q4_K with 5-bit values:
  * value k of 32-value sub-block j is d·sc_j·q_k − dmin·m_j, q_k a nibble plus 16 times
- * bit j of qh[k mod 32]. Σ sc·q·q_x is exact in four i32 lanes (at most 63·32·31·127
- * < 2^23), one float step per 32 values; the minimums add up in lanes of their own.
+ * bit j of qh[k mod 32]. Σ sc·q·q_x is exact in i32 (at most 63·32·31·127 < 2^23), one
+ * float step per 32 values; the minimums add up in lanes of their own.
  */
 export function dot2Q5_K(out0: usize, out1: usize, row0: usize, row1: usize, xq: usize, n: i32): void {
   const scales = int8Scales(xq, n), sums = int8Sums(xq, n);
@@ -36,23 +37,29 @@ export function dot2Q5_K(out0: usize, out1: usize, row0: usize, row1: usize, xq:
   return f32x4.mul(f32x4.add(f32x4.mul(bytes(low), xs0), f32x4.mul(bytes(high), xs1)), f32x4.splat(dmin));
 }
 
-/** sum + d·d_x·sc_j·Σ q·q_x over the eight sub-blocks j of the super-block at p (codes at x, their scales at dx). */
+/**
+ * sum + d·d_x·sc_j·Σ q·q_x over the eight sub-blocks j of the super-block at p (codes at
+ * x, their scales at dx), four sub-blocks a lane each: half h takes 64 bytes of nibbles
+ * (sub-blocks 4h, 4h + 1 in the low and high halves of the first 32, 4h + 2, 4h + 3 in
+ * the next) and bits 4h .. 4h + 3 of the 32 bytes qh.
+ */
 @inline function superBlock(sum: v128, p: usize, x: usize, dx: usize): v128 {
-  const d = load<f32>(halfTable + (<usize>load<u16>(p) << 2));
+  const d = f32x4.splat(load<f32>(halfTable + (<usize>load<u16>(p) << 2)));
   const a = load<u32>(p, 4), c = load<u32>(p, 12);
   const low = a & 0x3f3f3f3f, high = (c & 0x0f0f0f0f) | (((a >> 6) & 0x03030303) << 4);
   const nibble = i16x8.splat(15), fifth = i16x8.splat(16);
-  for (let k = 0; k < 4; k++) { // 32 bytes of nibbles: sub-block 2k low, 2k + 1 high
-    const q = p + 48 + (<usize>k << 5), xa = x + (<usize>k << 6), xb = xa + 32;
-    const scales = (k < 2 ? low : high) >> (<u32>(k & 1) << 4);
-    let la = i32x4.splat(0), lb = i32x4.splat(0);
+  for (let h: usize = 0; h < 2; h++) {
+    const q = p + 48 + (h << 6), xh = x + (h << 7), shift = <u32>h << 2;
+    let l0 = i32x4.splat(0), l1 = i32x4.splat(0), l2 = i32x4.splat(0), l3 = i32x4.splat(0);
     for (let l: usize = 0; l < 32; l += 8) {
-      const w = v128.load8x8_u(q + l), h = i16x8.shr_u(v128.load8x8_u(p + 16 + l), <u32>k << 1);
-      la = i32x4.add(la, i32x4.dot_i16x8_s(v128.or(v128.and(w, nibble), v128.and(i16x8.shl(h, 4), fifth)), v128.load8x8_s(xa + l)));
-      lb = i32x4.add(lb, i32x4.dot_i16x8_s(v128.or(i16x8.shr_u(w, 4), v128.and(i16x8.shl(h, 3), fifth)), v128.load8x8_s(xb + l)));
+      const u = v128.load8x8_u(q + l), v = v128.load8x8_u(q + l, 32), bits = i16x8.shr_u(v128.load8x8_u(p + 16 + l), shift);
+      l0 = i32x4.add(l0, i32x4.dot_i16x8_s(v128.or(v128.and(u, nibble), v128.and(i16x8.shl(bits, 4), fifth)), v128.load8x8_s(xh + l)));
+      l1 = i32x4.add(l1, i32x4.dot_i16x8_s(v128.or(i16x8.shr_u(u, 4), v128.and(i16x8.shl(bits, 3), fifth)), v128.load8x8_s(xh + l, 32)));
+      l2 = i32x4.add(l2, i32x4.dot_i16x8_s(v128.or(v128.and(v, nibble), v128.and(i16x8.shl(bits, 2), fifth)), v128.load8x8_s(xh + l, 64)));
+      l3 = i32x4.add(l3, i32x4.dot_i16x8_s(v128.or(i16x8.shr_u(v, 4), v128.and(i16x8.shl(bits, 1), fifth)), v128.load8x8_s(xh + l, 96)));
     }
-    sum = f32x4.add(sum, f32x4.mul(f32x4.convert_i32x4_s(i32x4.mul(la, i32x4.splat(scales & 0xff))), f32x4.splat(d * load<f32>(dx + (<usize>k << 3)))));
-    sum = f32x4.add(sum, f32x4.mul(f32x4.convert_i32x4_s(i32x4.mul(lb, i32x4.splat((scales >> 8) & 0xff))), f32x4.splat(d * load<f32>(dx + (<usize>k << 3), 4))));
+    const scales = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(i32x4.splat(h == 0 ? low : high)));
+    sum = f32x4.add(sum, f32x4.mul(f32x4.convert_i32x4_s(i32x4.mul(laneSums(l0, l1, l2, l3), scales)), f32x4.mul(d, v128.load(dx + (h << 4)))));
   }
   return sum;
 }
