@@ -31,7 +31,7 @@ export function dot2Q5_K(out0: usize, out1: usize, row0: usize, row1: usize, xq:
 
 /** dmin·Σ_j m_j·d_x·Σ q_x of one super-block at p, in four lanes (xs0, xs1: codeSums of its blocks 0..3 and 4..7). */
 @inline function minimums(p: usize, xs0: v128, xs1: v128): v128 {
-  const a = load<u32>(p, 4), b = load<u32>(p, 8), c = load<u32>(p, 12);
+  const b = load<u32>(p, 8), c = load<u32>(p, 12);
   const low = b & 0x3f3f3f3f, high = ((c >> 4) & 0x0f0f0f0f) | (((b >> 6) & 0x03030303) << 4);
   const dmin = load<f32>(halfTable + (<usize>load<u16>(p, 2) << 2));
   return f32x4.mul(f32x4.add(f32x4.mul(bytes(low), xs0), f32x4.mul(bytes(high), xs1)), f32x4.splat(dmin));
