@@ -234,7 +234,7 @@ const multiplyInput = new Input();
 export function multiply(type: i32, rows: i32, cols: i32, w: usize, x: usize, T: i32): usize {
   inputUsed = true;
   if (blockSize(type) == 0 || rows <= 0 || cols <= 0 || cols % blockSize(type) != 0 || T <= 0) { fail("multiply: bad type or shape"); return 0; }
-  if (!initMatmul(cols) || !multiplyInput.reserve(cols, T)) return 0;
+  if (!initMatmul() || !multiplyInput.reserve(cols, T)) return 0;
   reuse(results);
   const out = take(results, <u64>T * <u64>rows * 4, "a product");
   if (out == 0) return 0;
