@@ -55,7 +55,8 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
   let pos = promptTokens - 1; // the newest position in the KV cache
   let token = load<i32>(tokens + (<usize>pos << 2));
   const wanted = <i32>total - pos;
-  while (true) {
+  // steps = 0 asks for no new token: the loop's test after each token would never stop it.
+  while (wanted > 0) {
     const window = min(repeatLastN, pos + 1);
     penalizeRepeats(sampler, logits, tokens + (<usize>(pos + 1 - window) << 2), window);
     const next = sample(sampler, logits);
