@@ -3,6 +3,9 @@
 // a host exception or a message of several lines. `npx vite-node scripts/fuzz.ts`
 // runs the same inputs at scale.
 import { describe, expect, it } from "vitest";
+import { memorySource, readGGUF } from "../host/gguf/reader.js";
+import { type GGUFValue, gguf } from "../host/gguf/types.js";
+import { encodeGGUF } from "../host/gguf/writer.js";
 import { fuzzCase, KINDS, type Kind } from "./fuzz/cases.js";
 import { caseOf, loadCorpus } from "./fuzz/corpus.js";
 import { FAILURES, runCase, type OutcomeKind } from "./fuzz/harness.js";
@@ -44,4 +47,34 @@ describe("fuzz sample", () => {
       expect(counts.get(kind)?.ok ?? 0, kind).toBeGreaterThan(2);
     }
   }, 120_000);
+});
+
+describe("inputs too big for random mutations", () => {
+  /** The tiny llama seed with its metadata rewritten (its tensors unchanged). */
+  async function llamaWith(rewrite: (metadata: [string, GGUFValue][]) => [string, GGUFValue][]) {
+    const g = await readGGUF(memorySource(seeds.llamaGguf), "seed");
+    const tensors = await Promise.all(g.tensors.map(async (t) => ({ name: t.name, ne: t.ne, type: t.type, data: await g.readTensorBytes(t) })));
+    return runCase({ kind: "gguf-llama", bytes: encodeGGUF(rewrite([...g.metadata]), tensors) }, seeds);
+  }
+
+  // Keys, tensor names and empty tokens' names were objects on the core's 8 MiB object heap,
+  // which grew over the arena above it, where the file itself lies: these valid files were
+  // misread ("unknown value type", "runs past the end") instead of loaded or refused.
+  it("a key longer than GGUF allows is refused", async () => {
+    const outcome = await llamaWith((m) => [...m, ["k".repeat(3 << 20), gguf.u8(1)]]);
+    expect(outcome).toEqual({ kind: "error", message: expect.stringMatching(/metadata key \d+ is 3145728 bytes long, more than GGUF allows \(65535\)$/) });
+  });
+
+  it("more key/value pairs than the object heap holds are refused", async () => {
+    const outcome = await llamaWith((m) => [...m, ...Array.from({ length: 200_000 }, (_, i): [string, GGUFValue] => [`k${i}`, gguf.u8(1)])]);
+    expect(outcome).toEqual({ kind: "error", message: expect.stringMatching(/has too many metadata entries \(200024\) for the core to index$/) });
+  });
+
+  it("200 000 empty tokens are read (and then found not to match the embedding)", async () => {
+    const outcome = await llamaWith((m) =>
+      m.filter(([key]) => key !== "tokenizer.ggml.scores" && key !== "tokenizer.ggml.token_type").map(([key, value]): [string, GGUFValue] =>
+        key === "tokenizer.ggml.tokens" ? [key, gguf.strings([...(value.value as { values: string[] }).values, ...Array<string>(200_000).fill("")])] : [key, value]),
+    );
+    expect(outcome).toEqual({ kind: "error", message: expect.stringMatching(/has 200512 tokens but 512 embedding rows$/) });
+  });
 });

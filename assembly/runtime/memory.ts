@@ -38,6 +38,15 @@ export function arenaUsed(): u64 {
   return arenaTop - ARENA_BASE;
 }
 
+/**
+ * Bytes the object heap can still take before it reaches the arena (where the file being
+ * parsed lives): loaders that index a file's names in objects stop cleanly before then.
+ */
+export function objectHeapLeft(): u64 {
+  const probe = <u64>heap.alloc(0);
+  return probe < ARENA_BASE ? ARENA_BASE - probe : 0;
+}
+
 /** The object heap must never reach into the arena; the core allocates few objects, all at load time. */
 function checkObjectHeap(): void {
   const probe = heap.alloc(0);
