@@ -1,6 +1,6 @@
 // Fuzz the core at scale: mutated GGUF files, llama2.c checkpoints and tokenizers, and
 // configuration texts, each through a fresh instance of build/core.wasm in this process.
-//   npx vite-node scripts/fuzz.ts -- [--count 100000] [--seed 1] [--budget-ms 2000] [--no-save]
+//   npx vite-node scripts/fuzz.ts -- [--count 100000] [--seed 1] [--start 0] [--budget-ms 2000] [--no-save]
 // Counts every input's outcome per kind; inputs that trap, hang, throw in the host or
 // give a message of more than one line are minimized and saved to test/fuzz/corpus/,
 // where test/fuzz.test.ts replays them. Exits 1 if any input failed.
@@ -24,13 +24,16 @@ const { values } = parseArgs({
   options: {
     count: { type: "string", default: "100000" },
     seed: { type: "string", default: "1" },
+    start: { type: "string", default: "0" },
     "budget-ms": { type: "string", default: "2000" },
     "no-save": { type: "boolean", default: false },
   },
 });
-const count = Number(values.count), seed = Number(values.seed), budgetMs = Number(values["budget-ms"]);
-if (!Number.isInteger(count) || count < 1 || !Number.isInteger(seed) || !(budgetMs > 0)) {
-  console.error("fuzz: --count and --seed must be whole numbers (count at least 1), --budget-ms positive");
+const count = Number(values.count), seed = Number(values.seed), start = Number(values.start), budgetMs = Number(values["budget-ms"]);
+/** Inputs [start, end) of the seed's sequence: --start replays a stretch of an earlier run. */
+const end = start + count;
+if (!Number.isInteger(count) || count < 1 || !Number.isInteger(seed) || !Number.isInteger(start) || start < 0 || !(budgetMs > 0)) {
+  console.error("fuzz: --count, --seed and --start must be whole numbers (count at least 1, start at least 0), --budget-ms positive");
   process.exit(2);
 }
 
@@ -44,16 +47,21 @@ const seeds = buildSeeds();
 const started = Date.now();
 let finished = 0;
 
-/** Run inputs [from, count) in a worker; resolves when they are done or one hangs (then continues after it). */
+const hung: number[] = [];
+
+/**
+ * Run inputs [from, end) in a worker; resolves when they are done. When one hangs, the
+ * worker is stopped and a new one runs again the inputs it had not reported yet, but that one.
+ */
 function runFrom(from: number): Promise<void> {
+  let unreported = from;
   return new Promise((resolve, reject) => {
     const progress = new SharedArrayBuffer(16);
     const now = new Float64Array(progress);
-    now[0] = from;
-    now[1] = Date.now();
-    const worker = new Worker(workerPath, { workerData: { seed, from, to: count, progress } satisfies WorkerInput });
+    now[0] = -1; // the worker is starting: no input runs yet
+    const worker = new Worker(workerPath, { workerData: { seed, from, to: end, skip: hung, progress } satisfies WorkerInput });
     const watchdog = setInterval(() => {
-      if (Date.now() - now[1] <= budgetMs) return;
+      if (now[0] < 0 || Date.now() - now[1] <= budgetMs) return;
       clearInterval(watchdog);
       const index = now[0];
       worker.removeAllListeners();
@@ -61,13 +69,17 @@ function runFrom(from: number): Promise<void> {
       const kind = fuzzCase(seed, index, seeds).kind;
       counts.get(kind)!.hang++;
       failures.push({ index, outcome: "hang", message: `no result after ${budgetMs} ms` });
+      console.error(`fuzz: input ${index}: hang`);
+      hung.push(index);
       finished++;
-      resolve(index + 1 < count ? runFrom(index + 1) : undefined);
+      resolve(runFrom(unreported));
     }, 50);
     worker.on("message", (report: WorkerReport) => {
       for (const [kind, outcome] of report.counts) counts.get(kind)![outcome]++;
       failures.push(...report.failures);
+      for (const f of report.failures) console.error(`fuzz: input ${f.index}: ${f.outcome}: ${f.message}`);
       finished += report.counts.length;
+      unreported = report.lastIndex + 1;
       if (report.done) {
         clearInterval(watchdog);
         void worker.terminate();
@@ -82,7 +94,7 @@ function runFrom(from: number): Promise<void> {
 }
 
 const ticker = setInterval(() => console.error(`fuzz: ${finished} / ${count} inputs, ${failures.length} failed, ${((Date.now() - started) / 1000).toFixed(0)} s`), 10_000);
-await runFrom(0);
+await runFrom(start);
 clearInterval(ticker);
 const seconds = (Date.now() - started) / 1000;
 
@@ -90,7 +102,7 @@ const seconds = (Date.now() - started) / 1000;
 const rows = [...counts].map(([kind, c]) => [kind, OUTCOMES.reduce((sum, o) => sum + c[o], 0), ...OUTCOMES.map((o) => c[o])]);
 const total = ["total", ...rows[0].slice(1).map((_, i) => rows.reduce((sum, row) => sum + (row[i + 1] as number), 0))];
 const table = [["kind", "inputs", ...OUTCOMES], ...rows, total].map((row) => row.map((cell, i) => String(cell).padStart(i === 0 ? 0 : 10).padEnd(i === 0 ? 20 : 0)).join(""));
-console.log(`fuzz: seed ${seed}, ${count} inputs in ${seconds.toFixed(1)} s (${(count / seconds).toFixed(0)} per second), budget ${budgetMs} ms per input`);
+console.log(`fuzz: seed ${seed}, ${count} inputs (${start} to ${end - 1}) in ${seconds.toFixed(1)} s (${(count / seconds).toFixed(0)} per second), budget ${budgetMs} ms per input`);
 console.log(table.join("\n"));
 
 // Failures: minimized (except hangs, which would take the budget per attempt) and kept.
