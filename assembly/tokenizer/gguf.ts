@@ -117,9 +117,9 @@ function readTokens(t: Tokenizer, g: GgufFile, path: string): bool {
   if ((t.scores = arenaAlloc(<u64>n * 4, "the tokenizer")) == 0) return false;
   if ((t.attrs = arenaAlloc(<u64>n * 2, "the tokenizer")) == 0) return false;
   // The reader checked every element of the array against the file's end: walking it stays inside.
+  // Empty tokens get names, in the arena: millions of them would overflow the object heap.
   let empty = 0;
   for (let id = 0, p = tokens.value; id < n; id++, p += 8 + <usize>load<u64>(p)) if (load<u64>(p) == 0) empty++;
-  // Their names go to the arena: a vocabulary of millions of empty tokens would overflow the object heap.
   let names = empty > 0 ? arenaAlloc(<u64>empty * EMPTY_NAME_BYTES, "the tokenizer") : 0;
   if (empty > 0 && names == 0) return false;
   let p = tokens.value;
