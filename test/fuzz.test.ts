@@ -14,7 +14,7 @@ import { buildSeeds } from "./fuzz/seeds.js";
 const seeds = buildSeeds();
 /** Far above any input's time here (a few ms); an input that takes it is a hang. */
 const BUDGET_MS = 2000;
-/** Inputs in the sample: about 15 s on a busy two-core machine. */
+/** Inputs in the sample: 10 to 20 s on this busy two-core machine. */
 const SAMPLE = 2000;
 
 describe("fuzz corpus", () => {
