@@ -60,8 +60,7 @@ int parallel_init(void) {
 }
 
 int parallel_this_cpu(void) {
-  uint64_t rsp;
-  __asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
+  uint64_t rsp = read_sp();
   if (rsp - WASM_STACKS_BASE < MAX_CPUS * WASM_STACK_STRIDE) return (int)((rsp - WASM_STACKS_BASE) / WASM_STACK_STRIDE);
   int cpu = interrupts_stack_cpu(rsp);  // reporting a fault
   return cpu > 0 ? cpu : 0;              // elsewhere: the firmware's stack, the boot processor's
@@ -86,7 +85,7 @@ static void worker(void *unused) {
     uint64_t b;
     while ((b = __atomic_load_n(&batch, __ATOMIC_ACQUIRE)) >> 32 == seen) {
       if (__atomic_load_n(&quit, __ATOMIC_ACQUIRE)) return;
-      __builtin_ia32_pause();
+      cpu_relax();
     }
     seen = b >> 32;
     run_jobs(seen);
@@ -99,13 +98,12 @@ static void ap_main(void *unused) {
   (void)unused;
   int cpu = (int)__atomic_add_fetch(&aps_joined, 1, __ATOMIC_ACQ_REL);
   if (cpu < cpus) {
-    uint64_t firmware_cr3 = read_cr3();
     cpu_enable_state();
-    paging_enter();
+    paging_enter(cpu);
     interrupts_enter(cpu);
     if (setjmp(ap_exit[cpu]) == 0) call_on_stack(worker, NULL, paging_stack_top(cpu));
     interrupts_leave(cpu);
-    write_cr3(firmware_cr3);
+    paging_leave(cpu);
   }
   __atomic_fetch_add(&aps_left, 1, __ATOMIC_RELEASE);
 }
@@ -141,7 +139,7 @@ void parallel_stop(void) {
   __atomic_store_n(&quit, 1, __ATOMIC_RELEASE);
   // A job that never ends (a core bug) would keep its AP forever: wait a while, then go on.
   uint64_t start = timer_us();
-  while (__atomic_load_n(&aps_left, __ATOMIC_ACQUIRE) < ap_total && timer_us() - start < 2000000) __builtin_ia32_pause();
+  while (__atomic_load_n(&aps_left, __ATOMIC_ACQUIRE) < ap_total && timer_us() - start < 2000000) cpu_relax();
   // MP Services notices on its own timer that the APs have returned.
   bool done;  // CheckEvent clears the signal it reports: ask until it says yes, once
   while (!(done = !EFI_ERROR(BS->CheckEvent(aps_done))) && timer_us() - start < 4000000) BS->Stall(1000);
@@ -170,6 +168,6 @@ void w2c_host_parallel_for(struct w2c_host *host, u32 jobs) {
   run_jobs(number);
   while (__atomic_load_n(&jobs_done, __ATOMIC_ACQUIRE) < jobs) {
     if (__atomic_load_n(&failure_ready, __ATOMIC_ACQUIRE)) panic("%s (on processor %d)", failure, failed_cpu);
-    __builtin_ia32_pause();
+    cpu_relax();
   }
 }
