@@ -193,6 +193,7 @@ bool linear_map(uint64_t offset, uint64_t bytes) {
     map(REGION_BASE + offset + done, address, want * PAGE_SIZE);
     done += want * PAGE_SIZE;
   }
+  mmu_flush();  // aarch64: the new entries reach the table walker before the core touches them
   return true;
 }
 
