@@ -141,6 +141,13 @@ void parallel_start(void);
 // Ask them to leave our tables and return to the firmware, and wait (bounded) until
 // they have. Called by efi_main, at TPL_APPLICATION, on every way out.
 void parallel_stop(void);
+// Without MP Services, the architecture's own way to the other processors
+// (<arch>/smp.c; x86-64 has none): how many processors there are in all (1: none can
+// be started), and start processors 1 .. count - 1 each running ap_main(NULL), which
+// numbers them itself; a processor powers itself off when ap_main returns. Returns
+// 1 + the number started.
+int smp_init(void);
+int smp_start(int count, void (*ap_main)(void *));
 // The processor running this: 0 the boot processor, from the stack pointer.
 int parallel_this_cpu(void);
 // On another processor: record the failure for the boot processor and leave the job.

@@ -1,8 +1,10 @@
-// parallel_for and worker_count (assembly/host.ts) on UEFI, through EFI MP Services.
+// parallel_for and worker_count (assembly/host.ts) on UEFI, through EFI MP Services,
+// or where the firmware has none, the architecture's own way (smp_init/smp_start:
+// aarch64 PSCI CPU_ON for the processors the ACPI MADT lists).
 //
 // The other processors (APs) are started once, before the core runs, with one
-// non-blocking StartupAllAPs: each loads our page tables, descriptor tables and
-// vector state, and then waits on its own wasm stack (call_depth.h) for batches of
+// non-blocking StartupAllAPs (or CPU_ON each): each loads our page tables, descriptor
+// tables or vectors and vector state, and then waits on its own wasm stack (call_depth.h) for batches of
 // jobs, spinning, until parallel_stop() lets it return to the firmware. Waking APs
 // through MP Services for every parallel_for would cost an INIT-SIPI round trip
 // each, and a token needs ~100 of them; with the waiting loop a batch starts with one
@@ -19,7 +21,8 @@
 #include "firmware.h"
 
 static EFI_MP_SERVICES_PROTOCOL *mp;
-static UINTN ap_total;     // enabled APs: StartupAllAPs runs ap_main on each of them
+static bool own_smp;       // no MP Services: smp_start() starts the APs
+static UINTN ap_total;     // enabled APs: StartupAllAPs (or smp_start) runs ap_main on each of them
 static int cpus = 1;       // processors parallel_for uses, the boot processor included
 static bool started;       // the APs run ap_main
 static EFI_EVENT aps_done; // MP Services signals it once every AP has returned
@@ -43,8 +46,15 @@ int parallel_init(void) {
   EFI_GUID guid = EFI_MP_SERVICES_PROTOCOL_GUID;
   EFI_STATUS status = BS->LocateProtocol(&guid, NULL, (void **)&mp);
   if (EFI_ERROR(status)) {
-    warn("no EFI MP Services (status=0x%llx); running on one processor", status);
     mp = NULL;
+    int count = smp_init();
+    if (count > 1) {
+      own_smp = true;
+      cpus = count < MAX_CPUS ? count : MAX_CPUS;
+      ap_total = (UINTN)cpus - 1;
+      return cpus;
+    }
+    warn("no EFI MP Services (status=0x%llx); running on one processor", status);
     return 1;
   }
   UINTN total, enabled;
@@ -92,8 +102,8 @@ static void worker(void *unused) {
   }
 }
 
-// MP Services calls this on every AP, on the AP's (small) firmware stack, with the
-// firmware's tables. It leaves them as it found them.
+// MP Services (or smp_start) calls this on every AP, on the AP's (small) firmware
+// stack, with the firmware's tables. It leaves them as it found them.
 static void ap_main(void *unused) {
   (void)unused;
   int cpu = (int)__atomic_add_fetch(&aps_joined, 1, __ATOMIC_ACQ_REL);
@@ -119,6 +129,15 @@ _Noreturn void parallel_abort(const char *fmt, va_list args) {
 }
 
 void parallel_start(void) {
+  if (own_smp) {
+    int running = smp_start(cpus, ap_main);
+    if (running < cpus) warn("only %d of %d processors started", running, cpus);
+    // The APs that did start have joined as 1 .. running - 1 (ap_main numbers them in turn).
+    cpus = running;
+    ap_total = (UINTN)running - 1;
+    started = running > 1;
+    return;
+  }
   if (!mp || ap_total == 0 || cpus == 1) return;
   EFI_STATUS status = BS->CreateEvent(0, 0, NULL, NULL, &aps_done);
   if (!EFI_ERROR(status)) {
@@ -140,6 +159,10 @@ void parallel_stop(void) {
   // A job that never ends (a core bug) would keep its AP forever: wait a while, then go on.
   uint64_t start = timer_us();
   while (__atomic_load_n(&aps_left, __ATOMIC_ACQUIRE) < ap_total && timer_us() - start < 2000000) cpu_relax();
+  if (own_smp) {  // they power themselves off after ap_main
+    if (aps_left < ap_total) warn("%llu of %llu processors did not stop", (uint64_t)(ap_total - aps_left), (uint64_t)ap_total);
+    return;
+  }
   // MP Services notices on its own timer that the APs have returned.
   bool done;  // CheckEvent clears the signal it reports: ask until it says yes, once
   while (!(done = !EFI_ERROR(BS->CheckEvent(aps_done))) && timer_us() - start < 4000000) BS->Stall(1000);

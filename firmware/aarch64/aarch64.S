@@ -123,3 +123,59 @@ fault_entry:
   mrs x1, sp_el0
   bl fault_redirect
   eret
+
+// A processor started by PSCI CPU_ON (smp.c), MMU and caches off, x0 = its struct
+// ap_start: mair 0, tcr 8, ttbr0 16, sctlr 24, vbar 32, stack_top 40, main 48. It
+// takes the boot processor's MMU registers at whichever level it runs (EL2 or EL1),
+// FP/SIMD on, then main(start) on its own stack; main never returns.
+  .globl ap_entry
+  .p2align 6
+ap_entry:
+  mrs x1, CurrentEL
+  cmp x1, #(2 << 2)
+  b.eq 2f
+  mov x2, #(3 << 20)
+  msr cpacr_el1, x2
+  ldr x2, [x0, #0]
+  msr mair_el1, x2
+  ldr x2, [x0, #8]
+  msr tcr_el1, x2
+  ldr x2, [x0, #16]
+  msr ttbr0_el1, x2
+  ldr x2, [x0, #32]
+  msr vbar_el1, x2
+  isb
+  tlbi vmalle1
+  dsb nsh
+  isb
+  ldr x2, [x0, #24]
+  msr sctlr_el1, x2
+  isb
+  b 3f
+2:
+  mrs x2, cptr_el2
+  bic x2, x2, #(1 << 10)
+  msr cptr_el2, x2
+  ldr x2, [x0, #0]
+  msr mair_el2, x2
+  ldr x2, [x0, #8]
+  msr tcr_el2, x2
+  ldr x2, [x0, #16]
+  msr ttbr0_el2, x2
+  ldr x2, [x0, #32]
+  msr vbar_el2, x2
+  isb
+  tlbi alle2
+  dsb nsh
+  isb
+  ldr x2, [x0, #24]
+  msr sctlr_el2, x2
+  isb
+3:
+  msr spsel, #1
+  ldr x2, [x0, #40]
+  mov sp, x2
+  mov x29, #0
+  mov x30, #0
+  ldr x2, [x0, #48]
+  br x2
