@@ -105,6 +105,17 @@ describe("BOOTAA64.EFI booted in QEMU with AAVMF", () => {
   }, 300_000);
 });
 
+describe("every processor: PSCI CPU_ON (AAVMF has no EFI MP Services)", () => {
+  it.each([["EL1", false], ["EL2", true]])("at %s, two processors print the same greedy and seeded texts as one", async (level, el2) => {
+    const greedy = await bootModel(`smp-greedy-${level}`, { temperature: 0, steps: 256 }, { smp: 2, el2 });
+    expect(greedy.processors).toBe(2);
+    expect(story(greedy.text)).toBe(expected(GREEDY));
+    const sampled = await bootModel(`smp-sampled-${level}`, { temperature: 1.0, topP: 0.9, seed: 133742, steps: 256 }, { smp: 2, el2 });
+    expect(sampled.processors).toBe(2);
+    expect(story(sampled.text)).toBe(expected(SEEDED));
+  }, 600_000);
+});
+
 describe("one image for both machines", () => {
   it("boots BOOTX64.EFI under OVMF and BOOTAA64.EFI under AAVMF, and both print llama2.c's story", async () => {
     const image = join(workDir, "both.img");
