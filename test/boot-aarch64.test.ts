@@ -4,6 +4,7 @@
 // must boot on both machines; guard pages and traps must work at EL1 and at EL2.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildEfi } from "../host/toolchain/pipeline.js";
 import { CONFIG_FILE_NAME, type RunConfig } from "../host/config.js";
@@ -11,6 +12,7 @@ import { writeDiskImage } from "../host/image/disk-image.js";
 import { efiBootPath, writeBootImage } from "../host/commands/image.js";
 import { buildDir, bundledModel, bundledTokenizer } from "../host/paths.js";
 import { type QemuOptions, runQemu } from "../host/qemu/qemu.js";
+import { cliPath } from "./helpers/cli.js";
 import { buildMiniCoreWasm } from "./helpers/mini-core.js";
 
 const BOOT_SECONDS = 240;
@@ -114,6 +116,31 @@ describe("every processor: PSCI CPU_ON (AAVMF has no EFI MP Services)", () => {
     expect(sampled.processors).toBe(2);
     expect(story(sampled.text)).toBe(expected(SEEDED));
   }, 600_000);
+});
+
+describe("chat over the serial console", () => {
+  it("answers as host mode does, and the line editor echoes as on x86-64", async () => {
+    const lines = ["Once upon a time", "/reset", "Once upon a time", "/exit"];
+    const host = await execa("node", [cliPath, "chat", "--temp", "0", "-n", "20"], { input: lines.map((l) => `${l}\n`).join(""), timeout: 60_000 });
+    const answers = host.stdout.split("> ").filter((t) => t !== "").map((t) => t.replace(/\n$/, ""));
+    expect(answers).toHaveLength(2);
+    const image = join(workDir, "chat.img");
+    await writeBootImage({
+      model: bundledModel,
+      tokenizer: bundledTokenizer,
+      config: { mode: "chat", temperature: 0, steps: 20, end: "shutdown" },
+      efiAarch64: efiAa64,
+      output: image,
+      force: true,
+    });
+    const typed = ["Once upon a time\r", "/reset\r", "\x1b[AOnce upox\bn a time\r", "/exit\r"].map((text) => ({ after: "\n> ", text }));
+    const { text, exitCode } = await boot(image, { input: typed });
+    const header = "chat (plain template, context 512 tokens). /help lists the commands.\n";
+    expect(text.slice(text.indexOf(header) + header.length)).toBe(
+      `> Once upon a time\n${answers[0]}\n` + "> /reset\n(new conversation)\n" + `> Once upox\b \bn a time\n${answers[1]}\n` + "> /exit\n",
+    );
+    expect(exitCode).toBe(0);
+  }, 300_000);
 });
 
 describe("one image for both machines", () => {
