@@ -4,7 +4,8 @@ import { copyFile, mkdir, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { UserError } from "../errors.js";
-import { ARCH_TARGETS, ARCHES, type Arch, buildEfi, checkBuildTools } from "../toolchain/pipeline.js";
+import { ARCH_TARGETS, ARCHES, type Arch } from "../toolchain/arch.js";
+import { buildEfi, checkBuildTools } from "../toolchain/pipeline.js";
 
 interface BuildFlags {
   debug?: boolean;

@@ -3,7 +3,8 @@
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { buildDir, bundledModel, bundledTokenizer } from "../paths.js";
-import { ARCH_TARGETS, ARCHES, type Arch, buildEfi } from "../toolchain/pipeline.js";
+import { ARCH_TARGETS, ARCHES, type Arch } from "../toolchain/arch.js";
+import { buildEfi } from "../toolchain/pipeline.js";
 import { runQemu } from "../qemu/qemu.js";
 import { numberParser } from "../options.js";
 import { writeBootImage } from "./image.js";

@@ -3,7 +3,8 @@
 import { access, constants, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { Command, Option } from "commander";
-import { ARCH_TARGETS, ARCHES, type Arch, buildEfi } from "../toolchain/pipeline.js";
+import { ARCH_TARGETS, ARCHES, type Arch } from "../toolchain/arch.js";
+import { buildEfi } from "../toolchain/pipeline.js";
 import { CONFIG_FILE_NAME, configText, type RunConfig } from "../config.js";
 import { UserError } from "../errors.js";
 import { checkOutput, type DiskImageSummary, type ImageFile, writeDiskImage } from "../image/disk-image.js";

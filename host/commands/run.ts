@@ -8,7 +8,7 @@ import { UserError } from "../errors.js";
 import { numberParser } from "../options.js";
 import { checkOvmf } from "../qemu/ovmf.js";
 import { runQemu, type QemuOptions } from "../qemu/qemu.js";
-import { ARCHES, type Arch } from "../toolchain/pipeline.js";
+import { ARCHES, type Arch } from "../toolchain/arch.js";
 
 interface RunFlags {
   arch: Arch;

@@ -5,7 +5,7 @@ import { access, constants, copyFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
-import type { Arch } from "../toolchain/pipeline.js";
+import type { Arch } from "../toolchain/arch.js";
 
 export interface Firmware {
   code: string;

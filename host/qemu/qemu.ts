@@ -6,7 +6,7 @@ import { access, constants, stat } from "node:fs/promises";
 import { constants as osConstants } from "node:os";
 import { execa } from "execa";
 import { UserError, verbose } from "../errors.js";
-import type { Arch } from "../toolchain/pipeline.js";
+import type { Arch } from "../toolchain/arch.js";
 import { FIRMWARE, freshVars } from "./ovmf.js";
 
 /** The QEMU for each architecture, its Debian package, and the host (process.arch) whose KVM can run it. */
