@@ -223,10 +223,12 @@ static void boot(void) {
 
   paging_init(cpus);
   interrupts_init(cpus);
+  // Before our tables and vectors: starting the others calls the firmware, which may
+  // unmask IRQs (aarch64 takes them only through its own vectors).
+  parallel_start();
   paging_enter(0);
   interrupts_enter(0);
   own_tables = true;
-  parallel_start();
   // Below this frame only call_on_stack's return address and saved frame pointer are in use.
   firmware_stack = (uint8_t *)((read_sp() - 64) & ~15ull);
   BS->RaiseTPL(TPL_NOTIFY);

@@ -1,9 +1,9 @@
 // The other processors on AArch64 when the firmware has no EFI MP Services (Debian's
 // AAVMF has none): the ACPI MADT lists them (GICC entries: MPIDR, enabled), the FADT
 // says how to call PSCI (SMC or HVC), and PSCI CPU_ON starts each at ap_entry
-// (aarch64.S) with the MMU off. ap_entry loads the boot processor's current MMU
-// registers from a struct ap_start and calls ap_start_c() on a small stack of its
-// own; from there the AP is like one MP Services started (parallel.c's ap_main), and
+// (aarch64.S) with the MMU off, before the boot processor loads our tables. ap_entry
+// loads the boot processor's MMU registers (still the firmware's) from a struct
+// ap_start and calls ap_start_c() on a small stack of its own; from there the AP is like one MP Services started (parallel.c's ap_main), and
 // it powers itself off with PSCI CPU_OFF when ap_main returns.
 #include <string.h>
 
