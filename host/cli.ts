@@ -1,6 +1,7 @@
 // The uefi-llm command line: this file only wires the commands together.
 import { Command } from "commander";
 import { handleError, setVerbose } from "./errors.js";
+import { endQuietlyWhenOutputCloses } from "./standard-streams.js";
 import { generateCommand } from "./commands/generate.js";
 import { benchCommand } from "./commands/bench.js";
 import { imageCommand } from "./commands/image.js";
@@ -22,4 +23,5 @@ const program = new Command("uefi-llm")
 
 for (const command of [demoCommand, generateCommand, chatCommand, tokenizeCommand, inspectCommand, convertCommand, buildCommand, imageCommand, runCommand, benchCommand, synthCommand]) program.addCommand(command.copyInheritedSettings(program));
 
+endQuietlyWhenOutputCloses();
 program.parseAsync(process.argv).catch(handleError);

@@ -20,12 +20,21 @@ export class ToolError extends Error {
   }
 }
 
+/** Standard output's reader went away (`uefi-llm generate | head -1`): its choice, so the program just ends, with status 0. */
+export class StdoutClosed extends Error {
+  constructor() {
+    super("standard output was closed by its reader");
+    this.name = "StdoutClosed";
+  }
+}
+
 export let verbose = false;
 export function setVerbose(on: boolean): void {
   verbose = on;
 }
 
 export function handleError(error: unknown): never {
+  if (error instanceof StdoutClosed) process.exit(0);
   if (error instanceof UserError) {
     process.stderr.write(`uefi-llm: ${error.message}\n`);
   } else if (error instanceof ToolError) {

@@ -1,7 +1,6 @@
 // The benchmark command's output format, and the native backend's exactness: the
 // wasm2c build with this CPU's vector units must print the same bytes as Node.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
@@ -9,6 +8,9 @@ import { buildNative } from "../host/toolchain/native.js";
 import { configText } from "../host/config.js";
 import { bundledModel, bundledTokenizer } from "../host/paths.js";
 import { cli } from "./helpers/cli.js";
+import { useTempDirs } from "./helpers/temp-dirs.js";
+
+const tempDir = useTempDirs("uefi-llm-bench-test-");
 
 const fixtures = join(import.meta.dirname, "fixtures", "stories260K");
 const keys = ["backend", "model", "threads", "prompt_tokens", "generated_tokens", "prefill_tok_per_s", "decode_tok_per_s", "ms_per_token", "load_ms", "model_bytes", "gb_per_s", "cpu"];
@@ -32,7 +34,7 @@ describe("uefi-llm bench", () => {
 describe("the native backend", () => {
   it("prints llama2.c's published texts, byte for byte", async () => {
     const binary = await buildNative();
-    const dir = mkdtempSync(join(tmpdir(), "uefi-llm-native-"));
+    const dir = tempDir();
     const run = async (settings: object, name: string) => {
       const file = join(dir, `${name}.cfg`);
       writeFileSync(file, configText({ model: bundledModel, tokenizer: bundledTokenizer, steps: 256, ...settings }));
@@ -46,7 +48,7 @@ describe("the native backend", () => {
   it("gives the same bytes with its work spread over 2 and 4 threads", async () => {
     // stories260K's matrices have 64 to 512 rows: every matmul is split into jobs, thousands of times per story.
     const binary = await buildNative();
-    const file = join(mkdtempSync(join(tmpdir(), "uefi-llm-threads-")), "sampled.cfg");
+    const file = join(tempDir(), "sampled.cfg");
     writeFileSync(file, configText({ model: bundledModel, tokenizer: bundledTokenizer, steps: 256, temperature: 1, topP: 0.9, seed: 133742 }));
     for (const threads of ["2", "4", "4"]) {
       const result = await execa(binary, ["--threads", threads, file]);

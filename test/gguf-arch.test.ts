@@ -3,8 +3,6 @@
 // RoPE), llama with Llama 3.1-style RoPE factors and base, and quantized llama
 // weights (the reference dequantizes with the host's own code and, for the types
 // llama.cpp multiplies that way, quantizes the activations to int8 first).
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Core } from "../host/runner/core.js";
@@ -14,8 +12,11 @@ import { GGUFWriter } from "../host/gguf/writer.js";
 import { gguf, GGML } from "../host/gguf/types.js";
 import { GgufReference } from "./reference/gguf-forward.js";
 import { cli } from "./helpers/cli.js";
+import { useTempDirs } from "./helpers/temp-dirs.js";
 
-const dir = mkdtempSync(join(tmpdir(), "uefi-llm-arch-"));
+const tempDir = useTempDirs("uefi-llm-arch-");
+
+const dir = tempDir();
 const silent = { stdout: () => {}, stderr: () => {} };
 
 async function synth(shape: string, type: string): Promise<string> {

@@ -1,11 +1,13 @@
 // GGUF through the command line: the tokenizer in the file, and stories260K.gguf
 // telling exactly the stories the llama2.c checkpoint tells.
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli } from "./helpers/cli.js";
 import { bundledModel, bundledTokenizer } from "../host/paths.js";
+import { useTempDirs } from "./helpers/temp-dirs.js";
+
+const tempDir = useTempDirs("uefi-llm-convert-");
 
 const gguf = join(import.meta.dirname, "fixtures", "gguf", "stories260K.gguf");
 const expected = (name: string) => readFileSync(join(import.meta.dirname, "fixtures", "stories260K", name), "utf8");
@@ -47,13 +49,13 @@ describe("uefi-llm tokenize", () => {
   it("names a missing file in one line", async () => {
     const result = await cli(["tokenize", "-m", "/nonexistent.gguf", "hi"]);
     expect(result.exitCode).not.toBe(0);
-    expect(result.stderr.trim()).toBe("uefi-llm: cannot open '/nonexistent.gguf': no such file or not readable");
+    expect(result.stderr.trim()).toBe("uefi-llm: cannot open model '/nonexistent.gguf': no such file or directory");
   });
 });
 
 describe("uefi-llm convert", () => {
   it("stories260K at q8_0 still tells the greedy story's first 100 tokens", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "uefi-llm-convert-"));
+    const dir = tempDir();
     const out = join(dir, "stories260K-q8_0.gguf");
     const convert = await cli(["convert", bundledModel, "-t", bundledTokenizer, "--type", "q8_0", "-o", out]);
     expect(convert.exitCode, convert.stderr).toBe(0);

@@ -1,13 +1,15 @@
 // Thousands of corrupted GGUF headers and tensor tables: each load must end in a
 // clean error (or, for a harmless change, a loaded model), never a trap or a hang.
-import { closeSync, copyFileSync, ftruncateSync, mkdtempSync, openSync, readFileSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, copyFileSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Core, CoreTrap } from "../host/runner/core.js";
 import { configText } from "../host/config.js";
 import { UserError } from "../host/errors.js";
 import { bundledTokenizer } from "../host/paths.js";
+import { useTempDirs } from "./helpers/temp-dirs.js";
+
+const tempDir = useTempDirs("uefi-llm-fuzz-");
 
 const original = join(import.meta.dirname, "fixtures", "gguf", "stories260K.gguf");
 const silent = { stdout: () => {}, stderr: () => {} };
@@ -26,7 +28,7 @@ describe("corrupted GGUF files", () => {
   it("give errors, never traps or hangs (3000 variants)", () => {
     const bytes = readFileSync(original);
     const headerEnd = 14176; // metadata and tensor infos end here; the tensor data follows
-    const path = join(mkdtempSync(join(tmpdir(), "uefi-llm-fuzz-")), "fuzzed.gguf");
+    const path = join(tempDir(), "fuzzed.gguf");
     copyFileSync(original, path);
     const random = mulberry32(1234);
     const outcomes = { error: 0, loaded: 0 };

@@ -471,8 +471,8 @@ describe("uefi-llm convert", () => {
     await expectUserError(run(convertCommand, args(["--type", "q5_0", "-o", join(dir, "x.gguf")])), /--type must be one of f32, f16, q8_0, q4_0, q4_k, q6_k, got 'q5_0'/);
     await expectUserError(run(convertCommand, args(["-o", join(dir, "x.gguf")])), /--type is required/);
     await expectUserError(run(convertCommand, args(["--type", "f32"])), /-o, --output <file> is required/);
-    await expectUserError(run(convertCommand, args(["--type", "f32", "-o", converted("f32")])), /stories260K-f32\.gguf exists; use --force to overwrite it/);
-    await expectUserError(run(convertCommand, [join(dir, "nope.bin"), "--type", "f32", "-o", join(dir, "x.gguf")]), /cannot open model '.*nope\.bin': ENOENT/);
+    await expectUserError(run(convertCommand, args(["--type", "f32", "-o", converted("f32")])), /stories260K-f32\.gguf already exists \(use --force to replace it\)/);
+    await expectUserError(run(convertCommand, [join(dir, "nope.bin"), "--type", "f32", "-o", join(dir, "x.gguf")]), /cannot open model '.*nope\.bin': no such file or directory/);
     await expectUserError(run(convertCommand, [bundledModel, "-t", llama2Tokenizer, "--type", "f32", "-o", join(dir, "x.gguf")]), /bytes left after 512 tokens: the tokenizer has more tokens than the model's vocabulary/);
     expect(existsSync(join(dir, "x.gguf")) || existsSync(join(dir, "x.gguf.partial"))).toBe(false);
   });
@@ -554,7 +554,7 @@ describe("uefi-llm synth", () => {
     await expectUserError(run(synthCommand, ["--shape", "stories15M", "--type", "f32", "--seed", "1.5", "-o", out("x.gguf")]), /--seed must be an integer/);
     await expectUserError(run(synthCommand, ["--shape", "qwen2.5-0.5b", "--type", "f32", "-o", out("x.bin")]), /a llama2.c checkpoint can't hold qwen2.5-0.5b/);
     await expectUserError(run(synthCommand, ["--shape", "stories15M", "--type", "q8_0", "-o", out("x.bin")]), /llama2.c checkpoints are f32 only/);
-    await expectUserError(run(synthCommand, ["--shape", "test-llama", "--type", "f32", "-o", out("tl.gguf")]), /exists; use --force/);
+    await expectUserError(run(synthCommand, ["--shape", "test-llama", "--type", "f32", "-o", out("tl.gguf")]), /already exists \(use --force/);
   });
 });
 
@@ -595,7 +595,7 @@ describe("uefi-llm inspect", () => {
   it("anything else is one line of error", async () => {
     writeFileSync(join(dir, "junk.bin"), "not a model at all, just some text");
     await expectUserError(run(inspectCommand, [join(dir, "junk.bin")]), /junk\.bin: not a GGUF file nor a llama2.c checkpoint/);
-    await expectUserError(run(inspectCommand, [join(dir, "missing.gguf")]), /missing\.gguf not found/);
+    await expectUserError(run(inspectCommand, [join(dir, "missing.gguf")]), /cannot open model '.*missing\.gguf': no such file or directory/);
     const truncated = readFileSync(stories260KGguf).subarray(0, 5000);
     writeFileSync(join(dir, "truncated.gguf"), truncated);
     await expectUserError(run(inspectCommand, [join(dir, "truncated.gguf")]), /truncated\.gguf: truncated: /);

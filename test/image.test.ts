@@ -220,6 +220,9 @@ describe("image file", () => {
     expect(() => planFat32([{ path: "a:b.txt", size: 1 }])).toThrow(/a:b.txt.*character FAT does not allow/);
     expect(() => planFat32([{ path: "dir//x", size: 1 }])).toThrow(/empty path component/);
     expect(() => planFat32([{ path: "name.", size: 1 }])).toThrow(/ends with a dot/);
+    expect(() => planFat32([{ path: "story-\u{1F600}.bin", size: 1 }])).toThrow(/outside the Basic Multilingual Plane/);
+    expect(() => planFat32([{ path: "\u{1D49C}/x.bin", size: 1 }])).toThrow(/"\u{1D49C}\/x.bin".*outside the Basic Multilingual Plane/u);
+    expect(() => planFat32([{ path: "histoire-\u00e9t\u00e9-\u4e2d.bin", size: 1 }])).not.toThrow(); // accents and CJK are in the BMP
     expect(() => planFat32([{ path: "Model.bin", size: 1 }, { path: "model.BIN", size: 1 }])).toThrow(/two files would be named "model.BIN"/);
     expect(() => planFat32([{ path: "EFI", size: 1 }, { path: "efi/boot.efi", size: 1 }])).toThrow(/"efi" would be both a file and a directory/);
   });
@@ -252,8 +255,16 @@ describe("uefi-llm image", () => {
   it("checks the model and the output before building the app", async () => {
     const output = join(dir, "taken.img");
     await writeFile(output, "");
-    await expect(writeBootImage({ model: join(dir, "missing.bin"), output: join(dir, "new.img") })).rejects.toThrow(/model .*missing.bin not found/);
+    await expect(writeBootImage({ model: join(dir, "missing.bin"), output: join(dir, "new.img") })).rejects.toThrow(/cannot open model '.*missing.bin': no such file or directory/);
     await expect(writeBootImage({ model: bundledModel, output })).rejects.toThrow(/already exists/);
+    expect(buildEfi).not.toHaveBeenCalled();
+  });
+
+  it("refuses a model whose name the firmware cannot spell (UCS-2) before building the app", async () => {
+    const model = join(dir, "story-\u{1F600}.bin");
+    await writeFile(model, "x");
+    await expect(writeBootImage({ model, output: join(dir, "emoji.img") })).rejects.toThrow(/story-\u{1F600}\.bin.*outside the Basic Multilingual Plane/u);
+    expect(existsSync(join(dir, "emoji.img"))).toBe(false);
     expect(buildEfi).not.toHaveBeenCalled();
   });
 });

@@ -1,7 +1,5 @@
 // The core's Q2_K, Q3_K and Q5_K dequantization against plain reference dequantizers
 // (test/reference/kquants.ts), bit for bit, on random blocks inside a real model file.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Core } from "../host/runner/core.js";
@@ -11,6 +9,9 @@ import { GGUFWriter } from "../host/gguf/writer.js";
 import { GGML, ggmlTensorBytes } from "../host/gguf/types.js";
 import { dequantizeQ2K, dequantizeQ3K, dequantizeQ5K } from "./reference/kquants.js";
 import { cli } from "./helpers/cli.js";
+import { useTempDirs } from "./helpers/temp-dirs.js";
+
+const tempDir = useTempDirs("uefi-llm-kq-");
 
 const kinds = [
   { tensor: "blk.0.attn_q.weight", type: GGML.Q2_K, blockBytes: 84, scales: [80, 82], reference: dequantizeQ2K },
@@ -36,7 +37,7 @@ function randomBlocks(count: number, blockBytes: number, scales: number[], seed:
 
 describe("K-quant dequantization the host cannot produce", () => {
   it("Q2_K, Q3_K and Q5_K equal the reference dequantizers bit for bit", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "uefi-llm-kq-"));
+    const dir = tempDir();
     const base = join(dir, "base.gguf");
     expect((await cli(["synth", "--shape", "test-llama", "--type", "f32", "-o", base])).exitCode).toBe(0);
     const source = await openGGUF(base);

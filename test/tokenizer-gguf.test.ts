@@ -2,13 +2,15 @@
 // test vectors (test/fixtures/llama.cpp-vocab/, see its README), llama-tokenize's output
 // for stories260K, and, for the pre-tokenizers those do not cover, an independent
 // reference encoder built on JavaScript's Unicode regexes (test/reference/byte-level-bpe.ts).
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Core } from "../host/runner/core.js";
 import { configText } from "../host/config.js";
 import { ReferenceByteLevelBpe, withStringValue } from "./reference/byte-level-bpe.js";
+import { useTempDirs } from "./helpers/temp-dirs.js";
+
+const tempDir = useTempDirs("uefi-llm-pre-");
 
 const fixtures = join(import.meta.dirname, "fixtures");
 const vocabDir = join(fixtures, "llama.cpp-vocab");
@@ -159,7 +161,7 @@ describe("pre-tokenizers against the reference encoder (gpt-2's vocabulary under
     "a1b22c333d4444e55555 12 345 6789",
     "run `npm test` and $HOME, a+b <= c ^ d ~ e | f",
   ];
-  const dir = mkdtempSync(join(tmpdir(), "uefi-llm-pre-"));
+  const dir = tempDir();
   for (const pre of ["gpt-2", "default", "falcon", "smollm", "llama-bpe", "qwen2"]) {
     it(pre, () => {
       const file = join(dir, `gpt-2-as-${pre}.gguf`);

@@ -7,15 +7,17 @@ import { bundledModel, bundledTokenizer } from "../host/paths.js";
 import { configText } from "../host/config.js";
 import { encodeLlama2cCheckpoint, randomLlama2cModel } from "../host/model/llama2c-checkpoint.js";
 import { ReferenceTokenizer } from "./reference/spm-bpe.js";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
+import { useTempDirs } from "./helpers/temp-dirs.js";
+
+const tempDir = useTempDirs("uefi-llm-tok-");
 
 const llama2Tokenizer = join(import.meta.dirname, "fixtures", "llama2c", "tokenizer.bin");
 const silent = { stdout: () => {}, stderr: () => {} };
 
 /** A core with a vocabulary of `vocabSize` loaded; the model is random, only its vocab size matters. */
 function coreWith(tokenizer: string, vocabSize: number): Core {
-  const dir = mkdtempSync(join(tmpdir(), "uefi-llm-tok-"));
+  const dir = tempDir();
   const model = join(dir, "model.bin");
   const config = { dim: 8, hiddenDim: 16, nLayers: 1, nHeads: 2, nKvHeads: 2, vocabSize, seqLen: 8, sharedClassifier: true };
   writeFileSync(model, encodeLlama2cCheckpoint(config, randomLlama2cModel(config, 1)));

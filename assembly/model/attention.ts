@@ -4,7 +4,7 @@
 // the processors; each writes only its own scores and outputs.
 import { ModelConfig } from "./model";
 import { RunState } from "./state";
-import { dot, softmax, weightedSum } from "../kernels/ops";
+import { headDot, softmax, weightedSum } from "../kernels/ops";
 import { ATTENTION_JOBS, shareStart, spread, workerCount } from "../runtime/parallel";
 
 // The attention the jobs share: set before spreading, read-only while they run.
@@ -51,7 +51,7 @@ function heads(first: i32, last: i32): void {
     for (let p = 0; p <= end; p++) {
       const keys = layerKeys + <usize>p * kvStride;
       for (let h = first; h < last; h++) {
-        const score = dot(q + (<usize>(h * headSize) << 2), keys + (<usize>((h / kvPerHead) * headSize) << 2), headSize) / sqrtHeadSize;
+        const score = headDot(q + (<usize>(h * headSize) << 2), keys + (<usize>((h / kvPerHead) * headSize) << 2), headSize) / sqrtHeadSize;
         store<f32>(s.att + ((<usize>h * <usize>c.seqLen + <usize>p) << 2), score);
       }
     }

@@ -90,7 +90,7 @@ function layers(model: Model, s: RunState, tokens: usize, T: i32, pos: i32): voi
 }
 
 /** cos and sin of pos * scale * theta^(-2i / ropeDim) (divided by the model's factor i, if any) for each pair i. */
-function ropeAngles(s: RunState, c: ModelConfig, factors: usize, t: i32, pos: i32): void {
+export function ropeAngles(s: RunState, c: ModelConfig, factors: usize, t: i32, pos: i32): void {
   const row = <usize>t * (<usize>(c.ropeDim >> 1) << 2);
   for (let i = 0; i < c.ropeDim; i += 2) {
     let freq: f32 = 1.0 / Mathf.pow(c.ropeTheta, <f32>i / <f32>c.ropeDim);
@@ -101,13 +101,40 @@ function ropeAngles(s: RunState, c: ModelConfig, factors: usize, t: i32, pos: i3
   }
 }
 
-/** Rotate each head's pairs: adjacent (j, j+1) for Llama, or (j, j + ropeDim/2) for NeoX-style models. */
-function rope(s: RunState, c: ModelConfig, t: i32, vec: usize, heads: i32): void {
+/**
+ * Rotate each head's pairs: adjacent (j, j+1) for Llama, or (j, j + ropeDim/2) for NeoX-style
+ * models. Four pairs at a time in f32x4, then one by one; each value is a · cos ∓ b · sin
+ * computed lane by lane, so the bits are those of the scalar form.
+ */
+export function rope(s: RunState, c: ModelConfig, t: i32, vec: usize, heads: i32): void {
   const pairs = c.ropeDim >> 1;
   const cosines = s.ropeCos + <usize>t * (<usize>pairs << 2), sines = s.ropeSin + <usize>t * (<usize>pairs << 2);
+  const evenSign = i32x4(0x80000000, 0, 0x80000000, 0); // flips the sign of lanes 0 and 2
   for (let h = 0; h < heads; h++) {
     const head = vec + (<usize>(h * c.headSize) << 2);
-    for (let i = 0; i < pairs; i++) {
+    let i = 0;
+    if (c.ropeNeox) {
+      for (; i + 4 <= pairs; i += 4) {
+        const a = head + (<usize>i << 2), b = head + (<usize>(i + pairs) << 2);
+        const cr = v128.load(cosines + (<usize>i << 2)), ci = v128.load(sines + (<usize>i << 2));
+        const v0 = v128.load(a), v1 = v128.load(b);
+        v128.store(a, f32x4.sub(f32x4.mul(v0, cr), f32x4.mul(v1, ci)));
+        v128.store(b, f32x4.add(f32x4.mul(v0, ci), f32x4.mul(v1, cr)));
+      }
+    } else {
+      // values [x0 y0 x1 y1] of two pairs: [x0 y0 x1 y1]·[c0 c0 c1 c1] + [y0 x0 y1 x1]·[-s0 s0 -s1 s1]
+      for (; i + 4 <= pairs; i += 4) {
+        const p = head + (<usize>i << 3);
+        const cr = v128.load(cosines + (<usize>i << 2)), ci = v128.load(sines + (<usize>i << 2));
+        const cLow = v128.shuffle<f32>(cr, cr, 0, 0, 1, 1), cHigh = v128.shuffle<f32>(cr, cr, 2, 2, 3, 3);
+        const sLow = v128.xor(v128.shuffle<f32>(ci, ci, 0, 0, 1, 1), evenSign);
+        const sHigh = v128.xor(v128.shuffle<f32>(ci, ci, 2, 2, 3, 3), evenSign);
+        const low = v128.load(p, 0), high = v128.load(p, 16);
+        v128.store(p, f32x4.add(f32x4.mul(low, cLow), f32x4.mul(v128.shuffle<f32>(low, low, 1, 0, 3, 2), sLow)), 0);
+        v128.store(p, f32x4.add(f32x4.mul(high, cHigh), f32x4.mul(v128.shuffle<f32>(high, high, 1, 0, 3, 2), sHigh)), 16);
+      }
+    }
+    for (; i < pairs; i++) {
       const ia: i32 = c.ropeNeox ? i : 2 * i;
       const ib: i32 = c.ropeNeox ? i + pairs : 2 * i + 1;
       const a = head + (<usize>ia << 2), b = head + (<usize>ib << 2);

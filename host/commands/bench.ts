@@ -13,6 +13,7 @@ import { configText, type RunConfig } from "../config.js";
 import { UserError } from "../errors.js";
 import { numberParser } from "../options.js";
 import { bundledModel, bundledTokenizer } from "../paths.js";
+import { checkInputFile } from "../input-file.js";
 import { checkOvmf } from "../qemu/ovmf.js";
 import { defaultCpu, runQemu } from "../qemu/qemu.js";
 import { Core } from "../runner/core.js";
@@ -114,9 +115,9 @@ export const benchCommand = new Command("bench")
     const threads = flags.threads ?? 1;
     const model = flags.model ?? bundledModel;
     const tokenizer = flags.tokenizer ?? (flags.model === undefined ? bundledTokenizer : undefined);
-    const modelBytes = statSync(model, { throwIfNoEntry: false })?.size;
-    if (modelBytes === undefined) throw new UserError(`model file not found: ${model}`);
-    if (tokenizer !== undefined && !statSync(tokenizer, { throwIfNoEntry: false })?.isFile()) throw new UserError(`tokenizer file not found: ${tokenizer}`);
+    checkInputFile(model, "model");
+    if (tokenizer !== undefined) checkInputFile(tokenizer, "tokenizer");
+    const modelBytes = statSync(model).size;
     // Greedy and past any end-of-text token: exactly -n tokens, the same work on every backend.
     const config: RunConfig = { model, tokenizer, prompt: flags.prompt, steps: flags.nPredict, temperature: 0, ignoreEos: true };
 
@@ -164,10 +165,14 @@ function runNode(config: RunConfig): string {
 
 async function runNative(binary: string, config: RunConfig, threads: number): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "uefi-llm-bench-"));
-  const file = join(dir, "bench.cfg");
-  writeFileSync(file, configText(config));
-  const result = await execa(binary, ["--threads", String(threads), file], { reject: false, timeout: RUN_TIMEOUT_MS });
-  rmSync(dir, { recursive: true, force: true });
+  let result;
+  try {
+    const file = join(dir, "bench.cfg");
+    writeFileSync(file, configText(config));
+    result = await execa(binary, ["--threads", String(threads), file], { reject: false, timeout: RUN_TIMEOUT_MS });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   if (result.exitCode !== 0) {
     // The native runner already words its last line as "uefi-llm: …".
     const lastLine = result.stderr.trim().split("\n").at(-1)?.replace(/^uefi-llm: /, "");

@@ -1,6 +1,7 @@
 // uefi-llm chat: the same chat loop the boot stick runs, in this terminal.
 import { Command, Option } from "commander";
 import { configText } from "../config.js";
+import { checkInputFile } from "../input-file.js";
 import { Core } from "../runner/core.js";
 import { bundledModel, bundledTokenizer } from "../paths.js";
 import { type GenerationFlags, generationConfig, generationOptions } from "../options.js";
@@ -30,5 +31,7 @@ for (const option of [...chatOptions(), ...generationOptions().filter((o) => o.l
 chatCommand.action((flags: ChatFlags) => {
   const model = flags.model ?? bundledModel;
   const tokenizer = flags.tokenizer ?? (flags.model === undefined ? bundledTokenizer : undefined);
+  checkInputFile(model, "model");
+  if (tokenizer !== undefined) checkInputFile(tokenizer, "tokenizer");
   new Core().run(configText({ model, tokenizer, mode: "chat", system: flags.system, chatTemplate: flags.chatTemplate, ...generationConfig(flags) }));
 });

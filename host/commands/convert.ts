@@ -1,17 +1,17 @@
 // uefi-llm convert: a llama2.c checkpoint (+ its tokenizer.bin) to one self-contained
 // GGUF, with llama.cpp's tensor names and metadata, optionally quantized.
-import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { Command, Option } from "commander";
 import { UserError } from "../errors.js";
+import { readInputFile } from "../input-file.js";
+import { type OutputOptions, checkOutputPath } from "../output-file.js";
 import { type Llama2cCheckpoint, type Llama2cWeights, readLlama2cCheckpoint } from "../model/llama2c-checkpoint.js";
 import {
   TYPE_OPTIONS, type ModelShape, type TypeOption, modelMetadata, modelTensors, parseTypeOption, readLlama2cTokenizer, spmMetadata, spmVocabFromLlama2c,
-  tensorBytes, typeCounts, writeModelGGUF,
+  typeCounts, writeModelGGUF,
 } from "../gguf/model-gguf.js";
-import { byteProgress, formatBytes } from "../gguf/progress.js";
+import { formatBytes } from "../gguf/progress.js";
 import type { GGUFValue } from "../gguf/types.js";
-import { GGUFWriter } from "../gguf/writer.js";
 
 interface ConvertFlags {
   tokenizer?: string;
@@ -36,29 +36,16 @@ export const convertCommand = new Command("convert")
     const type = parseTypeOption(flags.type);
     if (flags.output === undefined) throw new UserError("-o, --output <file> is required");
     const output = flags.output;
-    await preflightOutput(output, flags.force ?? false);
+    const outputOptions = { force: flags.force ?? false, inputs: [model, ...(flags.tokenizer === undefined ? [] : [flags.tokenizer])] };
+    await checkOutputPath(output, outputOptions);
 
-    const checkpoint = readLlama2cCheckpoint(await readInput(model, "model"));
-    const tokenizer = flags.tokenizer === undefined ? undefined : await readInput(flags.tokenizer, "tokenizer");
+    const checkpoint = readLlama2cCheckpoint(await readInputFile(model, "model"));
+    const tokenizer = flags.tokenizer === undefined ? undefined : await readInputFile(flags.tokenizer, "tokenizer");
     if (tokenizer === undefined) process.stderr.write("uefi-llm: warning: no --tokenizer: the GGUF will have no vocabulary and cannot run on its own\n");
-    const { tensors, fileSize } = await convertLlama2c(checkpoint, tokenizer, { type, output, name: basename(model).replace(/\.bin$/, ""), tokenizerLabel: flags.tokenizer ?? "" });
+    const name = basename(model).replace(/\.bin$/, "");
+    const { tensors, fileSize } = await convertLlama2c(checkpoint, tokenizer, { type, output, outputOptions, name, tokenizerLabel: flags.tokenizer ?? "" });
     process.stdout.write(`wrote ${output}: ${formatBytes(fileSize)}, ${tensors.length} tensors (${typeCounts(tensors)})\n`);
   });
-
-/** Refuses to replace an existing file without --force, and to write into a folder that isn't there. */
-export async function preflightOutput(output: string, force: boolean): Promise<void> {
-  const existing = await stat(output).catch(() => undefined);
-  if (existing?.isDirectory()) throw new UserError(`${output} is a directory`);
-  if (existing !== undefined && !force) throw new UserError(`${output} exists; use --force to overwrite it`);
-}
-
-async function readInput(path: string, what: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (error) {
-    throw new UserError(`cannot open ${what} '${path}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-}
 
 export function llama2cShape(checkpoint: Llama2cCheckpoint): ModelShape {
   const c = checkpoint.config;
@@ -87,7 +74,7 @@ export function llama2cShape(checkpoint: Llama2cCheckpoint): ModelShape {
 export async function convertLlama2c(
   checkpoint: Llama2cCheckpoint,
   tokenizer: Uint8Array | undefined,
-  options: { type: TypeOption; output: string; name: string; tokenizerLabel: string },
+  options: { type: TypeOption; output: string; outputOptions?: OutputOptions; name: string; tokenizerLabel: string },
 ) {
   const shape = llama2cShape(checkpoint);
   const metadata: [string, GGUFValue][] = modelMetadata(shape, options.name, options.type);
@@ -101,7 +88,7 @@ export async function convertLlama2c(
   const fileSize = await writeModelGGUF(options.output, metadata, tensors, (name, rowLength) => {
     const data = source(name);
     return (first, count) => data.subarray(first * rowLength, (first + count) * rowLength);
-  }, "convert");
+  }, "convert", options.outputOptions);
   return { shape, tensors, fileSize };
 }
 

@@ -1,6 +1,7 @@
 // uefi-llm generate: run the core in Node and stream the text, as the firmware would at boot.
 import { Command, Option } from "commander";
 import { configText } from "../config.js";
+import { checkInputFile } from "../input-file.js";
 import { Core } from "../runner/core.js";
 import { bundledModel, bundledTokenizer } from "../paths.js";
 import { type GenerationFlags, generationConfig, generationOptions } from "../options.js";
@@ -21,5 +22,7 @@ for (const option of generationOptions()) generateCommand.addOption(option);
 generateCommand.action((flags: GenerateFlags) => {
   const model = flags.model ?? bundledModel;
   const tokenizer = flags.tokenizer ?? (flags.model === undefined ? bundledTokenizer : undefined);
+  checkInputFile(model, "model");
+  if (tokenizer !== undefined) checkInputFile(tokenizer, "tokenizer");
   new Core().run(configText({ model, tokenizer, printIds: flags.printIds, ...generationConfig(flags) }));
 });

@@ -1,13 +1,16 @@
 // uefi-llm image: a bootable disk image holding the EFI app, the model, the
 // tokenizer and uefi-llm.cfg, ready to be written to a USB stick.
-import { access, constants, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { Command, Option } from "commander";
 import { ARCH_TARGETS, ARCHES, type Arch } from "../toolchain/arch.js";
 import { buildEfi } from "../toolchain/pipeline.js";
 import { CONFIG_FILE_NAME, configText, type RunConfig } from "../config.js";
+import { Core } from "../runner/core.js";
 import { UserError } from "../errors.js";
-import { checkOutput, type DiskImageSummary, type ImageFile, writeDiskImage } from "../image/disk-image.js";
+import { checkInputFile } from "../input-file.js";
+import { checkOutputPath } from "../output-file.js";
+import { checkLongName } from "../image/fat-names.js";
+import { type DiskImageSummary, type ImageFile, writeDiskImage } from "../image/disk-image.js";
 import { formatBytes } from "../image/fat32.js";
 import { type GenerationFlags, generationConfig, generationOptions } from "../options.js";
 import { chatOptions } from "./chat.js";
@@ -31,32 +34,25 @@ export interface BootImageOptions {
   progress?: boolean;
 }
 
-/** Writes a bootable image without the CLI; preflight (inputs readable, output free) comes before building the EFI app. */
+/** Writes a bootable image without the CLI; preflight (inputs readable, names the firmware can open, output free) comes before building the EFI app. */
 export async function writeBootImage(options: BootImageOptions): Promise<DiskImageSummary> {
-  await checkReadableFile(options.model, "model");
-  if (options.tokenizer !== undefined) await checkReadableFile(options.tokenizer, "tokenizer");
+  checkInputFile(options.model, "model");
+  if (options.tokenizer !== undefined) checkInputFile(options.tokenizer, "tokenizer");
   const given: Partial<Record<Arch, string>> = { x86_64: options.efi, aarch64: options.efiAarch64 };
-  for (const path of Object.values(given)) if (path !== undefined) await checkReadableFile(path, "EFI application");
+  for (const path of Object.values(given)) if (path !== undefined) checkInputFile(path, "EFI application");
   const arches = options.arches ?? (ARCHES.some((a) => given[a] !== undefined) ? ARCHES.filter((a) => given[a] !== undefined) : ARCHES);
+  for (const path of [options.model, options.tokenizer]) if (path !== undefined) checkLongName(basename(path), basename(path));
   const inputs = [options.model, options.tokenizer, ...Object.values(given)].filter((p): p is string => p !== undefined);
-  await checkOutput(options.output, inputs, options.force ?? false);
+  await checkOutputPath(options.output, { force: options.force, inputs });
 
-  const apps: ImageFile[] = [];
-  for (const arch of arches) apps.push({ path: efiBootPath(arch), source: given[arch] ?? (await buildEfi({ arch })) });
   const model: ImageFile = { path: basename(options.model), source: options.model };
   const tokenizer: ImageFile | undefined = options.tokenizer === undefined ? undefined : { path: basename(options.tokenizer), source: options.tokenizer };
   const config = configText({ ...options.config, model: model.path, tokenizer: tokenizer?.path });
+  new Core({ stdout: () => {}, stderr: () => {} }).checkConfig(config); // the core's own checks, before the stick is built
+  const apps: ImageFile[] = [];
+  for (const arch of arches) apps.push({ path: efiBootPath(arch), source: given[arch] ?? (await buildEfi({ arch })) });
   const files: ImageFile[] = [...apps, model, ...(tokenizer ? [tokenizer] : []), { path: CONFIG_FILE_NAME, source: Buffer.from(config) }];
   return writeDiskImage(options.output, files, { force: options.force, progress: options.progress });
-}
-
-async function checkReadableFile(path: string, what: string): Promise<void> {
-  const info = await stat(path).catch(() => undefined);
-  if (!info) throw new UserError(`${what} ${path} not found`);
-  if (!info.isFile()) throw new UserError(`${what} ${path} is not a regular file`);
-  await access(path, constants.R_OK).catch(() => {
-    throw new UserError(`${what} ${path} is not readable`);
-  });
 }
 
 interface ImageFlags extends GenerationFlags {

@@ -4,6 +4,8 @@
 import { open, stat } from "node:fs/promises";
 import { Command } from "commander";
 import { UserError } from "../errors.js";
+import { checkInputFile } from "../input-file.js";
+import { fileError } from "../output-file.js";
 import { llama2cCheckpointSize, validateLlama2cConfig, type Llama2cConfig } from "../model/llama2c-checkpoint.js";
 import { GGUF_MAGIC, openGGUF, plainValue } from "../gguf/reader.js";
 import { formatBytes } from "../gguf/progress.js";
@@ -71,8 +73,8 @@ export const inspectCommand = new Command("inspect")
 
 /** Reads what inspect reports; no tensor data is read. */
 export async function inspectFile(file: string): Promise<GGUFInfo | Llama2cInfo> {
-  const info = await stat(file).catch(() => undefined);
-  if (info === undefined || !info.isFile()) throw new UserError(`${file} not found (or not a file)`);
+  checkInputFile(file, "model");
+  const info = await stat(file);
   const head = await readHead(file, 28);
   if (head.length >= 4 && new DataView(head.buffer).getUint32(0, true) === GGUF_MAGIC) return inspectGGUF(file);
   return inspectLlama2c(file, head, info.size);
@@ -80,7 +82,7 @@ export async function inspectFile(file: string): Promise<GGUFInfo | Llama2cInfo>
 
 async function readHead(file: string, n: number): Promise<Uint8Array> {
   const handle = await open(file, "r").catch((error: NodeJS.ErrnoException) => {
-    throw new UserError(`cannot open '${file}': ${error.code ?? error.message}`);
+    throw fileError(`cannot open model '${file}'`, error);
   });
   try {
     const buffer = new Uint8Array(n);

@@ -1,14 +1,12 @@
 // uefi-llm synth: seeded synthetic models at real shapes, for load and speed tests
 // without downloading weights. Streams tensor by tensor: the 1.1B f32 model is 4.4 GB.
-import { open, rename, rm } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { UserError } from "../errors.js";
-import { type ModelShape, TYPE_OPTIONS, type TypeOption, headSize, modelMetadata, modelTensors, parseTypeOption, spmMetadata, tensorBytes, typeCounts, writeModelGGUF } from "../gguf/model-gguf.js";
-import { byteProgress, formatBytes, type Progress } from "../gguf/progress.js";
+import { type OutputOptions, OutputFile, checkOutputPath } from "../output-file.js";
+import { type ModelShape, TYPE_OPTIONS, type TypeOption, headSize, modelMetadata, modelTensors, parseTypeOption, spmMetadata, typeCounts, writeModelGGUF } from "../gguf/model-gguf.js";
+import { byteProgress, formatBytes } from "../gguf/progress.js";
 import { PUBLIC_SHAPES, SHAPES, drawWeights, syntheticBpeMetadata, syntheticSpmVocab, tensorRandom, weightDistribution } from "../gguf/synthetic.js";
 import type { GGUFValue } from "../gguf/types.js";
-import { GGUFWriter } from "../gguf/writer.js";
-import { preflightOutput } from "./convert.js";
 
 interface SynthFlags {
   shape?: string;
@@ -24,6 +22,7 @@ interface SynthOptions {
   type: TypeOption;
   seed: number;
   output: string;
+  outputOptions?: OutputOptions;
   format: "gguf" | "llama2c";
 }
 
@@ -37,7 +36,7 @@ export const synthCommand = new Command("synth")
   .addHelpText("after", "\nShapes test-llama and test-qwen2 are tiny versions of the two architectures, for tests.")
   .action(async (flags: SynthFlags) => {
     const options = synthOptions(flags);
-    await preflightOutput(options.output, flags.force ?? false);
+    await checkOutputPath(options.output, options.outputOptions);
     const result = await synthesize(options);
     process.stdout.write(`wrote ${options.output}: ${formatBytes(result.fileSize)}, ${result.summary}\n`);
   });
@@ -54,7 +53,7 @@ function synthOptions(flags: SynthFlags): SynthOptions {
   const format = flags.output.toLowerCase().endsWith(".bin") ? "llama2c" : "gguf";
   if (format === "llama2c" && shape.arch !== "llama") throw new UserError(`a llama2.c checkpoint can't hold ${flags.shape} (${shape.arch}); write a .gguf`);
   if (format === "llama2c" && type !== "f32") throw new UserError(`llama2.c checkpoints are f32 only; use --type f32 or write a .gguf`);
-  return { shapeName: flags.shape, shape, type, seed, output: flags.output, format };
+  return { shapeName: flags.shape, shape, type, seed, output: flags.output, outputOptions: { force: flags.force ?? false }, format };
 }
 
 /** Writes the model; returns the file size and a one-line summary. */
@@ -75,7 +74,7 @@ async function synthGGUF(options: SynthOptions): Promise<{ fileSize: number; sum
   metadata.push(...(shape.arch === "llama" ? spmMetadata(syntheticSpmVocab(shape.vocabSize)) : syntheticBpeMetadata(shape.vocabSize)));
   const tensors = modelTensors(shape, TYPE_OPTIONS[options.type]);
 
-  const fileSize = await writeModelGGUF(options.output, metadata, tensors, (name, rowLength) => tensorRows(options, name, rowLength), `synth ${options.shapeName}`);
+  const fileSize = await writeModelGGUF(options.output, metadata, tensors, (name, rowLength) => tensorRows(options, name, rowLength), `synth ${options.shapeName}`, options.outputOptions);
   return { fileSize, summary: `${tensors.length} tensors (${typeCounts(tensors)})` };
 }
 
@@ -105,25 +104,29 @@ async function synthLlama2c(options: SynthOptions): Promise<{ fileSize: number; 
   ];
   const total = 28 + 4 * (arrays.reduce((sum, a) => sum + a.rowLength * a.rows, 0) + shape.contextLength * hs + (shape.tiedEmbeddings ? 0 : vocabSize * dim));
 
-  const file = await ChunkFile.create(options.output);
+  const file = await OutputFile.create(options.output, options.outputOptions);
   const progress = byteProgress(`synth ${options.shapeName}`, total);
+  const append = async (bytes: Uint8Array) => {
+    await file.write(bytes);
+    progress.add(bytes.length);
+  };
   try {
     const header = new Int32Array([dim, hiddenDim, nLayers, nHeads, nKvHeads, shape.tiedEmbeddings ? vocabSize : -vocabSize, shape.contextLength]);
-    await file.write(new Uint8Array(header.buffer), progress);
+    await append(new Uint8Array(header.buffer));
     const writeArray = async (name: string, rowLength: number, rows: number) => {
       const next = tensorRows(options, name, rowLength);
       const step = Math.max(1, Math.floor((1 << 20) / rowLength));
       for (let first = 0; first < rows; first += step) {
         const values = next(first, Math.min(step, rows - first));
-        await file.write(new Uint8Array(values.buffer), progress);
+        await append(new Uint8Array(values.buffer));
       }
     };
     for (const a of arrays) await writeArray(a.name, a.rowLength, a.rows);
     const [real, imag] = freqCis(shape.contextLength, hs);
-    await file.write(new Uint8Array(real.buffer), progress);
-    await file.write(new Uint8Array(imag.buffer), progress);
+    await append(new Uint8Array(real.buffer));
+    await append(new Uint8Array(imag.buffer));
     if (!shape.tiedEmbeddings) await writeArray("output.weight", dim, vocabSize);
-    await file.close();
+    await file.commit();
   } catch (error) {
     await file.abort();
     throw error;
@@ -146,36 +149,4 @@ function freqCis(seqLen: number, hs: number): [Float32Array, Float32Array] {
     }
   }
   return [real, imag];
-}
-
-/** Sequential writes to `path.partial`, renamed into place by close(). */
-class ChunkFile {
-  private constructor(
-    private readonly path: string,
-    private readonly handle: Awaited<ReturnType<typeof open>>,
-  ) {}
-
-  static async create(path: string): Promise<ChunkFile> {
-    try {
-      return new ChunkFile(path, await open(`${path}.partial`, "w"));
-    } catch (error) {
-      throw new UserError(`cannot write '${path}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-  }
-
-  async write(bytes: Uint8Array, progress: Progress): Promise<void> {
-    let done = 0;
-    while (done < bytes.length) done += (await this.handle.write(bytes, done, bytes.length - done)).bytesWritten;
-    progress.add(bytes.length);
-  }
-
-  async close(): Promise<void> {
-    await this.handle.close();
-    await rename(`${this.path}.partial`, this.path);
-  }
-
-  async abort(): Promise<void> {
-    await this.handle.close().catch(() => {});
-    await rm(`${this.path}.partial`, { force: true });
-  }
 }

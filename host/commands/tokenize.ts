@@ -1,6 +1,7 @@
 // uefi-llm tokenize: the token ids of a text as one JSON array, as the core encodes prompts.
 import { Command, Option } from "commander";
 import { configText } from "../config.js";
+import { checkInputFile } from "../input-file.js";
 import { Core } from "../runner/core.js";
 import { isGgufFile } from "../model-files.js";
 
@@ -19,6 +20,8 @@ export const tokenizeCommand = new Command("tokenize")
   .addOption(new Option("--no-bos", "do not add the BOS token the vocabulary asks for"))
   .addOption(new Option("--no-parse-special", "treat special-token text like <|im_start|> as plain text"))
   .action((text: string, flags: TokenizeFlags) => {
+    checkInputFile(flags.model, "model");
+    if (flags.tokenizer !== undefined) checkInputFile(flags.tokenizer, "tokenizer");
     const core = new Core();
     // A GGUF needs no weights loaded to tokenize; a llama2.c tokenizer takes its size from the checkpoint.
     if (flags.tokenizer === undefined && isGgufFile(flags.model)) core.loadTokenizer(configText({ model: flags.model }));

@@ -3,6 +3,7 @@
 // gives each tensor, and streaming a tensor's rows through a quantizer into a writer.
 
 import { UserError } from "../errors.js";
+import type { OutputOptions } from "../output-file.js";
 import { type Progress, byteProgress } from "./progress.js";
 import { fittingType, quantizeRow } from "./quantize.js";
 import { GGML, type GGUFValue, LLAMA_FTYPE, gguf, ggmlRowBytes, ggmlTypeName } from "./types.js";
@@ -112,7 +113,8 @@ export async function writeTensorRows(writer: GGUFWriter, tensor: GGUFTensorSpec
 
 /**
  * A whole GGUF file: metadata, then every tensor's rows quantized to its type, with a
- * progress bar labelled `label`; a failure leaves no partial file. Returns the file size.
+ * progress bar labelled `label`; a failure leaves no partial file and the old one (if
+ * `outputOptions.force` lets it be replaced) untouched. Returns the file size.
  */
 export async function writeModelGGUF(
   output: string,
@@ -120,8 +122,9 @@ export async function writeModelGGUF(
   tensors: GGUFTensorSpec[],
   rowsOf: (name: string, rowLength: number) => (first: number, count: number) => Float32Array,
   label: string,
+  outputOptions: OutputOptions = {},
 ): Promise<number> {
-  const writer = await GGUFWriter.create(output, metadata, tensors);
+  const writer = await GGUFWriter.create(output, metadata, tensors, undefined, outputOptions);
   const progress = byteProgress(label, tensorBytes(tensors));
   try {
     for (const tensor of tensors) await writeTensorRows(writer, tensor, rowsOf(tensor.name, tensor.ne[0]), progress);

@@ -13,6 +13,8 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { endianness } from "node:os";
 import { UserError } from "../errors.js";
+import { checkInputFile } from "../input-file.js";
+import { fileError } from "../output-file.js";
 import { dequantizeRow } from "./quantize.js";
 import { type GGUFArray, type GGUFTypeId, type GGUFValue, GGUFType, ggmlType, ggmlTypeName, ggufScalarBytes, ggufTypeName, typedArrayFor } from "./types.js";
 
@@ -303,11 +305,12 @@ export class GGUFFile {
 
 /** Opens a GGUF file and reads everything before the tensor data; the handle stays open for tensor reads until close(). */
 export async function openGGUF(path: string): Promise<GGUFFile> {
+  checkInputFile(path, "model");
   let handle: FileHandle;
   try {
     handle = await open(path, "r");
   } catch (error) {
-    throw new UserError(`cannot open '${path}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw fileError(`cannot open model '${path}'`, error as NodeJS.ErrnoException);
   }
   try {
     const { size } = await handle.stat();

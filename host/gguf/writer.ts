@@ -1,11 +1,12 @@
 // GGUF v3 writer, streaming: the tensor list is declared up front (so the header,
 // metadata and tensor infos with their offsets go out first), then each tensor's
 // bytes are written in declared order, in as many pieces as the caller likes, so a
-// multi-gigabyte model never has to be in memory. The file is written under a
-// temporary name and renamed into place by close(); abort() removes it.
+// multi-gigabyte model never has to be in memory. The file is an OutputFile
+// (host/output-file.ts): written under a temporary name and renamed into place by
+// close(); abort() removes it.
 
-import { open, rename, rm, type FileHandle } from "node:fs/promises";
 import { UserError } from "../errors.js";
+import { OutputFile, type OutputOptions } from "../output-file.js";
 import { GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, alignUp } from "./reader.js";
 import { type GGUFArray, type GGUFValue, GGUFType, ggmlTensorBytes, ggmlType, ggufScalarBytes, ggufTypeName, typedArrayFor } from "./types.js";
 
@@ -195,8 +196,7 @@ export class GGUFWriter {
 
   private constructor(
     readonly path: string,
-    private readonly tempPath: string,
-    private readonly handle: FileHandle,
+    private readonly file: OutputFile,
     private readonly tensors: GGUFTensorSpec[],
     private readonly sizes: number[],
     private readonly alignment: number,
@@ -204,21 +204,20 @@ export class GGUFWriter {
   ) {}
 
   /**
-   * Starts `path` (as `path.partial` until close()): writes everything up to the
-   * tensor data. Existing files at `path` are replaced on close(); callers decide
-   * beforehand whether that is allowed.
+   * Starts `path` (under a temporary name until close()): writes everything up to
+   * the tensor data. An existing regular file at `path` is replaced on close() only
+   * with `output.force`; anything that is not a regular file never is.
    */
-  static async create(path: string, metadata: GGUFMetadata, tensors: GGUFTensorSpec[], alignment = GGUF_DEFAULT_ALIGNMENT): Promise<GGUFWriter> {
+  static async create(path: string, metadata: GGUFMetadata, tensors: GGUFTensorSpec[], alignment = GGUF_DEFAULT_ALIGNMENT, output: OutputOptions = {}): Promise<GGUFWriter> {
     const { front, sizes } = encodeGGUFFront(metadata, tensors, alignment);
-    const tempPath = `${path}.partial`;
-    let handle: FileHandle;
+    const file = await OutputFile.create(path, output);
+    const writer = new GGUFWriter(path, file, tensors, sizes, alignment, front.length);
     try {
-      handle = await open(tempPath, "w");
+      await writer.push(front);
     } catch (error) {
-      throw new UserError(`cannot write '${path}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      await writer.abort();
+      throw error;
     }
-    const writer = new GGUFWriter(path, tempPath, handle, tensors, sizes, alignment, front.length);
-    await writer.push(front);
     return writer;
   }
 
@@ -262,8 +261,7 @@ export class GGUFWriter {
     const chunk = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
     this.pending = [];
     this.pendingBytes = 0;
-    let done = 0;
-    while (done < chunk.length) done += (await this.handle.write(chunk, done, chunk.length - done)).bytesWritten;
+    await this.file.write(chunk);
   }
 
   /** Checks that every tensor got all its bytes, then moves the file into place. */
@@ -272,22 +270,18 @@ export class GGUFWriter {
     try {
       while (this.current < this.tensors.length) await this.endTensor();
       await this.flush();
-      await this.handle.close();
-      this.closed = true;
-      await rename(this.tempPath, this.path);
     } catch (error) {
       await this.abort();
       throw error;
     }
+    this.closed = true;
+    await this.file.commit();
   }
 
   /** Stops and removes the partial file. */
   async abort(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      await this.handle.close().catch(() => {});
-    }
-    await rm(this.tempPath, { force: true });
+    this.closed = true;
+    await this.file.abort();
   }
 }
 

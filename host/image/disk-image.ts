@@ -1,10 +1,13 @@
 // Writes a whole GPT disk image with one FAT32 EFI system partition. File contents
 // are streamed into place with positioned writes into a sparse file, so a multi-GiB
-// model never sits in memory and free space costs nothing on the host disk.
+// model never sits in memory and free space costs nothing on the host disk. The
+// image is an OutputFile (host/output-file.ts): never a device, and an existing
+// image is replaced only once the new one is complete.
 import { createHash } from "node:crypto";
-import { open, stat, unlink, type FileHandle } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import cliProgress from "cli-progress";
 import { UserError } from "../errors.js";
+import { OutputFile, fileError } from "../output-file.js";
 import { clusterOffset, directoryBytes, fatChunks, fatOffset, formatBytes, planFat32, reservedSectors } from "./fat32.js";
 import { gptLayout, gptSectors, guidFromHash, SECTOR } from "./gpt.js";
 
@@ -32,8 +35,9 @@ export interface DiskImageSummary {
 /**
  * Writes `files` into a new bootable disk image at `output`. Deterministic: the same
  * paths and contents give the same bytes, GUIDs and volume id included. Throws a
- * UserError for unreadable sources, names or sizes FAT32 cannot hold, and an
- * existing output without `force`; a partly written output is removed.
+ * UserError for unreadable sources, names or sizes FAT32 cannot hold, an output that
+ * is not a regular file, and an existing output without `force`; on any failure the
+ * partly written image is removed and an existing output is left as it was.
  */
 export async function writeDiskImage(output: string, files: ImageFile[], options: WriteImageOptions = {}): Promise<DiskImageSummary> {
   const sizes = await Promise.all(files.map((f) => (typeof f.source === "string" ? sourceSize(f.source) : f.source.length)));
@@ -43,26 +47,12 @@ export async function writeDiskImage(output: string, files: ImageFile[], options
   const summary = { bytes: layout.diskSectors * SECTOR, partitionOffset, partitionBytes: plan.totalSectors * SECTOR, clusterBytes: plan.clusterBytes };
 
   const hostFiles = files.map((f) => f.source).filter((s): s is string => typeof s === "string");
-  await checkOutput(output, hostFiles, options.force ?? false);
-  const handle = await open(output, options.force ? "w" : "wx").catch((error: NodeJS.ErrnoException) => {
-    throw error.code === "EEXIST" ? existsError(output) : new UserError(`cannot write ${output}: ${error.message}`);
-  });
+  const out = await OutputFile.create(output, { force: options.force, inputs: hostFiles });
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
   const progress = (options.progress ?? Boolean(process.stderr.isTTY)) && totalBytes >= PROGRESS_MIN_BYTES;
   const bar = progress ? new cliProgress.SingleBar({ stream: process.stderr, hideCursor: true, format: "writing {file} [{bar}] {percentage}% of {size}" }, cliProgress.Presets.shades_classic) : undefined;
-  // Ctrl-C while copying a big model: stop at the next chunk, so the cursor comes
-  // back and no half-written image is left to need --force next time.
-  let interrupted = false;
-  const interrupt = () => {
-    interrupted = true;
-  };
-  const checkInterrupted = () => {
-    if (interrupted) throw new UserError(`interrupted; removed the partial ${output}`);
-  };
-  process.on("SIGINT", interrupt);
-  process.on("SIGTERM", interrupt);
   try {
-    await handle.truncate(summary.bytes);
+    await out.truncate(summary.bytes);
 
     // The contents go first: hashing them on the way in gives the seed for the ids
     // that the metadata written afterwards carries.
@@ -77,14 +67,13 @@ export async function writeDiskImage(output: string, files: ImageFile[], options
       const at = partitionOffset + clusterOffset(plan, placed.firstCluster);
       bar?.update(copied, { file: file.path });
       if (typeof file.source === "string") {
-        await copyFile(file.source, placed.size, handle, at, copyBuffer, (chunk, done) => {
-          checkInterrupted();
+        await copyFile(file.source, placed.size, out, at, copyBuffer, (chunk, done) => {
           hash.update(chunk);
           bar?.update(copied + done);
         });
       } else {
         hash.update(file.source);
-        await writeAll(handle, file.source, at);
+        await out.write(file.source, at);
       }
       copied += placed.size;
     }
@@ -94,80 +83,53 @@ export async function writeDiskImage(output: string, files: ImageFile[], options
     const derived = (purpose: string) => createHash("sha256").update(seed).update(purpose).digest();
 
     const volumeAt = (offset: number) => partitionOffset + offset;
-    for (const dir of plan.dirs) await writeAll(handle, directoryBytes(plan, dir), volumeAt(clusterOffset(plan, dir.firstCluster)));
+    for (const dir of plan.dirs) await out.write(directoryBytes(plan, dir), volumeAt(clusterOffset(plan, dir.firstCluster)));
     for (const chunk of fatChunks(plan)) {
-      for (const copy of [0, 1]) await writeAll(handle, chunk.data, volumeAt(fatOffset(plan, copy) + chunk.offset));
+      for (const copy of [0, 1]) await out.write(chunk.data, volumeAt(fatOffset(plan, copy) + chunk.offset));
     }
-    for (const { sector, data } of reservedSectors(plan, derived("volume id").readUInt32LE(0))) await writeAll(handle, data, volumeAt(sector * SECTOR));
+    for (const { sector, data } of reservedSectors(plan, derived("volume id").readUInt32LE(0))) await out.write(data, volumeAt(sector * SECTOR));
     for (const { lba, data } of gptSectors(layout, guidFromHash(derived("disk guid")), guidFromHash(derived("partition guid")))) {
-      await writeAll(handle, data, lba * SECTOR);
+      await out.write(data, lba * SECTOR);
     }
-    await handle.close();
+    await out.commit();
   } catch (error) {
-    bar?.stop();
-    await handle.close().catch(() => {});
-    await unlink(output).catch(() => {});
+    bar?.stop(); // the cursor comes back after Ctrl-C too: OutputFile turns it into an error at the next write
+    await out.abort();
     throw error;
-  } finally {
-    process.off("SIGINT", interrupt);
-    process.off("SIGTERM", interrupt);
   }
   return summary;
 }
 
 async function sourceSize(path: string): Promise<number> {
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
-    throw new UserError(`cannot read ${path}: ${error.code === "ENOENT" ? "no such file" : error.message}`);
+    throw fileError(`cannot read ${path}`, error);
   });
   if (!info.isFile()) throw new UserError(`${path} is not a regular file`);
   return info.size;
-}
-
-/** Refuses to replace an existing output without `force`, and ever to replace one of the inputs; run before any work. */
-export async function checkOutput(output: string, inputs: string[], force: boolean): Promise<void> {
-  const existing = await stat(output).catch(() => undefined);
-  if (!existing) return;
-  if (!force) throw existsError(output);
-  if (!existing.isFile()) throw new UserError(`${output} exists and is not a regular file; not replacing it`);
-  for (const path of inputs) {
-    const input = await stat(path);
-    if (input.dev === existing.dev && input.ino === existing.ino) throw new UserError(`the output ${output} is also an input (${path})`);
-  }
-}
-
-function existsError(output: string): UserError {
-  return new UserError(`${output} already exists (use --force to replace it)`);
 }
 
 /** Copies the first `size` bytes of `path` to `at` in `out`, one buffer at a time. */
 async function copyFile(
   path: string,
   size: number,
-  out: FileHandle,
+  out: OutputFile,
   at: number,
   buffer: Buffer,
   onChunk: (chunk: Buffer, done: number) => void,
 ): Promise<void> {
   const input = await open(path, "r").catch((error: NodeJS.ErrnoException) => {
-    throw new UserError(`cannot read ${path}: ${error.message}`);
+    throw fileError(`cannot read ${path}`, error);
   });
   try {
     for (let done = 0; done < size; ) {
       const { bytesRead } = await input.read(buffer, 0, Math.min(buffer.length, size - done), done);
       if (bytesRead === 0) throw new UserError(`${path} got shorter while it was being copied`);
       const chunk = buffer.subarray(0, bytesRead);
-      await writeAll(out, chunk, at + done);
+      await out.write(chunk, at + done);
       done += bytesRead;
       onChunk(chunk, done);
     }
   } finally {
     await input.close();
-  }
-}
-
-async function writeAll(handle: FileHandle, data: Buffer, position: number): Promise<void> {
-  for (let done = 0; done < data.length; ) {
-    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
-    done += bytesWritten;
   }
 }

@@ -19,6 +19,9 @@ export function checkLongName(name: string, path: string): void {
   if (name === "." || name === "..") fail(`"${name}" is not a file name`);
   if (LONG_NAME_FORBIDDEN.test(name)) fail(`the name contains a character FAT does not allow (control characters or " * / : < > ? \\ |)`);
   if (/[. ]$/.test(name)) fail("the name ends with a dot or a space, which FAT drivers strip");
+  // FAT's long names are UTF-16, but UEFI strings are UCS-2 (UEFI spec 2.10, 2.3.1,
+  // CHAR16): the firmware cannot even spell a name outside the Basic Multilingual Plane.
+  if (/[\uD800-\uDFFF]/.test(name)) fail("the name has a character outside the Basic Multilingual Plane (an emoji, say), which UEFI's UCS-2 file names cannot hold; rename the file");
   if (name.length > LONG_NAME_MAX) fail(`the name is longer than ${LONG_NAME_MAX} characters`);
 }
 

@@ -13,9 +13,9 @@
 // Tokenizer layout: int32 max_token_length, then per token: f32 score, int32 byte
 // length, the piece's bytes (no terminator).
 
-import { writeFile } from "node:fs/promises";
 import { endianness } from "node:os";
 import { UserError } from "../errors.js";
+import { type OutputOptions, writeOutputFile } from "../output-file.js";
 
 // ----------------------------------------------------------------------------
 // Model shape and weights
@@ -168,8 +168,8 @@ export function encodeLlama2cCheckpoint(config: Llama2cConfig, weights: Llama2cW
   return out;
 }
 
-export async function writeLlama2cCheckpoint(path: string, config: Llama2cConfig, weights: Llama2cWeights): Promise<void> {
-  await writeFile(path, encodeLlama2cCheckpoint(config, weights));
+export async function writeLlama2cCheckpoint(path: string, config: Llama2cConfig, weights: Llama2cWeights, output: OutputOptions = {}): Promise<void> {
+  await writeOutputFile(path, encodeLlama2cCheckpoint(config, weights), output);
 }
 
 /** (seq_len, head_size / 2) cos and sin tables of the RoPE angles; kept in the format, ignored by readers. */
@@ -260,8 +260,8 @@ export function encodeLlama2cTokenizer(pieces: Llama2cTokenizerPiece[]): Uint8Ar
   return out;
 }
 
-export async function writeLlama2cTokenizer(path: string, pieces: Llama2cTokenizerPiece[]): Promise<void> {
-  await writeFile(path, encodeLlama2cTokenizer(pieces));
+export async function writeLlama2cTokenizer(path: string, pieces: Llama2cTokenizerPiece[], output: OutputOptions = {}): Promise<void> {
+  await writeOutputFile(path, encodeLlama2cTokenizer(pieces), output);
 }
 
 /**

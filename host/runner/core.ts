@@ -3,12 +3,14 @@
 import { readFileSync } from "node:fs";
 import { UserError } from "../errors.js";
 import { coreWasmPath } from "../paths.js";
+import { writeStderr, writeStdout } from "../standard-streams.js";
 import { type CoreOutput, hostImports } from "./imports.js";
 
 interface CoreExports {
   memory: WebAssembly.Memory;
   alloc(len: number): number;
   load(ptr: number, len: number): number;
+  check_config(ptr: number, len: number): number;
   run(ptr: number, len: number): number;
   forward(token: number, pos: number): number;
   forward_tokens(ptr: number, count: number, pos: number): number;
@@ -26,6 +28,7 @@ interface CoreExports {
   dequantize_tensor(ptr: number, len: number): number;
   multiply(type: number, rows: number, cols: number, w: number, x: number, count: number): number;
   job(index: number): void;
+  object_heap_used(): number;
   error_ptr(): number;
   error_len(): number;
 }
@@ -49,8 +52,8 @@ function coreModule(): WebAssembly.Module {
 }
 
 export const processOutput: CoreOutput = {
-  stdout: (bytes) => process.stdout.write(bytes),
-  stderr: (bytes) => process.stderr.write(bytes),
+  stdout: writeStdout,
+  stderr: writeStderr,
 };
 
 export class Core {
@@ -65,12 +68,17 @@ export class Core {
   }
 
   /** Parse the configuration and load model and tokenizer. */
-  load(configText: string): void {
+  load(configText: string | Uint8Array): void {
     this.check(this.trapping(() => this.exports.load(...this.input(configText))));
   }
 
+  /** Parse and validate the configuration only, as the core will at boot (no file is opened). */
+  checkConfig(configText: string): void {
+    this.check(this.trapping(() => this.exports.check_config(...this.input(configText))));
+  }
+
   /** Load, generate and stream, as the firmware does at boot. */
-  run(configText: string): void {
+  run(configText: string | Uint8Array): void {
     this.check(this.trapping(() => this.exports.run(...this.input(configText))));
   }
 
@@ -119,6 +127,11 @@ export class Core {
   /** Bytes of linear memory the core holds now; wasm memory never shrinks, so this is also its peak so far. */
   get memoryBytes(): number {
     return this.exports.memory.buffer.byteLength;
+  }
+
+  /** Bytes of the core's object heap in use (strings and small objects; bounded, below the arena). */
+  get objectHeapBytes(): number {
+    return this.exports.object_heap_used();
   }
 
   /**

@@ -1,6 +1,6 @@
 // The host interface (assembly/host.ts) implemented for Node: files through fs,
 // output to callbacks, time from the monotonic clock.
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 
 export interface CoreOutput {
   /** Stream 1: generated text. */
@@ -27,7 +27,8 @@ export function hostImports(memory: () => WebAssembly.Memory, output: CoreOutput
     file_open(pathPtr: number, pathLen: number): number {
       const path = utf8.decode(bytes(pathPtr, pathLen));
       try {
-        const fd = openSync(path, "r");
+        // Non-blocking, so a FIFO is refused at once instead of waiting for a writer.
+        const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
         if (!fstatSync(fd).isFile()) {
           closeSync(fd);
           return -1;
