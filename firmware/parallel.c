@@ -31,7 +31,15 @@ static EFI_EVENT aps_done; // MP Services signals it once every AP has returned
 // index in the low half, so that taking a job and checking it belongs to the batch
 // one saw is a single compare-exchange. Batch numbers start at 1.
 static uint64_t batch;
-static uint32_t batch_jobs;  // jobs in the current batch; set before the batch is published
+// Jobs in batch n, in slot n % 2; set before the batch is published. Two slots: a
+// processor that saw batch n, job k may read the count after the boot processor has
+// set up batch n + 1. With one slot it could take the new count for n's, win its
+// compare-exchange on (n, k) before n + 1 is published, and run and count a job
+// that does not exist yet, so the boot processor would go on while another still
+// writes (seen on AArch64, whose stores become visible out of order). Slot n % 2 is
+// rewritten only for batch n + 2, which cannot be set up before n + 1 is published,
+// so a won compare-exchange on (n, k) means the count read was n's.
+static uint32_t batch_jobs[2];
 static uint32_t jobs_done;   // of the current batch
 static uint32_t quit;        // parallel_stop(): leave the waiting loop
 static uint32_t aps_joined, aps_left;  // APs that came into ap_main, and that left it
@@ -80,7 +88,7 @@ int parallel_this_cpu(void) {
 static void run_jobs(uint64_t number) {
   for (;;) {
     uint64_t b = __atomic_load_n(&batch, __ATOMIC_ACQUIRE);
-    if (b >> 32 != number || (uint32_t)b >= __atomic_load_n(&batch_jobs, __ATOMIC_ACQUIRE)) return;
+    if (b >> 32 != number || (uint32_t)b >= __atomic_load_n(&batch_jobs[number % 2], __ATOMIC_ACQUIRE)) return;
     if (!__atomic_compare_exchange_n(&batch, &b, b + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) continue;
     core_job((uint32_t)b);
     __atomic_fetch_add(&jobs_done, 1, __ATOMIC_RELEASE);
@@ -185,8 +193,8 @@ void w2c_host_parallel_for(struct w2c_host *host, u32 jobs) {
     return;
   }
   __atomic_store_n(&jobs_done, 0, __ATOMIC_RELAXED);
-  __atomic_store_n(&batch_jobs, jobs, __ATOMIC_RELAXED);
   uint64_t number = (__atomic_load_n(&batch, __ATOMIC_RELAXED) >> 32) + 1;
+  __atomic_store_n(&batch_jobs[number % 2], jobs, __ATOMIC_RELAXED);
   __atomic_store_n(&batch, number << 32, __ATOMIC_RELEASE);
   run_jobs(number);
   while (__atomic_load_n(&jobs_done, __ATOMIC_ACQUIRE) < jobs) {
