@@ -17,7 +17,7 @@ import { checkInputFile } from "../input-file.js";
 import { checkOvmf } from "../qemu/ovmf.js";
 import { defaultCpu, runQemu } from "../qemu/qemu.js";
 import { Core } from "../runner/core.js";
-import { buildNative } from "../toolchain/native.js";
+import { type NativeMarch, buildNative } from "../toolchain/native.js";
 import { writeBootImage } from "./image.js";
 
 export interface BenchResult {
@@ -48,6 +48,7 @@ interface BenchFlags {
   smp?: number;
   cpu?: string;
   threads?: number;
+  march?: NativeMarch;
   json?: boolean;
   roofline?: boolean;
 }
@@ -101,6 +102,7 @@ export const benchCommand = new Command("bench")
       .default("native"),
   )
   .addOption(new Option("--threads <n>", "native: threads that share the matrix products (default 1)").argParser(numberParser({ min: 1, max: 256, integer: true })))
+  .addOption(new Option("--march <level>", "native: the x86-64 level to compile for (default: this CPU's own)").choices(["native", "x86-64-v2", "x86-64-v3"]))
   .addOption(new Option("--arch <arch>", "qemu: the machine, x86_64 (q35, OVMF) or aarch64 (virt, AAVMF; default x86_64)").choices([...ARCHES]))
   .addOption(new Option("--smp <n>", "qemu: virtual CPUs of the VM (default 1)").argParser(numberParser({ min: 1, max: 255, integer: true })))
   .addOption(new Option("--cpu <model>", "qemu: QEMU CPU model, e.g. max, Nehalem, max,-avx2; default: host with KVM, max with TCG"))
@@ -112,6 +114,8 @@ export const benchCommand = new Command("bench")
     if (flags.backend !== "qemu" && flags.arch !== undefined) throw new UserError("--arch chooses the QEMU machine: use it with --backend qemu");
     if (flags.backend !== "native" && flags.threads !== undefined)
       throw new UserError("--threads is for --backend native (node runs on one thread; for qemu, --smp sets the processors)");
+    if (flags.backend !== "native" && flags.march !== undefined)
+      throw new UserError("--march compiles the native backend: use it with --backend native (for qemu, --cpu chooses the CPU and so the core's build)");
     const threads = flags.threads ?? 1;
     const model = flags.model ?? bundledModel;
     const tokenizer = flags.tokenizer ?? (flags.model === undefined ? bundledTokenizer : undefined);
@@ -125,11 +129,11 @@ export const benchCommand = new Command("bench")
     let native: string | undefined;
     switch (flags.backend) {
       case "native":
-        native = await buildNative();
-        run = { stderr: await runNative(native, config, threads), cpu: `${cpus()[0]?.model ?? "unknown"} (-march=native)` };
+        native = await buildNative(flags.march ?? "native");
+        run = { stderr: await runNative(native, config, threads), cpu: `${cpus()[0]?.model ?? "unknown"} (-march=${flags.march ?? "native"})` };
         break;
       case "node":
-        run = { stderr: runNode(config), cpu: "wasm in V8 (scalar)" };
+        run = { stderr: runNode(config), cpu: "wasm in V8" };
         break;
       case "qemu":
         run = await runInQemu(config, flags);
