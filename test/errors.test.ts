@@ -53,6 +53,16 @@ describe("bad input on the host", () => {
     await expectOneLineError(["generate", "-m", withHeader(2, 60000), "-t", bundledTokenizer], /impossible llama2.c header|needs \d+ bytes/);
   });
 
+  it("a GGUF tensor of a type ggml has but the core does not (type 31, by its number)", () => {
+    const bytes = Buffer.from(readFileSync(join(import.meta.dirname, "fixtures", "gguf", "stories260K.gguf")));
+    // A tensor info: name (u64 length, bytes), u32 n_dims, u64 dims, u32 type, u64 offset.
+    const name = Buffer.from("token_embd.weight");
+    const at = bytes.indexOf(name) + name.length;
+    bytes.writeUInt32LE(31, at + 4 + 8 * bytes.readUInt32LE(at));
+    const path = fileWith("type-31.gguf", bytes);
+    return expectOneLineError(["generate", "-m", path], /tensor 'token_embd\.weight' in '.*type-31\.gguf' has type #31, which is not supported$/);
+  });
+
   it("a file that is no checkpoint at all", () => {
     const tiny = fileWith("tiny.bin", Buffer.from("hello"));
     return expectOneLineError(["generate", "-m", tiny, "-t", bundledTokenizer], /not a llama2.c checkpoint/);

@@ -60,6 +60,6 @@ export function typeName(type: i32): string {
     case GGML_Q6_K: return "Q6_K";
     case 9: return "Q8_1";
     case 15: return "Q8_K";
-    default: return "type " + type.toString();
+    default: return "#" + type.toString(); // ggml's number for a type the core doesn't know by name
   }
 }
