@@ -1,13 +1,15 @@
 // uefi-llm image: a bootable disk image holding the EFI app, the model, the
 // tokenizer and uefi-llm.cfg, ready to be written to a USB stick.
-import { basename } from "node:path";
+import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { buildEfi } from "../toolchain/pipeline.js";
 import { CONFIG_FILE_NAME, configText, type RunConfig } from "../config.js";
 import { UserError } from "../errors.js";
 import { checkInputFile } from "../input-file.js";
 import { checkOutputPath } from "../output-file.js";
-import { checkLongName } from "../image/fat-names.js";
+import { isGgufFile } from "../model-files.js";
+import { Core } from "../runner/core.js";
+import { writeStderr } from "../standard-streams.js";
 import { type DiskImageSummary, type ImageFile, writeDiskImage } from "../image/disk-image.js";
 import { formatBytes } from "../image/fat32.js";
 import { type GenerationFlags, generationConfig, generationOptions } from "../options.js";
@@ -16,32 +18,60 @@ import { chatOptions } from "./chat.js";
 /** Where firmware looks for a boot loader on removable media (UEFI spec 2.10, section 3.5.1.1). */
 export const EFI_BOOT_PATH = "EFI/BOOT/BOOTX64.EFI";
 
+/**
+ * Names of the files at the partition root: 8.3 names (lower case, which the case
+ * flags carry without VFAT entries), since some firmware FAT drivers mishandle long
+ * names. The configuration names the model and tokenizer, so their own names need
+ * not survive.
+ */
+export const STICK_NAMES = { ggufModel: "model.ggu", llama2cModel: "model.bin", tokenizer: "tokenizr.bin" } as const;
+
 export interface BootImageOptions {
-  model: string; // host path; stored at the partition root under its base name
+  model: string; // host path; stored at the partition root as STICK_NAMES says
   tokenizer?: string; // likewise
-  /** Generation settings for uefi-llm.cfg; its model and tokenizer are the base names above. */
+  /** Generation settings for uefi-llm.cfg; its model and tokenizer are the names on the stick. */
   config?: Omit<RunConfig, "model" | "tokenizer">;
   efi?: string; // the BOOTX64.EFI to use; built with buildEfi() when absent
   output: string;
   force?: boolean;
   progress?: boolean;
+  /** Load model, tokenizer and settings in the core first (default); only tests of the firmware's own error paths turn it off. */
+  checkModel?: boolean;
 }
 
-/** Writes a bootable image without the CLI; preflight (inputs readable, names the firmware can open, output free) comes before building the EFI app. */
+/**
+ * Writes a bootable image without the CLI. Preflight comes before building the EFI
+ * app: inputs readable, the model, tokenizer and settings loaded by the core as the
+ * firmware will load them (so a stick that would only print an error is never
+ * written), the output free.
+ */
 export async function writeBootImage(options: BootImageOptions): Promise<DiskImageSummary> {
   checkInputFile(options.model, "model");
   if (options.tokenizer !== undefined) checkInputFile(options.tokenizer, "tokenizer");
   if (options.efi !== undefined) checkInputFile(options.efi, "EFI application");
-  for (const path of [options.model, options.tokenizer]) if (path !== undefined) checkLongName(basename(path), basename(path));
   const inputs = [options.model, options.tokenizer, options.efi].filter((p): p is string => p !== undefined);
+  if (resolve(options.output).startsWith("/dev/"))
+    throw new UserError(`${options.output} is a device: 'image' writes an image file; put that on the stick with 'uefi-llm flash IMAGE ${options.output}'`);
   await checkOutputPath(options.output, { force: options.force, inputs });
+  if (options.checkModel ?? true) checkModelLoads(options);
 
   const efi = options.efi ?? (await buildEfi());
-  const model: ImageFile = { path: basename(options.model), source: options.model };
-  const tokenizer: ImageFile | undefined = options.tokenizer === undefined ? undefined : { path: basename(options.tokenizer), source: options.tokenizer };
+  const model: ImageFile = { path: isGgufFile(options.model) ? STICK_NAMES.ggufModel : STICK_NAMES.llama2cModel, source: options.model };
+  const tokenizer: ImageFile | undefined = options.tokenizer === undefined ? undefined : { path: STICK_NAMES.tokenizer, source: options.tokenizer };
   const config = configText({ ...options.config, model: model.path, tokenizer: tokenizer?.path });
   const files: ImageFile[] = [{ path: EFI_BOOT_PATH, source: efi }, model, ...(tokenizer ? [tokenizer] : []), { path: CONFIG_FILE_NAME, source: Buffer.from(config) }];
   return writeDiskImage(options.output, files, { force: options.force, progress: options.progress });
+}
+
+/**
+ * Loads the model and tokenizer with the core in Node, with the image's settings: the
+ * same checks, in the same words, as `generate` and the firmware (format, architecture,
+ * tensor table, truncation, vocabulary match, the 4 GiB limit with this context, the
+ * configuration itself). Throws the core's message as a UserError.
+ */
+function checkModelLoads(options: BootImageOptions): void {
+  const config = configText({ ...options.config, model: options.model, tokenizer: options.tokenizer });
+  new Core({ stdout: () => {}, stderr: writeStderr }).load(config);
 }
 
 interface ImageFlags extends GenerationFlags {
