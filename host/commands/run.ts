@@ -18,7 +18,7 @@ interface RunFlags {
 
 export const runCommand = new Command("run")
   .description("boot a disk image in QEMU with OVMF; the guest's serial console is this terminal")
-  .argument("<image>", "disk image, e.g. from 'uefi-llm image'")
+  .argument("<image>", "disk image, e.g. from 'uefi-llm image', or a flashed stick (/dev/sdX, booted read-only)")
   .addOption(new Option("--timeout <seconds>", "stop QEMU and fail after this many seconds").argParser(numberParser({ min: 1, max: 2 ** 31 / 1000 })))
   .addOption(new Option("--memory <mb>", "guest memory in MiB; default: twice the image plus 512, at least 1024").argParser(numberParser({ min: 128, max: 2 ** 20, integer: true })))
   .addOption(new Option("--smp <n>", "virtual CPUs").argParser(numberParser({ min: 1, max: 255, integer: true })).default(1))
@@ -27,10 +27,13 @@ export const runCommand = new Command("run")
   .action(async (image: string, flags: RunFlags) => {
     const options: QemuOptions = { timeoutSeconds: flags.timeout, memoryMb: flags.memory, smp: flags.smp, usb: flags.usb, cpu: flags.cpu, interactive: true };
     const info = await stat(image).catch(() => undefined);
-    if (!info?.isFile()) throw new UserError(`${image} not found (or not a file)`);
-    await access(image, constants.R_OK | constants.W_OK).catch(() => {
-      throw new UserError(`${image} must be readable and writable: QEMU opens it as a disk`);
+    // A stick is booted as a snapshot: the guest's writes go to a temporary overlay, never to the device.
+    const device = info?.isBlockDevice() ?? false;
+    if (!info?.isFile() && !device) throw new UserError(`${image} not found (or not a file or block device)`);
+    await access(image, device ? constants.R_OK : constants.R_OK | constants.W_OK).catch(() => {
+      throw new UserError(device ? `${image} is not readable: reading a disk needs root (try sudo)` : `${image} must be readable and writable: QEMU opens it as a disk`);
     });
+    if (device) options.snapshot = true;
     await checkOvmf();
 
     const result = await runQemu(image, options);

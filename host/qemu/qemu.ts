@@ -6,7 +6,7 @@ import { constants as osConstants } from "node:os";
 import { execa } from "execa";
 import { verbose } from "../errors.js";
 import { missingTool } from "../tools/exec.js";
-import { freshVars, OVMF_CODE } from "./ovmf.js";
+import { freshVars, OVMF_CODE, type Firmware } from "./ovmf.js";
 
 const QEMU = "qemu-system-x86_64";
 /** After SIGTERM, how long QEMU gets to restore the terminal and exit before SIGKILL. */
@@ -23,6 +23,10 @@ export interface QemuOptions {
   accel?: Accel; // default: KVM when /dev/kvm works, else TCG
   /** Stream the serial console to our stdout and QEMU's messages to our stderr, and give QEMU our stdin. */
   interactive?: boolean;
+  /** Boot the disk without writing it: QEMU keeps the guest's writes in a temporary overlay (a flashed stick). */
+  snapshot?: boolean;
+  /** OVMF build and variable store to start from; default: the plain build and empty variables. */
+  firmware?: Firmware;
   /** Typed into the serial console, step by step; not with `interactive`, which gives QEMU our stdin. */
   input?: SerialInput[];
 }
@@ -55,7 +59,7 @@ let kvmFailed = false;
  */
 export async function runQemu(image: string, options: QemuOptions = {}): Promise<QemuResult> {
   const deadline = options.timeoutSeconds === undefined ? undefined : Date.now() + options.timeoutSeconds * 1000;
-  const memoryMb = options.memoryMb ?? defaultMemoryMb((await stat(image)).size);
+  const memoryMb = options.memoryMb ?? defaultMemoryMb((await stat(image)).size); // a device's stat size is 0: the minimum
   let accel = options.accel ?? ((await kvmUsable()) ? "kvm" : "tcg");
   for (;;) {
     const { result, kvmError } = await runOnce(image, accel, memoryMb, deadline, options, accel === "kvm" && options.accel === undefined);
@@ -86,16 +90,19 @@ function qemuArgs(image: string, vars: string, accel: Accel, memoryMb: number, o
   const disk = options.usb
     ? ["-device", "qemu-xhci,id=xhci", "-device", "usb-storage,bus=xhci.0,drive=disk,bootindex=0"]
     : ["-device", "virtio-blk-pci,drive=disk,bootindex=0"];
+  // Secure Boot: OVMF's SMM build, whose variable store only SMM code may write.
+  const secure = options.firmware?.secureBoot ? ["-global", "driver=cfi.pflash01,property=secure,value=on"] : [];
   return [
     "-nodefaults", // no VGA, NIC, floppy or CD-ROM: the serial port is the console, and OVMF tries no network boot
-    "-machine", "q35",
+    "-machine", options.firmware?.secureBoot ? "q35,smm=on" : "q35",
+    ...secure,
     "-accel", accel,
     "-cpu", options.cpu ?? (accel === "kvm" ? "host" : "max"),
     "-m", String(memoryMb),
     "-smp", String(options.smp ?? 1),
-    "-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${file(OVMF_CODE)}`,
+    "-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${file(options.firmware?.code ?? OVMF_CODE)}`,
     "-drive", `if=pflash,format=raw,unit=1,file=${file(vars)}`,
-    "-drive", `if=none,id=disk,format=raw,file=${file(image)}`,
+    "-drive", `if=none,id=disk,format=raw,file=${file(image)}${options.snapshot ? ",snapshot=on" : ""}`,
     ...disk,
     "-serial", "stdio",
     "-display", "none",
@@ -120,7 +127,7 @@ async function runOnce(
   kvmProbation: boolean,
 ): Promise<{ result: QemuResult; kvmError?: string }> {
   const interactive = options.interactive ?? false;
-  const vars = await freshVars();
+  const vars = await freshVars(options.firmware?.vars);
   const args = qemuArgs(image, vars.path, accel, memoryMb, options);
   if (verbose) process.stderr.write(`$ ${[QEMU, ...args].join(" ")}\n`);
   const child = execa(QEMU, args, {
