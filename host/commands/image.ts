@@ -1,6 +1,9 @@
 // uefi-llm image: a bootable disk image holding the EFI app, the model, the
 // tokenizer and uefi-llm.cfg, ready to be written to a USB stick.
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { buildEfi } from "../toolchain/pipeline.js";
 import { CONFIG_FILE_NAME, configText, type RunConfig } from "../config.js";
@@ -9,6 +12,8 @@ import { checkInputFile } from "../input-file.js";
 import { checkOutputPath } from "../output-file.js";
 import { isGgufFile } from "../model-files.js";
 import { Core } from "../runner/core.js";
+import { buildEnrollApp } from "../secure-boot/enroll.js";
+import { certificateDer, checkSigningKey, signEfiFiles, type SigningKey } from "../secure-boot/sign.js";
 import { writeStderr } from "../standard-streams.js";
 import { type DiskImageSummary, type ImageFile, writeDiskImage } from "../image/disk-image.js";
 import { formatBytes } from "../image/fat32.js";
@@ -37,7 +42,14 @@ export interface BootImageOptions {
   progress?: boolean;
   /** Load model, tokenizer and settings in the core first (default); only tests of the firmware's own error paths turn it off. */
   checkModel?: boolean;
+  /** Sign every EFI file for Secure Boot, and put the certificate on the stick for "enroll from file" menus. */
+  signing?: SigningKey;
+  /** A `uefi-llm keys` folder: add the enrollment app for its keys at ENROLL_PATH. */
+  enrollKeys?: string;
 }
+
+/** The key enrollment app on the stick, for the firmware's "boot from file" menu. */
+export const ENROLL_PATH = "EFI/ENROLL/ENROLL.EFI";
 
 /**
  * Writes a bootable image without the CLI. Preflight comes before building the EFI
@@ -54,12 +66,45 @@ export async function writeBootImage(options: BootImageOptions): Promise<DiskIma
     throw new UserError(`${options.output} is a device: 'image' writes an image file; put that on the stick with 'uefi-llm flash IMAGE ${options.output}'`);
   await checkOutputPath(options.output, { force: options.force, inputs });
   if (options.checkModel ?? true) checkModelLoads(options);
+  if (options.signing) await checkSigningKey(options.signing);
+  if (options.enrollKeys !== undefined) for (const name of ["PK", "KEK", "db"]) checkInputFile(join(options.enrollKeys, `${name}.auth`), "key file");
 
-  const efi = options.efi ?? (await buildEfi());
+  const built = options.efi ?? (await buildEfi());
+  const temporary: (() => Promise<void>)[] = [];
+  try {
+    const apps: ImageFile[] = [{ path: EFI_BOOT_PATH, source: built }];
+    if (options.enrollKeys !== undefined) {
+      const folder = await mkdtemp(join(tmpdir(), "uefi-llm-enroll-app-"));
+      temporary.push(() => rm(folder, { recursive: true, force: true }));
+      await buildEnrollApp(options.enrollKeys, join(folder, "ENROLL.EFI"));
+      apps.push({ path: ENROLL_PATH, source: join(folder, "ENROLL.EFI") });
+    }
+    const extra: ImageFile[] = [];
+    if (options.signing) {
+      const { signed, remove } = await signEfiFiles(apps.map((a) => a.source as string), options.signing);
+      temporary.push(remove);
+      apps.forEach((app, i) => (app.source = signed[i]));
+      extra.push(...(await certificateFiles(options.signing.cert)));
+    }
+    return await writeFiles(options, apps, extra);
+  } finally {
+    for (const remove of temporary) await remove();
+  }
+}
+
+/** The certificate for firmware "enroll from file" menus: DER (.cer), and db.auth when it sits beside it (a `uefi-llm keys` folder). */
+async function certificateFiles(cert: string): Promise<ImageFile[]> {
+  const files: ImageFile[] = [{ path: "keys/db.cer", source: await certificateDer(cert) }];
+  const auth = join(dirname(cert), "db.auth");
+  if (existsSync(auth)) files.push({ path: "keys/db.aut", source: auth });
+  return files;
+}
+
+async function writeFiles(options: BootImageOptions, apps: ImageFile[], extra: ImageFile[]): Promise<DiskImageSummary> {
   const model: ImageFile = { path: isGgufFile(options.model) ? STICK_NAMES.ggufModel : STICK_NAMES.llama2cModel, source: options.model };
   const tokenizer: ImageFile | undefined = options.tokenizer === undefined ? undefined : { path: STICK_NAMES.tokenizer, source: options.tokenizer };
   const config = configText({ ...options.config, model: model.path, tokenizer: tokenizer?.path });
-  const files: ImageFile[] = [{ path: EFI_BOOT_PATH, source: efi }, model, ...(tokenizer ? [tokenizer] : []), { path: CONFIG_FILE_NAME, source: Buffer.from(config) }];
+  const files: ImageFile[] = [...apps, model, ...(tokenizer ? [tokenizer] : []), { path: CONFIG_FILE_NAME, source: Buffer.from(config) }, ...extra];
   return writeDiskImage(options.output, files, { force: options.force, progress: options.progress });
 }
 
@@ -82,6 +127,9 @@ interface ImageFlags extends GenerationFlags {
   system?: string;
   chatTemplate?: string;
   efi?: string;
+  signKey?: string;
+  signCert?: string;
+  enroll?: string;
   force?: boolean;
   output: string;
 }
@@ -96,18 +144,24 @@ for (const option of chatOptions()) imageCommand.addOption(option);
 imageCommand
   .addOption(new Option("--end <action>", "what the firmware does when generation or the chat ends").choices(["shutdown", "return", "wait"]).default("wait"))
   .option("--efi <file>", "use this BOOTX64.EFI instead of building one")
+  .option("--sign-key <file>", "Secure Boot: sign the EFI files with this private key (PEM, e.g. db.key from 'uefi-llm keys')")
+  .option("--sign-cert <file>", "Secure Boot: the certificate of --sign-key (PEM, e.g. db.crt); also put on the stick as keys/db.cer")
+  .option("--enroll <keys-dir>", "add EFI/ENROLL/ENROLL.EFI, which enrolls this 'uefi-llm keys' folder's keys on a machine in Setup Mode")
   .option("-f, --force", "replace the output file if it exists")
   .requiredOption("-o, --output <file>", "image file to write")
   .action(async (flags: ImageFlags) => {
     if (!flags.chat && (flags.system !== undefined || flags.chatTemplate !== undefined))
       throw new UserError(`${flags.system !== undefined ? "--system" : "--chat-template"} needs --chat`);
     if (flags.chat && flags.prompt !== "") throw new UserError("--prompt does not go with --chat: the chat reads its lines from the keyboard");
+    if ((flags.signKey === undefined) !== (flags.signCert === undefined)) throw new UserError("--sign-key and --sign-cert go together");
     const chat = flags.chat ? { mode: "chat" as const, system: flags.system, chatTemplate: flags.chatTemplate } : {};
     const options: BootImageOptions = {
       model: flags.model,
       tokenizer: flags.tokenizer,
       config: { ...generationConfig(flags), ...chat, end: flags.end },
       efi: flags.efi,
+      signing: flags.signKey !== undefined && flags.signCert !== undefined ? { key: flags.signKey, cert: flags.signCert } : undefined,
+      enrollKeys: flags.enroll,
       output: flags.output,
       force: flags.force ?? false,
     };

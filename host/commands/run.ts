@@ -5,7 +5,8 @@ import { constants as osConstants } from "node:os";
 import { Command, Option } from "commander";
 import { UserError } from "../errors.js";
 import { numberParser } from "../options.js";
-import { checkOvmf } from "../qemu/ovmf.js";
+import { checkOvmf, OVMF_CODE_SECBOOT, OVMF_VARS_MS } from "../qemu/ovmf.js";
+import { enrolledVars } from "../secure-boot/enroll.js";
 import { runQemu, type QemuOptions } from "../qemu/qemu.js";
 
 interface RunFlags {
@@ -14,6 +15,8 @@ interface RunFlags {
   smp: number;
   usb?: boolean;
   cpu?: string;
+  secureBoot?: boolean;
+  keys?: string;
 }
 
 export const runCommand = new Command("run")
@@ -24,6 +27,8 @@ export const runCommand = new Command("run")
   .addOption(new Option("--smp <n>", "virtual CPUs").argParser(numberParser({ min: 1, max: 255, integer: true })).default(1))
   .option("--usb", "attach the image as a USB stick (xHCI) instead of a virtio disk")
   .option("--cpu <model>", "QEMU CPU model; default: host with KVM, max with TCG")
+  .option("--secure-boot", "boot OVMF's Secure Boot build with Microsoft's keys enrolled (or --keys), as a shop-bought PC does")
+  .option("--keys <dir>", "with --secure-boot: enroll this 'uefi-llm keys' folder's keys instead of Microsoft's")
   .action(async (image: string, flags: RunFlags) => {
     const options: QemuOptions = { timeoutSeconds: flags.timeout, memoryMb: flags.memory, smp: flags.smp, usb: flags.usb, cpu: flags.cpu, interactive: true };
     const info = await stat(image).catch(() => undefined);
@@ -34,9 +39,14 @@ export const runCommand = new Command("run")
       throw new UserError(device ? `${image} is not readable: reading a disk needs root (try sudo)` : `${image} must be readable and writable: QEMU opens it as a disk`);
     });
     if (device) options.snapshot = true;
-    await checkOvmf();
+    if (flags.keys !== undefined && !flags.secureBoot) throw new UserError("--keys goes with --secure-boot");
+    await checkOvmf(flags.secureBoot ? [OVMF_CODE_SECBOOT, OVMF_VARS_MS] : undefined);
 
-    const result = await runQemu(image, options);
+    // With --keys, the variable store is made here: the keys enrolled by a first, short boot.
+    const enrolled = flags.keys !== undefined ? await enrolledVars(flags.keys) : undefined;
+    if (flags.secureBoot) options.firmware = { code: OVMF_CODE_SECBOOT, vars: enrolled?.path ?? OVMF_VARS_MS, secureBoot: true };
+
+    const result = await runQemu(image, options).finally(() => enrolled?.remove());
     if (result.timedOut) {
       if (result.output && !result.output.endsWith("\n")) process.stdout.write("\n"); // so the error gets a line of its own
       throw new UserError(`timed out after ${flags.timeout} s; QEMU was stopped`);

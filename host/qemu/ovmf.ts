@@ -17,6 +17,7 @@ export interface Firmware {
   code: string; // OVMF_CODE file, mapped read-only
   vars?: string; // variable store copied fresh for each run; default OVMF_VARS (empty)
   secureBoot?: boolean; // the code is the SMM Secure Boot build
+  varsInPlace?: boolean; // let the guest change `vars` itself instead of a copy (preparing a variable store)
 }
 
 /** Throws a UserError naming the Debian package when the firmware files are missing. */

@@ -127,7 +127,8 @@ async function runOnce(
   kvmProbation: boolean,
 ): Promise<{ result: QemuResult; kvmError?: string }> {
   const interactive = options.interactive ?? false;
-  const vars = await freshVars(options.firmware?.vars);
+  const firmware = options.firmware;
+  const vars = firmware?.varsInPlace && firmware.vars ? { path: firmware.vars, remove: async () => {} } : await freshVars(firmware?.vars);
   const args = qemuArgs(image, vars.path, accel, memoryMb, options);
   if (verbose) process.stderr.write(`$ ${[QEMU, ...args].join(" ")}\n`);
   const child = execa(QEMU, args, {
