@@ -65,7 +65,7 @@ describe("image refuses, with generate's own message and nothing written", () =>
   it("a device path, pointing to flash", async () => {
     const result = await cli(["image", "-m", gguf, "--efi", efi, "-o", "/dev/uefi-llm-no-such-disk"]);
     expect(result.exitCode).not.toBe(0);
-    expect(result.stderr).toBe("uefi-llm: /dev/uefi-llm-no-such-disk is a device: 'image' writes an image file; put that on the stick with 'uefi-llm flash IMAGE /dev/uefi-llm-no-such-disk'\n");
+    expect(result.stderr).toBe("uefi-llm: /dev/uefi-llm-no-such-disk is in /dev, where entries are devices: 'image' writes an image file; put that on a stick with 'uefi-llm flash IMAGE /dev/uefi-llm-no-such-disk'\n");
     expect(existsSync("/dev/uefi-llm-no-such-disk")).toBe(false);
   });
 });

@@ -63,7 +63,7 @@ export async function writeBootImage(options: BootImageOptions): Promise<DiskIma
   if (options.efi !== undefined) checkInputFile(options.efi, "EFI application");
   const inputs = [options.model, options.tokenizer, options.efi].filter((p): p is string => p !== undefined);
   if (resolve(options.output).startsWith("/dev/"))
-    throw new UserError(`${options.output} is a device: 'image' writes an image file; put that on the stick with 'uefi-llm flash IMAGE ${options.output}'`);
+    throw new UserError(`${options.output} is in /dev, where entries are devices: 'image' writes an image file; put that on a stick with 'uefi-llm flash IMAGE ${options.output}'`);
   await checkOutputPath(options.output, { force: options.force, inputs });
   if (options.checkModel ?? true) checkModelLoads(options);
   if (options.signing) await checkSigningKey(options.signing);
