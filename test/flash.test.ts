@@ -1,7 +1,7 @@
 // `flash` onto real block devices: loop devices set up here (root only), written,
 // read back, refused when they must be, and the flashed device booted in QEMU.
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,7 +10,8 @@ import { checkTarget, parseLsblk, removableDisks, type BlockDevice } from "../ho
 import { bundledModel, bundledTokenizer } from "../host/paths.js";
 import { runQemu } from "../host/qemu/qemu.js";
 import { buildEfi } from "../host/toolchain/pipeline.js";
-import { cli } from "./helpers/cli.js";
+import { execa } from "execa";
+import { cli, cliPath } from "./helpers/cli.js";
 import { useTempDirs } from "./helpers/temp-dirs.js";
 
 const root = process.getuid?.() === 0;
@@ -151,6 +152,19 @@ describe.skipIf(!root)("flash onto loop devices", () => {
     await expect(checkTarget(device, asDisk([], false), { imageBytes: 1 })).rejects.toThrow(/is not a removable disk \(Samsung SSD 980 PRO 512GB, 476\.9 GiB\); if you really mean to overwrite it, add --force/);
     await expect(checkTarget(device, asDisk([], false), { imageBytes: 1, force: true })).resolves.toMatchObject({ path: device });
   });
+
+  it("Ctrl-C mid-write stops and says the stick is incomplete", async () => {
+    const big = backing("big.img", 2 ** 30); // any file can be flashed; a sparse GiB takes long enough to interrupt
+    const target = backing("big.raw", 2 ** 30);
+    const device = loop(target);
+    const child = execa("node", [cliPath, "flash", big, device, "--yes"], { reject: false });
+    // Interrupt once the first blocks have reached the backing file.
+    for (let i = 0; i < 600 && statSync(target).blocks === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill("SIGINT");
+    const result = await child;
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toBe(`uefi-llm: interrupted: ${device} holds an incomplete image and will not boot; flash it again`);
+  }, 120_000);
 
   it("asks for the device name when not told --yes, and refuses without a terminal", async () => {
     const device = loop(backing("ask.raw", 64 * 2 ** 20));
