@@ -9,6 +9,9 @@ import { checkOvmf, OVMF_CODE_SECBOOT, OVMF_VARS_MS } from "../qemu/ovmf.js";
 import { enrolledVars } from "../secure-boot/enroll.js";
 import { runQemu, type QemuOptions } from "../qemu/qemu.js";
 
+/** OVMF's line when Secure Boot refuses the stick's boot loader. */
+const SECURE_BOOT_REFUSAL = /failed to (?:load|start) Boot\d+ "[^"\n]*" from [^\n]*(?:Access Denied|Security Violation)/;
+
 interface RunFlags {
   timeout?: number;
   memory?: number;
@@ -44,9 +47,18 @@ export const runCommand = new Command("run")
 
     // With --keys, the variable store is made here: the keys enrolled by a first, short boot.
     const enrolled = flags.keys !== undefined ? await enrolledVars(flags.keys) : undefined;
-    if (flags.secureBoot) options.firmware = { code: OVMF_CODE_SECBOOT, vars: enrolled?.path ?? OVMF_VARS_MS, secureBoot: true };
+    if (flags.secureBoot) {
+      options.firmware = { code: OVMF_CODE_SECBOOT, vars: enrolled?.path ?? OVMF_VARS_MS, secureBoot: true };
+      // OVMF then waits at its boot menu forever; what it said is the answer.
+      options.stopOn = SECURE_BOOT_REFUSAL;
+    }
 
     const result = await runQemu(image, options).finally(() => enrolled?.remove());
+    if (result.stoppedOn !== undefined) {
+      process.stdout.write("\n");
+      const trusted = flags.keys !== undefined ? `the db key of ${flags.keys}` : "Microsoft's; sign the image with your own key and add --keys DIR";
+      throw new UserError(`Secure Boot refused to start ${image} (${result.stoppedOn.replace(/^.*: /, "")}): its EFI files are not signed with a key this firmware trusts (here: ${trusted})`);
+    }
     if (result.timedOut) {
       if (result.output && !result.output.endsWith("\n")) process.stdout.write("\n"); // so the error gets a line of its own
       throw new UserError(`timed out after ${flags.timeout} s; QEMU was stopped`);

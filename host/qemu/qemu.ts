@@ -27,6 +27,8 @@ export interface QemuOptions {
   snapshot?: boolean;
   /** OVMF build and variable store to start from; default: the plain build and empty variables. */
   firmware?: Firmware;
+  /** Stop QEMU as soon as the serial output matches this (a firmware message that means the boot is over, say). */
+  stopOn?: RegExp;
   /** Typed into the serial console, step by step; not with `interactive`, which gives QEMU our stdin. */
   input?: SerialInput[];
 }
@@ -43,6 +45,7 @@ export interface QemuResult {
   output: string; // everything the guest wrote to its serial port
   stderr: string; // QEMU's own messages
   timedOut: boolean; // QEMU was stopped at timeoutSeconds
+  stoppedOn?: string; // the text that matched `stopOn`, when QEMU was stopped for it
   signal?: NodeJS.Signals; // SIGINT or SIGTERM that we received and passed on to QEMU
   accel: Accel;
 }
@@ -158,8 +161,18 @@ async function runOnce(
   let unmatched = Buffer.alloc(0);
   // The guest may shut down before it has read everything.
   child.stdin?.on("error", () => {});
+  let stoppedOn: string | undefined;
+  let recent = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     output.push(chunk);
+    if (options.stopOn && stoppedOn === undefined) {
+      recent = (recent + chunk.toString("latin1")).slice(-4096);
+      const match = options.stopOn.exec(recent);
+      if (match) {
+        stoppedOn = match[0];
+        stop("SIGTERM");
+      }
+    }
     if (step < input.length) {
       unmatched = Buffer.concat([unmatched, chunk]);
       for (let at; step < input.length && (at = unmatched.indexOf(input[step].after)) >= 0; step++) {
@@ -214,7 +227,7 @@ async function runOnce(
     else if (interactive) process.stderr.write(stderr);
   }
   return {
-    result: { exitCode, output: Buffer.concat(output).toString("utf8"), stderr, timedOut, signal: forwarded, accel },
+    result: { exitCode, output: Buffer.concat(output).toString("utf8"), stderr, timedOut, stoppedOn, signal: forwarded, accel },
     kvmError,
   };
 }
