@@ -1,7 +1,7 @@
 // `flash` onto real block devices: loop devices set up here (root only), written,
 // read back, refused when they must be, and the flashed device booted in QEMU.
 import { execFileSync } from "node:child_process";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -164,6 +164,18 @@ describe.skipIf(!root)("flash onto loop devices", () => {
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr).toBe(`uefi-llm: interrupted: ${device} holds an incomplete image and will not boot; flash it again`);
   }, 120_000);
+
+  it("as a user without write access to the device: permission denied, suggesting sudo", async () => {
+    const device = loop(backing("nobody.raw", 64 * 2 ** 20));
+    const open = tempDir();
+    chmodSync(open, 0o755);
+    const readable = join(open, "stick.img");
+    copyFileSync(image, readable);
+    chmodSync(readable, 0o644);
+    const result = await execa("setpriv", ["--reuid", "65534", "--regid", "65534", "--clear-groups", "node", cliPath, "flash", readable, device, "--yes"], { reject: false });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toBe(`uefi-llm: permission denied opening ${device}: writing a disk needs root (try sudo uefi-llm flash ...)`);
+  });
 
   it("asks for the device name when not told --yes, and refuses without a terminal", async () => {
     const device = loop(backing("ask.raw", 64 * 2 ** 20));
