@@ -1,14 +1,24 @@
 // The run configuration: "key = value" lines, from CLI flags in Node or from
 // uefi-llm.cfg on the EFI system partition. One parser, so both hosts accept and
-// reject exactly the same files.
+// reject exactly the same files. It reads the bytes in place, line by line: a
+// megabyte prompt costs a megabyte, once, never a string per character.
 import { fail } from "./runtime/status";
-import { plain } from "./text/text";
+import { quoteBytes } from "./text/text";
 import { templateByName, templateNames } from "./text/chat-template";
+import { parseSetting, settingKey, settingNumber, settingSeed } from "./settings";
+import { objectHeapMark, objectHeapRelease } from "./runtime/object-heap";
+
+/** Longest value of a key that is not text to generate from (a path, a name, a number). */
+const MAX_VALUE_BYTES = 4096;
+/** Longest system prompt: it lives on the object heap as a string, twice its bytes. */
+const MAX_SYSTEM_BYTES = 1 << 20;
 
 export class RunConfig {
   model: string = "";
   tokenizer: string = "";
-  prompt: string = "";
+  /** The prompt's bytes, escapes resolved: inside the configuration text, which the host put in the arena for good. */
+  promptPtr: usize = 0;
+  promptLen: i32 = 0;
   /** Context length (KV cache positions); 0 = the model's own, capped for GGUF models. */
   context: i32 = 0;
   /** Tokens to generate after the prompt; -1 = until the context is full. */
@@ -36,23 +46,42 @@ export class RunConfig {
   chatTemplate: string = "";
 }
 
-/** Parse configuration text; null with the reason recorded on error. */
+/** Keys whose values are kept as strings: recorded as byte ranges while parsing, decoded once at the end. */
+const STRING_KEYS = ["model", "tokenizer", "system", "mode", "chat_template", "end", "debug"];
+const OTHER_KEYS = ["prompt", "print_ids", "ignore_eos"];
+
+/**
+ * Parse configuration text; null with the reason recorded on error. Escapes are resolved
+ * in place, so the text at ptr is changed. Each line's strings are given back when it is
+ * done (object-heap.ts), so the number of lines costs no memory.
+ */
 export function parseConfig(ptr: usize, len: usize): RunConfig | null {
   const config = new RunConfig();
-  const text = String.UTF8.decodeUnsafe(ptr, len);
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line.length == 0 || line.charAt(0) == "#") continue;
-    const where = "config line " + (i + 1).toString() + ": ";
-    const eq = line.indexOf("=");
-    if (eq < 0) {
-      fail(where + "expected 'key = value', got '" + line + "'");
-      return null;
-    }
-    const key = line.substring(0, eq).trim();
-    const value = line.substring(eq + 1).trim();
-    if (!setKey(config, key, value, where)) return null;
+  const valueStarts = new StaticArray<usize>(STRING_KEYS.length);
+  const valueLengths = new StaticArray<i32>(STRING_KEYS.length).fill(-1);
+  const end = ptr + len;
+  let lineNumber = 0;
+  for (let line = ptr; line < end; ) {
+    let eol = line;
+    while (eol < end && load<u8>(eol) != 0x0a) eol++;
+    lineNumber++;
+    const mark = objectHeapMark();
+    const ok = parseLine(config, skipBlanks(line, eol), trimEnd(line, eol), lineNumber, valueStarts, valueLengths);
+    objectHeapRelease(mark);
+    if (!ok) return null;
+    line = eol + 1;
+  }
+  for (let i = 0; i < STRING_KEYS.length; i++) {
+    if (valueLengths[i] < 0) continue;
+    const value = String.UTF8.decodeUnsafe(valueStarts[i], valueLengths[i]);
+    const key = STRING_KEYS[i];
+    if (key == "model") config.model = value;
+    else if (key == "tokenizer") config.tokenizer = value;
+    else if (key == "system") config.system = value;
+    else if (key == "mode") config.mode = value;
+    else if (key == "chat_template") config.chatTemplate = value;
+    else if (key == "end") config.end = value;
+    else if (key == "debug") config.debug = value;
   }
   if (config.model.length == 0) {
     fail("no model given (config key 'model')");
@@ -61,119 +90,114 @@ export function parseConfig(ptr: usize, len: usize): RunConfig | null {
   return config;
 }
 
-function setKey(c: RunConfig, key: string, value: string, where: string): bool {
-  let v: f64 = 0;
-  if (key == "model") c.model = value;
-  else if (key == "tokenizer") c.tokenizer = value;
-  else if (key == "prompt") c.prompt = unescape(value);
-  else if (key == "system") c.system = unescape(value);
-  else if (key == "mode") {
-    if (value != "generate" && value != "chat") return fail(where + "mode must be generate or chat, got '" + value + "'");
-    c.mode = value;
-  } else if (key == "chat_template") {
-    if (templateByName(value) < 0) return fail(where + "chat_template must be one of " + templateNames() + ", got '" + value + "'");
-    c.chatTemplate = value;
+/** One line's bytes [s, e), blanks trimmed: a comment, nothing, or a key and its value. */
+function parseLine(c: RunConfig, s: usize, e: usize, lineNumber: i32, valueStarts: StaticArray<usize>, valueLengths: StaticArray<i32>): bool {
+  if (s >= e || load<u8>(s) == 0x23) return true; // empty, or a # comment
+  const where = "config line " + lineNumber.toString() + ": ";
+  let eq = s;
+  while (eq < e && load<u8>(eq) != 0x3d) eq++;
+  if (eq == e) return fail(where + "expected 'key = value', got '" + quoteBytes(s, <i32>(e - s)) + "'");
+  const keyEnd = trimEnd(s, eq);
+  const key = keyEnd - s <= 32 ? String.UTF8.decodeUnsafe(s, keyEnd - s) : "";
+  const stringKey = STRING_KEYS.indexOf(key);
+  if (key.length == 0 || (stringKey < 0 && !OTHER_KEYS.includes(key) && settingKey(key, false) != key)) {
+    return fail(where + "unknown key '" + quoteBytes(s, <i32>(keyEnd - s), 32) + "'");
   }
-  else if (key == "context") { if (isNaN(v = whole(value, 0, 16777216, where + "context"))) return false; c.context = <i32>v; }
-  else if (key == "steps") { if (isNaN(v = whole(value, -1, I32.MAX_VALUE, where + "steps"))) return false; c.steps = <i32>v; }
-  else if (key == "temperature") { if (isNaN(v = real(value, 0, 1e6, where + "temperature"))) return false; c.temperature = <f32>v; }
-  else if (key == "top_p") { if (isNaN(v = real(value, 0, 1, where + "top_p"))) return false; c.topP = <f32>v; }
-  else if (key == "top_k") { if (isNaN(v = whole(value, 0, I32.MAX_VALUE, where + "top_k"))) return false; c.topK = <i32>v; }
-  else if (key == "min_p") { if (isNaN(v = real(value, 0, 1, where + "min_p"))) return false; c.minP = <f32>v; }
-  else if (key == "repeat_penalty") { if (isNaN(v = real(value, 0.01, 100, where + "repeat_penalty"))) return false; c.repeatPenalty = <f32>v; }
-  else if (key == "repeat_last_n") { if (isNaN(v = whole(value, 0, I32.MAX_VALUE, where + "repeat_last_n"))) return false; c.repeatLastN = <i32>v; }
-  else if (key == "seed") return parseSeed(c, value, where);
-  else if (key == "print_ids") { if (!flag(value, where + "print_ids")) return false; c.printIds = value == "true"; }
-  else if (key == "ignore_eos") { if (!flag(value, where + "ignore_eos")) return false; c.ignoreEos = value == "true"; }
-  else if (key == "end") {
-    if (value != "shutdown" && value != "return" && value != "wait") return fail(where + "end must be shutdown, return or wait, got '" + value + "'");
-    c.end = value;
-  } else if (key == "debug") {
-    if (value != "trap-oob") return fail(where + "debug must be trap-oob, got '" + value + "'");
-    c.debug = value;
-  } else return fail(where + "unknown key '" + key + "'");
+  let v = skipBlanks(eq + 1, e);
+  let n = <i32>(e - v);
+  if (n > 0 && load<u8>(v) == 0x22) {
+    if (n < 2 || load<u8>(e - 1) != 0x22) return fail(where + key + ": the closing quote is missing");
+    n = unescapeInPlace(v + 1, n - 2);
+    v++;
+  } else if (key == "prompt" || key == "system") {
+    n = unescapeInPlace(v, n);
+  }
+  if (key == "prompt") {
+    c.promptPtr = v;
+    c.promptLen = n;
+    return true;
+  }
+  if (key == "system") {
+    if (n > MAX_SYSTEM_BYTES) return fail(where + "the system prompt is " + n.toString() + " bytes, more than the " + MAX_SYSTEM_BYTES.toString() + " it may have");
+  } else if (n > MAX_VALUE_BYTES) {
+    return fail(where + "the value of '" + key + "' is " + n.toString() + " bytes, more than the " + MAX_VALUE_BYTES.toString() + " it may have");
+  }
+  if (stringKey >= 0) {
+    if (key != "system" && !checkName(key, v, n, where)) return false;
+    unchecked(valueStarts[stringKey] = v);
+    unchecked(valueLengths[stringKey] = n);
+    return true;
+  }
+  const value = String.UTF8.decodeUnsafe(v, n);
+  const shown = quoteBytes(v, n);
+  if (key == "print_ids" || key == "ignore_eos") {
+    if (value != "true" && value != "false") return fail(where + key + " must be true or false, got '" + shown + "'");
+    if (key == "print_ids") c.printIds = value == "true";
+    else c.ignoreEos = value == "true";
+    return true;
+  }
+  if (value != shown) return fail(where + key + " must be a number, got '" + shown + "'");
+  if (!parseSetting(key, value, where)) return false;
+  applySetting(c, key);
   return true;
 }
 
-function flag(value: string, what: string): bool {
-  return value == "true" || value == "false" || fail(what + " must be true or false, got '" + value + "'");
-}
-
-/** A whole number in [min, max], or NaN with the reason recorded. */
-function whole(value: string, min: f64, max: f64, what: string): f64 {
-  if (!isInteger(value)) { fail(what + " must be a whole number, got '" + value + "'"); return NaN; }
-  const v = F64.parseFloat(value);
-  if (!(v >= min && v <= max)) { fail(what + " must be between " + plain(min) + " and " + plain(max) + ", got '" + value + "'"); return NaN; }
-  return v;
-}
-
-/** A decimal number in [min, max], or NaN with the reason recorded. */
-function real(value: string, min: f64, max: f64, what: string): f64 {
-  if (!isDecimal(value)) { fail(what + " must be a number, got '" + value + "'"); return NaN; }
-  const v = F64.parseFloat(value);
-  if (!(v >= min && v <= max)) { fail(what + " must be between " + plain(min) + " and " + plain(max) + ", got '" + value + "'"); return NaN; }
-  return v;
-}
-
-function parseSeed(c: RunConfig, value: string, where: string): bool {
-  if (!isInteger(value) || value.charAt(0) == "-" || value.length > 20) return fail(where + "seed must be a whole number from 1 to 2^64-1, got '" + value + "'");
-  let seed: u64 = 0;
-  for (let i = 0; i < value.length; i++) {
-    const digit = <u64>(value.charCodeAt(i) - 48);
-    const next = seed * 10 + digit;
-    if ((next - digit) / 10 != seed) return fail(where + "seed must be below 2^64, got '" + value + "'");
-    seed = next;
-  }
-  if (seed == 0) return fail(where + "seed must be at least 1 (leave it out for a random seed)");
-  c.seed = seed;
+/** The keys with a fixed set of values take only those; paths take anything. */
+function checkName(key: string, v: usize, n: i32, where: string): bool {
+  const value = String.UTF8.decodeUnsafe(v, n);
+  const shown = quoteBytes(v, n);
+  if (key == "mode" && value != "generate" && value != "chat") return fail(where + "mode must be generate or chat, got '" + shown + "'");
+  if (key == "chat_template" && templateByName(value) < 0) return fail(where + "chat_template must be one of " + templateNames() + ", got '" + shown + "'");
+  if (key == "end" && value != "shutdown" && value != "return" && value != "wait") return fail(where + "end must be shutdown, return or wait, got '" + shown + "'");
+  if (key == "debug" && value != "trap-oob") return fail(where + "debug must be trap-oob, got '" + shown + "'");
   return true;
 }
 
-function isInteger(s: string): bool {
-  let i = s.length > 0 && (s.charAt(0) == "-" || s.charAt(0) == "+") ? 1 : 0;
-  if (i == s.length) return false;
-  for (; i < s.length; i++) if (!isDigit(s.charCodeAt(i))) return false;
-  return true;
+/** Store the value parseSetting() just accepted for `key`. */
+function applySetting(c: RunConfig, key: string): void {
+  const v = settingNumber;
+  if (key == "context") c.context = <i32>v;
+  else if (key == "steps") c.steps = <i32>v;
+  else if (key == "temperature") c.temperature = <f32>v;
+  else if (key == "top_p") c.topP = <f32>v;
+  else if (key == "top_k") c.topK = <i32>v;
+  else if (key == "min_p") c.minP = <f32>v;
+  else if (key == "repeat_penalty") c.repeatPenalty = <f32>v;
+  else if (key == "repeat_last_n") c.repeatLastN = <i32>v;
+  else if (key == "seed") c.seed = settingSeed;
 }
 
-/** Plain decimal notation only: sign, digits, an optional fraction and exponent. */
-function isDecimal(s: string): bool {
-  let i = 0;
-  const n = s.length;
-  if (i < n && (s.charAt(i) == "-" || s.charAt(i) == "+")) i++;
-  let digits = 0;
-  while (i < n && isDigit(s.charCodeAt(i))) { i++; digits++; }
-  if (i < n && s.charAt(i) == ".") {
-    i++;
-    while (i < n && isDigit(s.charCodeAt(i))) { i++; digits++; }
+/**
+ * Resolve \n, \t, \r and \\ (any other escaped character stands for itself, so \" is a
+ * quote) in the n bytes at p, in place: the result is never longer. Returns its length.
+ */
+function unescapeInPlace(p: usize, n: i32): i32 {
+  let out = p;
+  const end = p + <usize>n;
+  for (let q = p; q < end; q++) {
+    let b = load<u8>(q);
+    if (b == 0x5c && q + 1 < end) {
+      b = load<u8>(++q);
+      if (b == 0x6e) b = 0x0a;
+      else if (b == 0x74) b = 0x09;
+      else if (b == 0x72) b = 0x0d;
+    }
+    store<u8>(out++, b);
   }
-  if (digits == 0) return false;
-  if (i < n && (s.charAt(i) == "e" || s.charAt(i) == "E")) {
-    i++;
-    if (i < n && (s.charAt(i) == "-" || s.charAt(i) == "+")) i++;
-    let expDigits = 0;
-    while (i < n && isDigit(s.charCodeAt(i))) { i++; expDigits++; }
-    if (expDigits == 0) return false;
-  }
-  return i == n;
+  return <i32>(out - p);
 }
 
-function isDigit(c: i32): bool {
-  return c >= 48 && c <= 57;
+function skipBlanks(p: usize, end: usize): usize {
+  while (p < end && isBlank(load<u8>(p))) p++;
+  return p;
 }
 
-/** Values are single lines; \n, \t, \r and \\ stand for themselves. */
-function unescape(s: string): string {
-  if (s.indexOf("\\") < 0) return s;
-  let out = "";
-  for (let i = 0; i < s.length; i++) {
-    const ch = s.charAt(i);
-    if (ch != "\\" || i + 1 == s.length) { out += ch; continue; }
-    const next = s.charAt(++i);
-    if (next == "n") out += "\n";
-    else if (next == "t") out += "\t";
-    else if (next == "r") out += "\r";
-    else out += next;
-  }
-  return out;
+function trimEnd(start: usize, end: usize): usize {
+  while (end > start && isBlank(load<u8>(end - 1))) end--;
+  return end;
+}
+
+/** Spaces, tabs and the \r of a CRLF line end surround keys and values; inside quotes they are kept. */
+@inline function isBlank(b: u8): bool {
+  return b == 0x20 || b == 0x09 || b == 0x0d;
 }

@@ -58,6 +58,7 @@
 //       load the model and tokenizer, generate, stream the text to stream 1 and
 //       the timing line to stream 2.
 //   load(config_ptr, config_len)                 -> i32 status: the same, without generating
+//   check_config(config_ptr, config_len)         -> i32 status: only parse and validate the configuration
 //   forward(token, pos)                          -> ptr to vocab_size f32 logits
 //   forward_tokens(tokens_ptr, count, pos)       -> ptr to the last token's logits (a batched prefill)
 //   vocab_size(), context_length()               -> i32
@@ -72,6 +73,7 @@
 //   job(index)                                   one share of the work parallel_for spreads
 //   dequantize_tensor(name_ptr, name_len)        -> ptr to a GGUF tensor's values as f32 (tests, tools)
 //   multiply(type, rows, cols, w, x, count)      -> ptr to W @ x_t for count vectors (tests, tools)
+//   object_heap_used()                           -> bytes of the bounded heap for strings and small objects (tests)
 //   error_ptr(), error_len()                     the message of the last failed call
 //
 // A status other than 0 means the call failed with a user-facing message (one

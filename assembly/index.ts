@@ -20,8 +20,10 @@ import { initMatmul, matmul, runMatmulJob } from "./kernels/matmul";
 import { Input } from "./kernels/activations";
 import { runAttentionJob } from "./model/attention";
 import { ATTENTION_JOBS, activeJobs } from "./runtime/parallel";
-import { arenaAlloc, injectOutOfBoundsRead } from "./runtime/memory";
+import { injectOutOfBoundsRead } from "./runtime/memory";
+import { Region, take, reuse, keep } from "./runtime/request-memory";
 import { fail, errorPointer, errorLength } from "./runtime/status";
+import { objectHeapUsed } from "./runtime/object-heap";
 
 export { coreAbort } from "./host";
 
@@ -35,15 +37,24 @@ let loadUs: i64 = 0;
 const OK = 0;
 const FAILED = 1;
 
-/** Room for `len` bytes of host input (configuration text, text to encode). */
+/** What the host hands in; a request that is over leaves it to the next (see inputUsed). */
+const hostInput = new Region();
+let inputUsed = false; // set by each export that reads host input and keeps nothing of it
+/** The results of the tool exports (dequantize_tensor, multiply), which the host copies at once. */
+const results = new Region();
+
+/** Room for `len` bytes of host input (configuration text, text to encode), valid until the next request. */
 export function alloc(len: u32): usize {
-  return arenaAlloc(max<u64>(len, 1), "host input");
+  if (inputUsed) reuse(hostInput);
+  inputUsed = false;
+  return take(hostInput, len, "host input");
 }
 
 /** Parse the configuration and load the model and tokenizer it names. */
 export function load(configPtr: usize, configLen: u32): i32 {
   const started = clock_us();
   if (model != null) return fail("a model is already loaded; this instance loads one") ? OK : FAILED;
+  keep(hostInput); // the configuration: the prompt stays in it
   config = parseConfig(configPtr, configLen);
   if (config == null) return FAILED;
   const c = config!;
@@ -78,6 +89,12 @@ export function load(configPtr: usize, configLen: u32): i32 {
   return OK;
 }
 
+/** Parse the configuration only, opening no file: a host's preflight (the image command) before any work. */
+export function check_config(configPtr: usize, configLen: u32): i32 {
+  inputUsed = true;
+  return parseConfig(configPtr, configLen) != null ? OK : FAILED;
+}
+
 /** load(), then generate from the configured prompt, streaming text to stream 1. */
 export function run(configPtr: usize, configLen: u32): i32 {
   if (load(configPtr, configLen) != OK) return FAILED;
@@ -92,7 +109,7 @@ export function run(configPtr: usize, configLen: u32): i32 {
   sampler.minP = c.minP;
   sampler.repeatPenalty = c.repeatPenalty;
   if (c.mode == "chat") return chat(new Chat(model!, state!, tokenizer!, sampler, chatFamily(c), c.system, c.steps, c.repeatLastN)) ? OK : FAILED;
-  return generate(model!, state!, tokenizer!, sampler, c.prompt, c.steps, c.repeatLastN, c.printIds, c.ignoreEos, loadUs) ? OK : FAILED;
+  return generate(model!, state!, tokenizer!, sampler, c.promptPtr, c.promptLen, c.steps, c.repeatLastN, c.printIds, c.ignoreEos, loadUs) ? OK : FAILED;
 }
 
 /** The template family: the configured one, else the one the GGUF's chat template implies, else plain text. */
@@ -119,6 +136,7 @@ export function forward(token: i32, pos: i32): usize {
 
 /** Logits after tokens [0, count) (i32 at tokensPtr) at positions pos.. go through in batches; 0 if out of range. */
 export function forward_tokens(tokensPtr: usize, count: i32, pos: i32): usize {
+  inputUsed = true;
   if (model == null) { fail("no model loaded"); return 0; }
   const c = model!.config;
   if (count < 1 || pos < 0 || pos + count > c.seqLen) { fail("forward_tokens: positions out of range"); return 0; }
@@ -139,6 +157,7 @@ export function context_length(): i32 {
  * flags: 1 = BOS and 2 = EOS where the vocabulary adds them, 4 = parse special tokens in the text.
  */
 export function encode(textPtr: usize, textLen: i32, flags: i32, out: usize): i32 {
+  inputUsed = true;
   if (tokenizer == null) { fail("no tokenizer loaded"); return -1; }
   return encodeText(tokenizer!, textPtr, textLen, (flags & 1) != 0, (flags & 2) != 0, out, (flags & 4) != 0);
 }
@@ -161,6 +180,7 @@ export function decoded_piece(): usize {
 /** Load only the tokenizer of the GGUF file named by config key `model` (vocab-only files have no tensors). */
 export function load_tokenizer(configPtr: usize, configLen: u32): i32 {
   if (tokenizer != null) return fail("a tokenizer is already loaded; this instance loads one") ? OK : FAILED;
+  keep(hostInput);
   const c = parseConfig(configPtr, configLen);
   if (c == null) return FAILED;
   const file = readWholeFile(c.model, "model");
@@ -191,11 +211,13 @@ export function token_is_eog(token: i32): i32 {
 
 /** All values of the named GGUF tensor as f32 (rows x cols), for tests and tools; 0 if there is no such tensor. */
 export function dequantize_tensor(namePtr: usize, nameLen: u32): usize {
+  inputUsed = true;
   const t = gguf != null ? gguf!.tensor(String.UTF8.decodeUnsafe(namePtr, nameLen)) : null;
   if (t == null) { fail("no such tensor"); return 0; }
   const cols = <i32>t.cols;
   const rows = t.rows;
-  const out = arenaAlloc(<u64>rows * <u64>cols * 4, "a dequantized tensor");
+  reuse(results);
+  const out = take(results, <u64>rows * <u64>cols * 4, "a dequantized tensor");
   if (out == 0) return 0;
   const rowSize = rowBytes(t.type, cols);
   for (let r: i64 = 0; r < rows; r++) dequantizeRow(out + <usize>r * (<usize>cols << 2), t.ptr + <usize>r * rowSize, t.type, cols);
@@ -210,9 +232,11 @@ const multiplyInput = new Input();
  * through the same matmul as the forward pass; for tests and tools. 0 with the reason recorded.
  */
 export function multiply(type: i32, rows: i32, cols: i32, w: usize, x: usize, T: i32): usize {
+  inputUsed = true;
   if (blockSize(type) == 0 || rows <= 0 || cols <= 0 || cols % blockSize(type) != 0 || T <= 0) { fail("multiply: bad type or shape"); return 0; }
-  if (!initMatmul(cols) || !multiplyInput.reserve(cols, T)) return 0;
-  const out = arenaAlloc(<u64>T * <u64>rows * 4, "a product");
+  if (!initMatmul() || !multiplyInput.reserve(cols, T)) return 0;
+  reuse(results);
+  const out = take(results, <u64>T * <u64>rows * 4, "a product");
   if (out == 0) return 0;
   matmul(out, multiplyInput.set(x, cols, T), new Matrix(w, type, rows, cols));
   return out;
@@ -222,6 +246,11 @@ export function multiply(type: i32, rows: i32, cols: i32, w: usize, x: usize, T:
 export function job(index: i32): void {
   if (activeJobs == ATTENTION_JOBS) runAttentionJob(index);
   else runMatmulJob(index);
+}
+
+/** Bytes of the object heap in use (strings, small objects): a chat that gives back what each line made keeps this flat. */
+export function object_heap_used(): usize {
+  return objectHeapUsed();
 }
 
 export function error_ptr(): usize {

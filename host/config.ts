@@ -1,21 +1,28 @@
 // The run configuration as text: the same "key = value" lines that the core parses
 // (assembly/config.ts) whether they come from CLI flags in Node or from
-// uefi-llm.cfg on the EFI system partition.
+// uefi-llm.cfg on the EFI system partition. Numbers may be given as the text of a flag:
+// the core checks every value against one table of ranges (assembly/settings.ts), so a
+// flag, a line of uefi-llm.cfg and chat's /set accept the same values.
+import { UserError } from "./errors.js";
+import { refuseLineBreak } from "./input-file.js";
+
+/** A number, or a flag's text for the core to check. */
+type Numeric = number | string;
 
 export interface RunConfig {
   model: string;
   tokenizer?: string;
   prompt?: string;
   /** Context length in tokens; 0 or absent = the model's own (capped at 4096 for GGUF). */
-  context?: number;
-  steps?: number;
-  temperature?: number;
-  topP?: number;
-  topK?: number;
-  minP?: number;
-  repeatPenalty?: number;
-  repeatLastN?: number;
-  seed?: number;
+  context?: Numeric;
+  steps?: Numeric;
+  temperature?: Numeric;
+  topP?: Numeric;
+  topK?: Numeric;
+  minP?: Numeric;
+  repeatPenalty?: Numeric;
+  repeatLastN?: Numeric;
+  seed?: Numeric;
   /** What the firmware does when generation ends: shutdown, return to the firmware, or wait for a key. */
   end?: "shutdown" | "return" | "wait";
   /** Print the generated token ids as a JSON array after the text. */
@@ -38,11 +45,21 @@ export const CONFIG_FILE_NAME = "uefi-llm.cfg";
 export function configText(config: RunConfig): string {
   const lines: string[] = [];
   const put = (key: string, value: string | number | boolean | undefined) => {
-    if (value !== undefined) lines.push(`${key} = ${value}`);
+    if (value === undefined) return;
+    if (/[\r\n]/.test(String(value))) throw new UserError(`the value of ${key} contains a line break: ${JSON.stringify(String(value))}`);
+    lines.push(`${key} = ${value}`);
   };
-  put("model", config.model);
-  put("tokenizer", config.tokenizer);
-  if (config.prompt !== undefined) put("prompt", escapeValue(config.prompt));
+  /** Text and paths are quoted, so that leading and trailing spaces are theirs. */
+  const putText = (key: string, value: string | undefined) => {
+    if (value !== undefined) lines.push(`${key} = "${escapeValue(value)}"`);
+  };
+  const putPath = (key: string, path: string | undefined) => {
+    if (path !== undefined) refuseLineBreak(path, key);
+    putText(key, path);
+  };
+  putPath("model", config.model);
+  putPath("tokenizer", config.tokenizer);
+  putText("prompt", config.prompt);
   put("context", config.context);
   put("steps", config.steps);
   put("temperature", config.temperature);
@@ -56,13 +73,13 @@ export function configText(config: RunConfig): string {
   put("print_ids", config.printIds);
   put("ignore_eos", config.ignoreEos);
   put("mode", config.mode);
-  if (config.system !== undefined) put("system", escapeValue(config.system));
+  putText("system", config.system);
   put("chat_template", config.chatTemplate);
   put("debug", config.debug);
   return lines.join("\n") + "\n";
 }
 
-/** Values are single lines: newline, tab and backslash are written as \n, \t and \\. */
+/** Inside quotes, backslash, quote, newline, tab and carriage return are written as \\, \", \n, \t and \r. */
 export function escapeValue(value: string): string {
-  return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\t/g, "\\t").replace(/\r/g, "\\r");
+  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n").replace(/\t/g, "\\t").replace(/\r/g, "\\r");
 }

@@ -193,15 +193,14 @@ const register = (level: CoreLevel) => (level.level >= 3 ? "ymm" : "xmm");
 
 /**
  * Packed instructions a kernel must contain, by mnemonic without the VEX "v" (AT&T
- * syntax), each at least once on the level's widest register. "load" is a packed read
+ * syntax), each at least once on register `reg`. "load" is a packed read
  * from memory into it (a move, or an operation with a memory operand): weights streamed
  * a vector at a time rather than gathered lane by lane.
  */
 type Required = readonly string[];
 
-function expectPacked(instructions: string[], required: Required, level: CoreLevel, allowedInserts = 0, explicit = false): void {
+function expectPacked(instructions: string[], required: Required, reg: "xmm" | "ymm", allowedInserts = 0): void {
   const count = (pattern: RegExp) => instructions.filter((i) => pattern.test(i)).length;
-  const reg = explicit ? "xmm" : register(level); // explicit v128 is one xmm register wide at every level
   expect(instructions.length, "the kernel's code").toBeGreaterThan(0);
   for (const mnemonic of required) {
     const pattern =
@@ -265,7 +264,7 @@ describe("the fixture core, built by the same pipeline", () => {
 
   it.each(byName)("%s: its f32 matvec runs on packed vectors of the full width, and nothing uses FMA", async (_, level) => {
     const functions = await disassemble(coreObject(level));
-    expectPacked(instructionsOf(functions, cName(level, "matvec")), ["load", "mulps", "addps"], level);
+    expectPacked(instructionsOf(functions, cName(level, "matvec")), ["load", "mulps", "addps"], register(level));
     expectNothingBeyond(Object.values(functions).flat(), level);
   });
 
@@ -283,17 +282,19 @@ describe("the fixture core, built by the same pipeline", () => {
 });
 
 /**
- * What each matrix kernel of the real core must compile to, per level (expectPacked),
- * with how many single-lane inserts it may keep (the two-row int8 kernels pair their
- * rows' block scales with one insertps each way). A kernel is named by its wasm name
- * (asc: the source file's path and the function). [] = no requirement yet: at
- * x86-64-v2 clang 14 leaves the two-row f32, Q8_0 and K-quant kernels scalar
- * (README, Vectorization). As the kernels move to explicit v128 (one file per weight
- * type) their rows change here, and integer kernels add pmaddwd.
+ * What each matrix kernel of the real core must compile to at every level: they are
+ * explicit v128 (one file per weight type), so one xmm register wide whatever the
+ * -march, and the same instructions at v2 and v3. Integer kernels multiply with
+ * pmaddwd (i32x4.dot_i16x8_s). A kernel is named by its wasm name (asc: the source
+ * file's path and the function). The float kernels' scalar tails (n % 16 values) are
+ * paired across the two rows by clang's SLP vectorizer: a few insertps outside the loop.
  */
-const KERNELS: readonly { kernel: string; v2: Required; v3: Required; inserts?: number; explicit?: boolean }[] = [
-  { kernel: "assembly/kernels/ops/dot", v2: ["load", "mulps", "addps"], v3: ["load", "mulps", "addps"] },
-  { kernel: "assembly/kernels/q8_0/dot2Q8_0", v2: ["load", "pmaddwd", "mulps", "addps"], v3: ["load", "pmaddwd", "mulps", "addps"], explicit: true },
+const FLOAT_KERNELS = ["f32/dot2F32", "f16/dot2F16", "bf16/dot2BF16"];
+const INT8_KERNELS = ["q8_0/dot2Q8_0", "q4_0/dot2Q4_0", "q4_1/dot2Q4_1", "q5_0/dot2Q5_0", "q5_1/dot2Q5_1",
+  "q2_k/dot2Q2_K", "q3_k/dot2Q3_K", "q4_k/dot2Q4_K", "q5_k/dot2Q5_K", "q6_k/dot2Q6_K"];
+const KERNELS: readonly { kernel: string; required: Required; inserts?: number }[] = [
+  ...FLOAT_KERNELS.map((name) => ({ kernel: `assembly/kernels/${name}`, required: ["load", "mulps", "addps"], inserts: 8 })),
+  ...INT8_KERNELS.map((name) => ({ kernel: `assembly/kernels/${name}`, required: ["load", "pmaddwd", "cvtdq2ps", "mulps", "addps"] })),
 ];
 
 describe("the real core (its release wasm keeps function names: asconfig.json debug)", () => {
@@ -304,10 +305,10 @@ describe("the real core (its release wasm keeps function names: asconfig.json de
 
   it.each(byName)("%s: its matrix kernels run on packed vectors of the full width, and nothing uses FMA", async (_, level) => {
     const functions = await disassemble(coreObject(level, efiDir));
-    for (const { kernel, v2, v3, inserts, explicit } of KERNELS) {
+    for (const { kernel, required, inserts } of KERNELS) {
       const instructions = instructionsOf(functions, cName(level, kernel));
       expect(instructions.length, `${kernel}'s code (${cName(level, kernel)})`).toBeGreaterThan(0);
-      expectPacked(instructions, level.level >= 3 ? v3 : v2, level, inserts, explicit);
+      expectPacked(instructions, required, "xmm", inserts); // v128 is one xmm register wide at every level
     }
     expectNothingBeyond(Object.values(functions).flat(), level);
   }, 120_000);

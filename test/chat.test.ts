@@ -38,7 +38,7 @@ describe("uefi-llm chat (bundled model, plain continuation)", () => {
     expect(result.stderr).toMatch(/\(new conversation\)/);
     expect(result.stderr).toMatch(/prefilled 0 tokens.*context 0 of 512/);
     expect(result.stderr).toMatch(/^temp = 0.5$/m);
-    expect(result.stderr).toMatch(/cannot set 'temp' to 'abc'/);
+    expect(result.stderr).toMatch(/^cannot set 'temp': temperature must be a number, got 'abc'$/m);
     expect(result.stderr).toMatch(/unknown command '\/frobnicate'/);
   });
 
@@ -52,8 +52,28 @@ describe("uefi-llm chat (bundled model, plain continuation)", () => {
     ]);
     const result = await execa("node", [cliPath, "chat", "--temp", "0", "-n", "10"], { input, reject: false, timeout: 60_000 });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/the context is full: \d+ of 512 tokens used, this message needs \d+ more/);
+    // The message alone is longer than the context: said so, not "the context is full".
+    expect(result.stderr).toMatch(/^this message is \d+ tokens long, more than the whole context of 512 tokens .*: it was not sent$/m);
+    expect(result.stderr).not.toMatch(/context is full/);
     expect(prefills(result.stderr).at(-1)).toBeGreaterThan(5);
+  });
+});
+
+describe("chat /set takes the configuration's names and ranges", () => {
+  it("refuses what uefi-llm.cfg refuses, and a value that makes no distribution samples greedily", async () => {
+    const refused = ["/set temp Infinity", "/set top_k 1e10", "/set seed 1e30", "/set temp 1abc", "/set top_p 0x10", "/set repeat_penalty 1e-45", "/set seed 18446744073709551616"];
+    const result = await chat([...refused, "/set temp 1e-45", "Once upon a time", "/exit"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const lines = result.stderr.split("\n");
+    for (const line of refused) {
+      const [, name, value] = line.split(" ");
+      expect(lines.some((l) => l.startsWith(`cannot set '${name}': `) && l.endsWith(`got '${value}'`)), `${line}\n${result.stderr}`).toBe(true);
+    }
+    expect(result.stderr).toMatch(/^temp = 1e-45$/m);
+    // temperature 1e-45 overflows every logit: greedy, the same answer as --temp 0 gives
+    const greedy = await chat(["Once upon a time", "/exit"]);
+    expect(result.stdout.replace(/^(> )+/, "")).toBe(greedy.stdout.replace(/^(> )+/, ""));
+    expect(greedy.stdout).toMatch(/there was a little girl named Lily/);
   });
 });
 

@@ -1,5 +1,6 @@
 // Bad input ends in one specific line on stderr and a non-zero exit: never a trap, a stack trace or a hang.
-import { readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bundledModel, bundledTokenizer } from "../host/paths.js";
@@ -65,12 +66,24 @@ describe("bad input on the host", () => {
 
   it("steps beyond the context", () => expectOneLineError(["generate", "-n", "600"], /-n 600 is too many: .* at most 512 more fit/));
 
-  it("non-numeric and out-of-range flags", async () => {
-    await expectOneLineError(["generate", "--temp", "abc"], /--temp.*'abc' is invalid\. not a number/);
-    await expectOneLineError(["generate", "-n", "1.5"], /not a whole number/);
-    await expectOneLineError(["generate", "--top-p", "2"], /must be between 0 and 1/);
-    await expectOneLineError(["generate", "--seed", "0"], /must be between 1 and/);
+  it("non-numeric and out-of-range flags: checked by the core, against the configuration's ranges", async () => {
+    await expectOneLineError(["generate", "--temp", "abc"], /temperature must be a number, got 'abc'$/);
+    await expectOneLineError(["generate", "-n", "1.5"], /steps must be a whole number, got '1.5'$/);
+    await expectOneLineError(["generate", "--top-p", "2"], /top_p must be between 0 and 1, got '2'$/);
+    await expectOneLineError(["generate", "--seed", "0"], /seed must be at least 1/);
+    await expectOneLineError(["generate", "--temp", "1\nmodel = x"], /the value of temperature contains a line break/);
   });
+
+  it("image checks its configuration in the core before building anything", async () => {
+    const image = join(dir, "never.img");
+    await expectOneLineError(["image", "-m", bundledModel, "-t", bundledTokenizer, "--top-k", "1e10", "-o", image], /top_k must be a whole number, got '1e10'$/);
+    expect(existsSync(image)).toBe(false);
+  });
+
+  it("a line break in a model path", () => expectOneLineError(["generate", "-m", "a\nsteps = 1"], /the model path "a\\nsteps = 1" contains a line break/));
+
+  it("a prompt longer than any context can hold is refused before tokenizing", () =>
+    expectOneLineError(["generate", "-p", "Once upon a time. ".repeat(6_000)], /the prompt is 108000 bytes long, more than the model's context of 512 tokens can hold/));
 
   it("a model bigger than a wasm32 core can address", () => {
     const huge = join(dir, "huge.gguf");

@@ -7,7 +7,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENROLL_PATH } from "../host/commands/image.js";
 import { bundledModel, bundledTokenizer } from "../host/paths.js";
-import { OVMF_CODE_SECBOOT } from "../host/qemu/ovmf.js";
+import { SECURE_BOOT_FIRMWARE } from "../host/qemu/ovmf.js";
 import { runQemu } from "../host/qemu/qemu.js";
 import { enrolledVars } from "../host/secure-boot/enroll.js";
 import { buildEfi } from "../host/toolchain/pipeline.js";
@@ -75,7 +75,7 @@ describe("a signed stick under Secure Boot", () => {
     const image = join(dir, "boot.img");
     const made = await cli(["image", ...stick, "--efi", efi, "--sign-key", join(keys, "db.key"), "--sign-cert", join(keys, "db.crt"), "-o", image]);
     expect(made.exitCode, made.stderr).toBe(0);
-    const result = await runQemu(image, { timeoutSeconds: 240, firmware: { code: OVMF_CODE_SECBOOT, vars: vars.path, secureBoot: true } });
+    const result = await runQemu(image, { timeoutSeconds: 240, firmware: { ...SECURE_BOOT_FIRMWARE, vars: vars.path } });
     expect(result.timedOut).toBe(false);
     expect(result.output.replace(/\r\n/g, "\n")).toContain(expected);
   }, 300_000);
@@ -84,7 +84,7 @@ describe("a signed stick under Secure Boot", () => {
     const image = join(dir, "unsigned.img");
     const made = await cli(["image", ...stick, "--efi", efi, "-o", image]);
     expect(made.exitCode, made.stderr).toBe(0);
-    const result = await runQemu(image, { timeoutSeconds: 90, stopOn: /Access Denied/, firmware: { code: OVMF_CODE_SECBOOT, vars: vars.path, secureBoot: true } });
+    const result = await runQemu(image, { timeoutSeconds: 90, stopOn: /Access Denied/, firmware: { ...SECURE_BOOT_FIRMWARE, vars: vars.path } });
     expect(result.output).toMatch(/failed to load Boot0001 .*: Access Denied/);
     expect(result.output).not.toMatch(/uefi-llm \d+\.\d+\.\d+/);
     // The command says so in one line instead of waiting at the firmware's menu.

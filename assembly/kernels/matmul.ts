@@ -3,35 +3,47 @@
 // processor would, so the result is identical however many processors share it.
 import { MATMUL_JOBS, shareStart, spread, workerCount } from "../runtime/parallel";
 import { Matrix } from "../model/model";
-import { GGML_Q8_0 } from "../model/tensor-types";
-import { dequantizeRow, initHalfTable } from "./quant";
-import { dot } from "./ops";
+import {
+  GGML_BF16, GGML_F16, GGML_F32, GGML_Q2_K, GGML_Q3_K, GGML_Q4_0, GGML_Q4_1, GGML_Q4_K, GGML_Q5_0, GGML_Q5_1,
+  GGML_Q5_K, GGML_Q6_K, GGML_Q8_0,
+} from "../model/tensor-types";
+import { initHalfTable } from "./quant";
 import { Input, int8VectorBytes } from "./activations";
+import { dot2F32 } from "./f32";
+import { dot2F16 } from "./f16";
+import { dot2BF16 } from "./bf16";
+import { dot2Q4_0 } from "./q4_0";
+import { dot2Q4_1 } from "./q4_1";
+import { dot2Q5_0 } from "./q5_0";
+import { dot2Q5_1 } from "./q5_1";
 import { dot2Q8_0 } from "./q8_0";
-import { arenaAlloc } from "../runtime/memory";
+import { dot2Q2_K } from "./q2_k";
+import { dot2Q3_K } from "./q3_k";
+import { dot2Q4_K } from "./q4_k";
+import { dot2Q5_K } from "./q5_k";
+import { dot2Q6_K } from "./q6_k";
 
 /** Below this many rows per job, splitting costs more than it saves. */
 const MIN_ROWS_PER_JOB = 32;
 
-let scratch: usize = 0; // (workers, scratchFloats) f32: one dequantized row per job, for types without a kernel
-let scratchFloats: i32 = 0;
-
-/** Ask the host how many processors it lends, and make room for rows of up to `cols` values; false with the reason recorded. */
-export function initMatmul(cols: i32): bool {
-  if (!initHalfTable()) return false;
-  if (cols > scratchFloats) {
-    scratch = arenaAlloc(<u64>workerCount() * <u64>cols * 4, "dequantization buffers");
-    scratchFloats = scratch != 0 ? cols : 0;
-    if (scratch == 0) return false;
-  }
-  return true;
+/** The tables the kernels read (the f16 scales'); false with the reason recorded. */
+export function initMatmul(): bool {
+  return initHalfTable();
 }
 
-// The product the jobs share: set before parallel_for, read-only while it runs.
-let jobOut: usize = 0;
-let jobX: usize = 0;
-let jobW: Matrix | null = null;
-let jobT: i32 = 0;
+// The product the jobs share: set before parallel_for, read-only while it runs. Plain
+// numbers and pointers, never objects: a function holding an object across a call keeps
+// it on AssemblyScript's shadow stack, one stack pointer for the whole module, which
+// jobs running on several processors at once would corrupt (build.test.ts checks this).
+let product: usize = 0; // (T, rows) f32, the output
+let vectors: usize = 0; // (T, cols) f32, or T int8 vectors (activations.ts)
+let vectorBytes: usize = 0;
+let T: i32 = 0;
+let weights: usize = 0; // (rows, cols) of the matrix's type
+let rows: i32 = 0;
+let cols: i32 = 0;
+let rowBytes: usize = 0;
+let kernel: u32 = 0; // the PairKernel's index in the function table
 let jobCount: i32 = 1;
 
 /**
@@ -42,57 +54,41 @@ let jobCount: i32 = 1;
  */
 export function matmul(out: usize, x: Input, w: Matrix): void {
   if (x.n != w.cols) abort("matmul: the input's length is not the matrix's column count");
-  jobX = takesInt8(w.type) ? x.int8() : x.x;
-  const jobs = min(workerCount(), w.rows / MIN_ROWS_PER_JOB);
-  if (jobs <= 1) {
-    rows(out, jobX, w, x.T, 0, w.rows, scratch);
-    return;
-  }
-  jobOut = out;
-  jobW = w;
-  jobT = x.T;
-  jobCount = jobs;
-  spread(MATMUL_JOBS, jobs);
+  const int8 = takesInt8(w.type);
+  product = out;
+  vectors = int8 ? x.int8() : x.x;
+  vectorBytes = int8 ? int8VectorBytes(x.n) : <usize>x.n << 2;
+  T = x.T;
+  weights = w.ptr;
+  rows = w.rows;
+  cols = w.cols;
+  rowBytes = w.rowBytes;
+  kernel = pairKernel(w.type).index;
+  jobCount = min(workerCount(), rows / MIN_ROWS_PER_JOB);
+  if (jobCount <= 1) pairedRows(0, rows);
+  else spread(MATMUL_JOBS, jobCount);
 }
 
 /** Job `index` of the current matmul: its share of the rows. Called by the host, maybe on another processor. */
 export function runMatmulJob(index: i32): void {
-  const w = jobW!;
-  const first = shareStart(w.rows, index, jobCount), last = shareStart(w.rows, index + 1, jobCount);
-  rows(jobOut, jobX, w, jobT, first, last, scratch + <usize>index * (<usize>scratchFloats << 2));
-}
-
-/** Rows [first, last) of W @ x_t for every t. */
-function rows(out: usize, x: usize, w: Matrix, T: i32, first: i32, last: i32, rowScratch: usize): void {
-  const kernel = pairKernel(w.type);
-  if (kernel != null) {
-    pairedRows(kernel, out, x, w, T, first, last);
-    return;
-  }
-  // the other types a row at a time, dequantized to f32 first
-  const n = w.cols, xStride = <usize>n << 2, outStride = <usize>w.rows << 2;
-  for (let i = first; i < last; i++) {
-    dequantizeRow(rowScratch, w.ptr + <usize>i * w.rowBytes, w.type, n);
-    for (let t = 0; t < T; t++) store<f32>(out + <usize>t * outStride + (<usize>i << 2), dot(rowScratch, x + <usize>t * xStride, n));
-  }
+  pairedRows(shareStart(rows, index, jobCount), shareStart(rows, index + 1, jobCount));
 }
 
 /**
- * Rows [first, last) for the types with kernels of their own: row i together with
- * row i + half, so the weights stream from two places at once, each in order. An odd last
- * row goes with itself: both of its outputs are its own place.
+ * Rows [first, last) of W @ x_t for every t: row i together with row i + half, so the
+ * weights stream from two places at once, each in order. An odd last row goes with
+ * itself: both of its outputs are its own place.
  */
-function pairedRows(kernel: PairKernel, out: usize, x: usize, w: Matrix, T: i32, first: i32, last: i32): void {
-  const n = w.cols, outStride = <usize>w.rows << 2;
-  const xStride = takesInt8(w.type) ? int8VectorBytes(n) : <usize>n << 2;
+function pairedRows(first: i32, last: i32): void {
+  const outStride = <usize>rows << 2;
   const half = (last - first + 1) >> 1;
   for (let i = first; i < first + half; i++) {
-    const row = w.ptr + <usize>i * w.rowBytes;
+    const row = weights + <usize>i * rowBytes;
     const hasTwin = i + half < last;
-    const twin = hasTwin ? row + <usize>half * w.rowBytes : row;
+    const twin = hasTwin ? row + <usize>half * rowBytes : row;
     for (let t = 0; t < T; t++) {
-      const o = out + <usize>t * outStride + (<usize>i << 2);
-      kernel(o, hasTwin ? o + (<usize>half << 2) : o, row, twin, x + <usize>t * xStride, n);
+      const o = product + <usize>t * outStride + (<usize>i << 2);
+      call_indirect<void>(kernel, o, hasTwin ? o + (<usize>half << 2) : o, row, twin, vectors + <usize>t * vectorBytes, cols);
     }
   }
 }
@@ -101,17 +97,30 @@ function pairedRows(kernel: PairKernel, out: usize, x: usize, w: Matrix, T: i32,
 type PairKernel = (out0: usize, out1: usize, row0: usize, row1: usize, x: usize, n: i32) => void;
 
 /**
- * The kernel for `type`, or null for types still dequantized row by row. Called through
- * the function table, so the C compiler keeps each kernel a function of its own.
+ * The kernel for `type` (one file per weight type). Called through the function table
+ * by index, so the C compiler keeps each kernel a function of its own, and the jobs hold
+ * a number rather than a function object.
  */
-function pairKernel(type: i32): PairKernel | null {
+function pairKernel(type: i32): PairKernel {
   switch (type) {
+    case GGML_F32: return dot2F32;
+    case GGML_F16: return dot2F16;
+    case GGML_BF16: return dot2BF16;
+    case GGML_Q4_0: return dot2Q4_0;
+    case GGML_Q4_1: return dot2Q4_1;
+    case GGML_Q5_0: return dot2Q5_0;
+    case GGML_Q5_1: return dot2Q5_1;
     case GGML_Q8_0: return dot2Q8_0;
-    default: return null;
+    case GGML_Q2_K: return dot2Q2_K;
+    case GGML_Q3_K: return dot2Q3_K;
+    case GGML_Q4_K: return dot2Q4_K;
+    case GGML_Q5_K: return dot2Q5_K;
+    case GGML_Q6_K: return dot2Q6_K;
+    default: abort("matmul: no kernel for this weight type"); return dot2F32;
   }
 }
 
 /** Types whose kernels take x in its int8 form (activations.ts). */
 function takesInt8(type: i32): bool {
-  return type == GGML_Q8_0;
+  return type != GGML_F32 && type != GGML_F16 && type != GGML_BF16;
 }

@@ -40,7 +40,7 @@ export function newRunState(c: ModelConfig): RunState | null {
   if ((s.ropeCos = arenaAlloc(batch(c.ropeDim >> 1), "activations")) == 0) return null;
   if ((s.ropeSin = arenaAlloc(batch(c.ropeDim >> 1), "activations")) == 0) return null;
   const widest = max(max(c.dim, c.hiddenDim), qDim);
-  if (!initMatmul(widest) || !s.input.reserve(widest, BATCH)) return null;
+  if (!initMatmul() || !s.input.reserve(widest, BATCH)) return null;
   if ((s.att = arenaAlloc(<u64>c.nHeads * <u64>c.seqLen * 4, "attention scores")) == 0) return null;
   if ((s.logits = arenaAlloc(<u64>c.vocabSize * 4, "logits")) == 0) return null;
   if ((s.token = arenaAlloc(4, "activations")) == 0) return null;

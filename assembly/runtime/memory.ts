@@ -1,12 +1,13 @@
 // Linear memory layout: AssemblyScript objects (strings, small classes) live in a
-// small bump heap at the bottom; everything sized by the model (file bytes, KV
+// small bounded bump heap at the bottom (object-heap.ts, the runtime); everything sized by the model (file bytes, KV
 // cache, activations) comes from the arena above it, which grows the memory by
 // exactly what is asked. The runtime's own allocator doubles memory when it grows
 // and caps blocks at 1 GiB, neither of which suits multi-GB models.
 import { fail } from "./status";
+import { OBJECT_HEAP_END } from "./object-heap";
 
 /** The object heap ends here; the arena starts here. */
-const ARENA_BASE: u64 = 8 << 20;
+const ARENA_BASE: u64 = OBJECT_HEAP_END;
 const WASM32_LIMIT: u64 = 1 << 32;
 const PAGE: u64 = 65536;
 const ALIGN: u64 = 64;
@@ -15,7 +16,6 @@ let arenaTop: u64 = ARENA_BASE;
 
 /** Zeroed memory for `size` bytes, or 0 with the reason recorded. `what` names it in that reason. */
 export function arenaAlloc(size: u64, what: string): usize {
-  checkObjectHeap();
   const start = (arenaTop + ALIGN - 1) & ~(ALIGN - 1);
   const end = start + size;
   if (end > WASM32_LIMIT) {
@@ -36,12 +36,6 @@ export function arenaAlloc(size: u64, what: string): usize {
 /** Bytes taken from the arena so far: the model, the KV cache and the buffers. */
 export function arenaUsed(): u64 {
   return arenaTop - ARENA_BASE;
-}
-
-/** The object heap must never reach into the arena; the core allocates few objects, all at load time. */
-function checkObjectHeap(): void {
-  const probe = heap.alloc(0);
-  if (<u64>probe >= ARENA_BASE) abort("object heap overflowed into the arena");
 }
 
 export function mib(bytes: u64): string {

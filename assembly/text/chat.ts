@@ -7,11 +7,14 @@ import { RunState } from "../model/state";
 import { Tokenizer, encode, decode, decodedPtr, maxTokens, isEndOfGeneration } from "../tokenizer/tokenizer";
 import { lengthOf, lookup, pieceOf } from "../tokenizer/vocab";
 import { Sampler, sample, reseed, penalizeRepeats } from "./sampler";
+import { fitsContext } from "./generate";
+import { chatSettingNames, parseSetting, settingKey, settingNumber, settingSeed } from "../settings";
+import { objectHeapMark, objectHeapRelease } from "../runtime/object-heap";
 import { forward, forwardBatch } from "../model/forward";
 import { arenaAlloc } from "../runtime/memory";
 import { afterAnswer, endOfTurn, firstTurn, templateName, templateWritesBos, userTurn } from "./chat-template";
 import { fixed, writeString } from "./text";
-import { lastError } from "../runtime/status";
+import { fail, lastError } from "../runtime/status";
 
 /** Longest input line, in bytes; longer lines are cut (and said so). */
 const LINE_BYTES = 16384;
@@ -42,8 +45,12 @@ export class Chat {
   ) {}
 }
 
-/** Run the conversation until /exit or the end of input; false with the reason recorded if memory runs out. */
+/** Run the conversation until /exit or the end of input; false with the reason recorded if memory runs out or the system prompt cannot fit. */
 export function chat(c: Chat): bool {
+  const systemBytes = String.UTF8.byteLength(c.system);
+  if (!fitsContext(c.tokenizer, systemBytes, c.model.config.seqLen)) {
+    return fail("the system prompt is " + systemBytes.toString() + " bytes long, more than the model's context of " + c.model.config.seqLen.toString() + " tokens can hold");
+  }
   c.line = arenaAlloc(LINE_BYTES, "the input line");
   c.tokens = arenaAlloc(<u64>maxTokens(LINE_BYTES * 2 + c.system.length * 3 + 256) * 4, "the chat tokens");
   c.history = arenaAlloc(<u64>c.model.config.seqLen * 4, "the chat history");
@@ -55,19 +62,27 @@ export function chat(c: Chat): bool {
   }
   writeString(STDERR, "chat (" + templateName(c.family) + " template, context " + c.model.config.seqLen.toString() +
     " tokens). /help lists the commands.\n");
-  while (true) {
+  // Every line's strings (the text, its rendering, messages) are garbage once the line is
+  // handled; nothing made for one outlives it, so the object heap goes back to this mark.
+  const mark = objectHeapMark();
+  let going = true;
+  while (going) {
     writeString(STDOUT, "> ");
     const n = read_line(c.line, LINE_BYTES);
     if (n < 0) break; // end of input
-    const text = String.UTF8.decodeUnsafe(c.line, n).trim();
-    if (text.length == 0) continue;
-    if (text.charAt(0) == "/") {
-      if (!command(c, text)) break;
-      continue;
-    }
-    if (n == LINE_BYTES) writeString(STDERR, "(the line was cut at " + LINE_BYTES.toString() + " bytes)\n");
-    turn(c, text);
+    going = line(c, n);
+    objectHeapRelease(mark);
   }
+  return true;
+}
+
+/** Handle one input line of n bytes at c.line: a message or a /command; false to end the chat. */
+function line(c: Chat, n: i32): bool {
+  const text = String.UTF8.decodeUnsafe(c.line, n).trim();
+  if (text.length == 0) return true;
+  if (text.charAt(0) == "/") return command(c, text);
+  if (n == LINE_BYTES) writeString(STDERR, "(the line was cut at " + LINE_BYTES.toString() + " bytes)\n");
+  turn(c, text);
   return true;
 }
 
@@ -89,6 +104,11 @@ function turn(c: Chat, message: string): void {
   }
   count += encoded;
   const room = c.model.config.seqLen - c.pos;
+  if (count + 1 > c.model.config.seqLen) {
+    writeString(STDERR, "this message is " + count.toString() + " tokens long, more than the whole context of " + c.model.config.seqLen.toString() +
+      " tokens (with room for one token of answer): it was not sent\n");
+    return;
+  }
   if (count + 1 > room) {
     writeString(STDERR, "the context is full: " + c.pos.toString() + " of " + c.model.config.seqLen.toString() +
       " tokens used, this message needs " + count.toString() + " more. /reset starts a new conversation.\n");
@@ -147,7 +167,7 @@ function command(c: Chat, text: string): bool {
   if (name == "/exit" || name == "/quit") return false;
   if (name == "/help") {
     writeString(STDERR, "/reset  start a new conversation\n/stats  tokens, speed and context used\n" +
-      "/set temp|top_p|top_k|min_p|repeat_penalty|seed VALUE  change sampling\n/exit  end the chat\n");
+      "/set " + chatSettingNames() + " VALUE  change sampling (temp is temperature)\n/exit  end the chat\n");
   } else if (name == "/reset") {
     c.turns = 0;
     c.pos = 0;
@@ -161,27 +181,33 @@ function command(c: Chat, text: string): bool {
       c.generated.toString() + " at " + rate(c.generated, c.decodeUs) + " tok/s, context " + c.pos.toString() + " of " +
       c.model.config.seqLen.toString() + " tokens\n");
   } else if (name == "/set" && words.length == 3) {
-    setSampling(c.sampler, words[1], words[2]);
+    setSampling(c, words[1], words[2]);
   } else {
     writeString(STDERR, "unknown command '" + name + "': /help lists them\n");
   }
   return true;
 }
 
-function setSampling(s: Sampler, key: string, value: string): void {
-  const v = F64.parseFloat(value);
-  const ok = !isNaN(v) && v >= 0;
-  if (ok && (key == "temp" || key == "temperature")) s.temperature = <f32>v;
-  else if (ok && key == "top_p" && v <= 1) s.topP = <f32>v;
-  else if (ok && key == "top_k" && v == Math.floor(v)) s.topK = <i32>v;
-  else if (ok && key == "min_p" && v <= 1) s.minP = <f32>v;
-  else if (ok && key == "repeat_penalty" && v > 0) s.repeatPenalty = <f32>v;
-  else if (ok && key == "seed" && v >= 1 && v == Math.floor(v)) reseed(s, <u64>v);
-  else {
-    writeString(STDERR, "cannot set '" + key + "' to '" + value + "'\n");
+/** /set KEY VALUE: the same names and ranges as the configuration (settings.ts). */
+function setSampling(c: Chat, name: string, value: string): void {
+  const key = settingKey(name, true);
+  if (key.length == 0) {
+    writeString(STDERR, "cannot set '" + name + "': /set takes " + chatSettingNames() + "\n");
     return;
   }
-  writeString(STDERR, key + " = " + value + "\n");
+  if (!parseSetting(key, value, "cannot set '" + name + "': ")) {
+    writeString(STDERR, lastError() + "\n");
+    return;
+  }
+  const s = c.sampler, v = settingNumber;
+  if (key == "temperature") s.temperature = <f32>v;
+  else if (key == "top_p") s.topP = <f32>v;
+  else if (key == "top_k") s.topK = <i32>v;
+  else if (key == "min_p") s.minP = <f32>v;
+  else if (key == "repeat_penalty") s.repeatPenalty = <f32>v;
+  else if (key == "repeat_last_n") c.repeatLastN = <i32>v;
+  else if (key == "seed") reseed(s, settingSeed);
+  writeString(STDERR, name + " = " + value + "\n");
 }
 
 /** A token's piece as text (for templates that write the BOS or EOS token out). */

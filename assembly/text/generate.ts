@@ -18,21 +18,25 @@ export class Generation {
   decodeUs: i64 = 0;
 }
 
-/** Encode the prompt, then run and stream; false with the reason recorded on bad settings. */
-export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sampler: Sampler, prompt: string, steps: i32, repeatLastN: i32, printIds: bool, ignoreEos: bool, loadUs: i64): bool {
+/** Encode the prompt (promptLen bytes at promptPtr), then run and stream; false with the reason recorded on bad settings. */
+export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sampler: Sampler, promptPtr: usize, promptLen: i32, steps: i32, repeatLastN: i32, printIds: bool, ignoreEos: bool, loadUs: i64): bool {
   const seqLen = model.config.seqLen;
-  const promptBytes = String.UTF8.encode(prompt);
-  const tokens = arenaAlloc(<u64>max(maxTokens(promptBytes.byteLength), seqLen + 1) * 4, "the token buffer");
+  // Told before tokenizing: the tokenizer's working memory grows with the text.
+  if (!fitsContext(tokenizer, promptLen, seqLen)) {
+    return fail("the prompt is " + promptLen.toString() + " bytes long, more than the model's context of " + seqLen.toString() + " tokens can hold");
+  }
+  const tokens = arenaAlloc(<u64>max(maxTokens(promptLen), seqLen + 1) * 4, "the token buffer");
   if (tokens == 0) return false;
   // Special tokens written in a prompt are those tokens, as in llama.cpp.
-  const promptTokens = encode(tokenizer, changetype<usize>(promptBytes), promptBytes.byteLength, true, false, tokens, true);
+  const promptTokens = encode(tokenizer, promptPtr, promptLen, true, false, tokens, true);
   if (promptTokens < 0) return false;
   if (promptTokens == 0) return fail("the prompt is empty and this vocabulary adds no BOS token: give a prompt to start from");
   if (promptTokens > seqLen) {
     return fail("the prompt is " + promptTokens.toString() + " tokens long, more than the model's context of " + seqLen.toString() + " tokens");
   }
-  const total = steps < 0 ? seqLen : promptTokens - 1 + steps;
-  if (total > seqLen) {
+  // In 64 bits: steps goes up to 2^31 - 1, and the sum must not wrap to a small number.
+  const total = steps < 0 ? <i64>seqLen : <i64>promptTokens - 1 + <i64>steps;
+  if (total > <i64>seqLen) {
     return fail("-n " + steps.toString() + " is too many: the prompt uses " + promptTokens.toString() + " tokens of the model's context of " +
       seqLen.toString() + ", so at most " + (seqLen - promptTokens + 1).toString() + " more fit");
   }
@@ -53,8 +57,9 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
   let logits = forwardBatch(model, state, tokens, promptTokens, 0);
   let pos = promptTokens - 1; // the newest position in the KV cache
   let token = load<i32>(tokens + (<usize>pos << 2));
-  const wanted = total - pos;
-  while (true) {
+  const wanted = <i32>total - pos;
+  // steps = 0 asks for no new token: the loop's test after each token would never stop it.
+  while (wanted > 0) {
     const window = min(repeatLastN, pos + 1);
     penalizeRepeats(sampler, logits, tokens + (<usize>(pos + 1 - window) << 2), window);
     const next = sample(sampler, logits);
@@ -77,6 +82,16 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
   if (printIds) writeString(STDOUT, idList(tokens + (<usize>promptTokens << 2), g.generatedTokens) + "\n");
   report(g, loadUs, bytesPerToken(model));
   return true;
+}
+
+/**
+ * Whether `bytes` of text can be `seqLen` tokens or fewer: no token stands for more bytes
+ * than its piece has (byte-level and SentencePiece pieces only ever spell text longer),
+ * nor for more than one character (4 bytes) when it is unknown. Longer texts are refused
+ * before the tokenizer sizes its working memory for them.
+ */
+export function fitsContext(t: Tokenizer, bytes: i32, seqLen: i32): bool {
+  return <i64>bytes <= <i64>seqLen * <i64>max(t.longest, 4);
 }
 
 /**

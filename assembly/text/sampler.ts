@@ -55,12 +55,18 @@ export function penalizeRepeats(s: Sampler, logits: usize, recent: usize, count:
   }
 }
 
-/** The next token; turns the logits into probabilities in place unless greedy. */
+/**
+ * The next token; turns the logits into probabilities in place unless greedy. A
+ * distribution that is no distribution (a temperature so small that the logits become
+ * infinite, or NaN) means greedy: the most likely token, as temperature 0 gives.
+ */
 export function sample(s: Sampler, logits: usize): i32 {
   const n = s.vocabSize;
-  if (s.temperature == 0.0) return argmax(logits, n);
+  const best = argmax(logits, n);
+  if (s.temperature == 0.0) return best;
   for (let i = 0; i < n; i++) store<f32>(logits + (<usize>i << 2), load<f32>(logits + (<usize>i << 2)) / s.temperature);
   softmax(logits, n);
+  if (!(load<f32>(logits + (<usize>best << 2)) > 0)) return best;
   const coin = randomF32(s);
   const topPActive = s.topP > 0 && s.topP < 1;
   if (!topPActive && s.topK == 0 && s.minP == 0) return sampleAll(logits, n, coin);
@@ -101,6 +107,9 @@ function sampleTruncated(s: Sampler, probs: usize, coin: f32, topPActive: bool):
   for (let i = 0; i < n; i++) {
     if (load<f32>(probs + (<usize>i << 2)) >= cutoff) store<i32>(s.candidates + (<usize>(count++) << 2), i);
   }
+  // Rounding can leave no token at or above the top-p cutoff (a flat distribution), and NaN
+  // probabilities (NaN weights in a corrupt model) pass none: take the most likely.
+  if (count == 0) return argmax(probs, n);
   sortByProbability(s.candidates, count, probs);
   if (s.topK > 0 && count > s.topK) count = s.topK;
 

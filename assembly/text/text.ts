@@ -27,3 +27,39 @@ export function plain(value: f64): string {
   if (value == Math.floor(value) && Math.abs(value) < 1e15) return fixed(value, 0);
   return value.toString();
 }
+
+/**
+ * Bytes from a file or the user, to quote in a message: valid UTF-8 as it is, any
+ * other byte as \xNN, at most `limit` bytes of them (then "…").
+ */
+export function quoteBytes(ptr: usize, len: i32, limit: i32 = 80): string {
+  const n = min(len, limit);
+  let out = "";
+  let i = 0;
+  while (i < n) {
+    const size = utf8SequenceLength(ptr + <usize>i, len - i);
+    if (size > 0 && i + size <= n) {
+      out += String.UTF8.decodeUnsafe(ptr + <usize>i, size);
+      i += size;
+    } else {
+      if (size > 0) break; // a character cut by the limit
+      const b = load<u8>(ptr + <usize>i);
+      out += "\\x" + (b < 16 ? "0" : "") + (<u32>b).toString(16);
+      i++;
+    }
+  }
+  return len > limit ? out + "…" : out;
+}
+
+/** Length of the valid UTF-8 sequence at p (at most `left` bytes available), or 0 if the byte there starts none. */
+function utf8SequenceLength(p: usize, left: i32): i32 {
+  const b = load<u8>(p);
+  if (b < 0x80) return 1;
+  const size = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+  if (size == 0 || size > left) return 0;
+  for (let k = 1; k < size; k++) if ((load<u8>(p + <usize>k) & 0xc0) != 0x80) return 0;
+  const b1 = load<u8>(p + 1);
+  // overlong forms, surrogates and code points past U+10FFFF
+  if ((b == 0xe0 && b1 < 0xa0) || (b == 0xed && b1 >= 0xa0) || (b == 0xf0 && b1 < 0x90) || (b == 0xf4 && b1 >= 0x90)) return 0;
+  return size;
+}

@@ -7,6 +7,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { execa } from "execa";
+import { ARCHES, type Arch } from "../toolchain/arch.js";
 import { buildEfi, checkBuildTools } from "../toolchain/pipeline.js";
 import { configText, type RunConfig } from "../config.js";
 import { UserError } from "../errors.js";
@@ -14,7 +15,7 @@ import { numberParser } from "../options.js";
 import { bundledModel, bundledTokenizer } from "../paths.js";
 import { checkInputFile } from "../input-file.js";
 import { checkOvmf } from "../qemu/ovmf.js";
-import { runQemu } from "../qemu/qemu.js";
+import { defaultCpu, runQemu } from "../qemu/qemu.js";
 import { Core } from "../runner/core.js";
 import { buildNative } from "../toolchain/native.js";
 import { writeBootImage } from "./image.js";
@@ -43,6 +44,7 @@ interface BenchFlags {
   nPredict: number;
   prompt: string;
   backend: Backend;
+  arch?: Arch;
   smp?: number;
   cpu?: string;
   threads?: number;
@@ -94,11 +96,12 @@ export const benchCommand = new Command("bench")
   .addOption(new Option("-n, --n-predict <n>", "tokens to generate").argParser(numberParser({ min: 2, max: 1 << 20, integer: true })).default(128))
   .addOption(new Option("-p, --prompt <text>", "prompt to prefill").default(""))
   .addOption(
-    new Option("--backend <name>", "where the core runs: native (wasm2c + POSIX shim, this CPU), node, or qemu (BOOTX64.EFI booted in QEMU/OVMF)")
+    new Option("--backend <name>", "where the core runs: native (wasm2c + POSIX shim, this CPU), node, or qemu (the EFI app booted in QEMU with OVMF or AAVMF)")
       .choices(["native", "node", "qemu"])
       .default("native"),
   )
   .addOption(new Option("--threads <n>", "native: threads that share the matrix products (default 1)").argParser(numberParser({ min: 1, max: 256, integer: true })))
+  .addOption(new Option("--arch <arch>", "qemu: the machine, x86_64 (q35, OVMF) or aarch64 (virt, AAVMF; default x86_64)").choices([...ARCHES]))
   .addOption(new Option("--smp <n>", "qemu: virtual CPUs of the VM (default 1)").argParser(numberParser({ min: 1, max: 255, integer: true })))
   .addOption(new Option("--cpu <model>", "qemu: QEMU CPU model, e.g. max, Nehalem, max,-avx2; default: host with KVM, max with TCG"))
   .addOption(new Option("--roofline", "also time a plain streaming read of a buffer of the model's size, on this machine"))
@@ -106,6 +109,7 @@ export const benchCommand = new Command("bench")
   .action(async (flags: BenchFlags) => {
     if (flags.backend !== "qemu" && (flags.smp !== undefined || flags.cpu !== undefined))
       throw new UserError("--smp and --cpu set up the QEMU VM: use them with --backend qemu");
+    if (flags.backend !== "qemu" && flags.arch !== undefined) throw new UserError("--arch chooses the QEMU machine: use it with --backend qemu");
     if (flags.backend !== "native" && flags.threads !== undefined)
       throw new UserError("--threads is for --backend native (node runs on one thread; for qemu, --smp sets the processors)");
     const threads = flags.threads ?? 1;
@@ -183,16 +187,18 @@ async function runNative(binary: string, config: RunConfig, threads: number): Pr
  * firmware chose (its banner) and the VM it ran in.
  */
 async function runInQemu(config: RunConfig, flags: BenchFlags): Promise<Run> {
+  const arch = flags.arch ?? "x86_64";
   await checkBuildTools();
-  await checkOvmf();
-  const efi = await buildEfi();
+  await checkOvmf(arch);
+  const efi = await buildEfi({ arch });
   const dir = mkdtempSync(join(tmpdir(), "uefi-llm-bench-"));
   let result;
   try {
     const image = join(dir, "bench.img");
     const { model, tokenizer, ...settings } = config;
-    await writeBootImage({ model, tokenizer, config: { ...settings, end: "shutdown" }, efi, output: image });
-    result = await runQemu(image, { smp: flags.smp, cpu: flags.cpu, timeoutSeconds: RUN_TIMEOUT_MS / 1000 });
+    const app = arch === "aarch64" ? { efiAarch64: efi } : { efi };
+    await writeBootImage({ model, tokenizer, config: { ...settings, end: "shutdown" }, ...app, output: image });
+    result = await runQemu(image, { arch, smp: flags.smp, cpu: flags.cpu, timeoutSeconds: RUN_TIMEOUT_MS / 1000 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -204,8 +210,7 @@ async function runInQemu(config: RunConfig, flags: BenchFlags): Promise<Run> {
   const banner = parseBanner(serial);
   if (!banner) throw new UserError(`no uefi-llm banner on the guest's serial port (QEMU exit code ${result.exitCode}):\n${serial.trim() || result.stderr.trim()}`);
   if (result.accel === "tcg") process.stderr.write("uefi-llm: warning: no KVM here: QEMU emulates the CPU (TCG), far slower than the hardware would run\n");
-  // qemu.ts's defaults when --cpu is not given.
-  const model = flags.cpu ?? (result.accel === "kvm" ? "host" : "max");
+  const model = flags.cpu ?? defaultCpu(arch, result.accel);
   const vcpus = flags.smp ?? 1;
   return {
     stderr: serial,

@@ -5,13 +5,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { Command, Option } from "commander";
+import { ARCH_TARGETS, ARCHES, type Arch } from "../toolchain/arch.js";
 import { buildEfi } from "../toolchain/pipeline.js";
 import { CONFIG_FILE_NAME, configText, type RunConfig } from "../config.js";
+import { Core } from "../runner/core.js";
 import { UserError } from "../errors.js";
 import { checkInputFile } from "../input-file.js";
 import { checkOutputPath } from "../output-file.js";
 import { isGgufFile } from "../model-files.js";
-import { Core } from "../runner/core.js";
 import { buildEnrollApp } from "../secure-boot/enroll.js";
 import { certificateDer, checkSigningKey, signEfiFiles, type SigningKey } from "../secure-boot/sign.js";
 import { writeStderr } from "../standard-streams.js";
@@ -22,6 +23,8 @@ import { chatOptions } from "./chat.js";
 
 /** Where firmware looks for a boot loader on removable media (UEFI spec 2.10, section 3.5.1.1). */
 export const EFI_BOOT_PATH = "EFI/BOOT/BOOTX64.EFI";
+/** The same for each architecture: BOOTX64.EFI, BOOTAA64.EFI. */
+export const efiBootPath = (arch: Arch) => `EFI/BOOT/${ARCH_TARGETS[arch].efiFile}`;
 
 /**
  * Names of the files at the partition root: 8.3 names (lower case, which the case
@@ -37,6 +40,9 @@ export interface BootImageOptions {
   /** Generation settings for uefi-llm.cfg; its model and tokenizer are the names on the stick. */
   config?: Omit<RunConfig, "model" | "tokenizer">;
   efi?: string; // the BOOTX64.EFI to use; built with buildEfi() when absent
+  efiAarch64?: string; // the BOOTAA64.EFI to use; likewise
+  /** The architectures the stick boots on; default: those whose app is given above, else all (ARCHES). */
+  arches?: readonly Arch[];
   output: string;
   force?: boolean;
   progress?: boolean;
@@ -60,8 +66,10 @@ export const ENROLL_PATH = "EFI/ENROLL/ENROLL.EFI";
 export async function writeBootImage(options: BootImageOptions): Promise<DiskImageSummary> {
   checkInputFile(options.model, "model");
   if (options.tokenizer !== undefined) checkInputFile(options.tokenizer, "tokenizer");
-  if (options.efi !== undefined) checkInputFile(options.efi, "EFI application");
-  const inputs = [options.model, options.tokenizer, options.efi].filter((p): p is string => p !== undefined);
+  const given: Partial<Record<Arch, string>> = { x86_64: options.efi, aarch64: options.efiAarch64 };
+  for (const path of Object.values(given)) if (path !== undefined) checkInputFile(path, "EFI application");
+  const arches = options.arches ?? (ARCHES.some((a) => given[a] !== undefined) ? ARCHES.filter((a) => given[a] !== undefined) : ARCHES);
+  const inputs = [options.model, options.tokenizer, ...Object.values(given)].filter((p): p is string => p !== undefined);
   if (resolve(options.output).startsWith("/dev/"))
     throw new UserError(`${options.output} is in /dev, where entries are devices: 'image' writes an image file; put that on a stick with 'uefi-llm flash IMAGE ${options.output}'`);
   await checkOutputPath(options.output, { force: options.force, inputs });
@@ -69,11 +77,12 @@ export async function writeBootImage(options: BootImageOptions): Promise<DiskIma
   if (options.signing) await checkSigningKey(options.signing);
   if (options.enrollKeys !== undefined) for (const name of ["PK", "KEK", "db"]) checkInputFile(join(options.enrollKeys, `${name}.auth`), "key file");
 
-  const built = options.efi ?? (await buildEfi());
   const temporary: (() => Promise<void>)[] = [];
   try {
-    const apps: ImageFile[] = [{ path: EFI_BOOT_PATH, source: built }];
+    const apps: ImageFile[] = [];
+    for (const arch of arches) apps.push({ path: efiBootPath(arch), source: given[arch] ?? (await buildEfi({ arch })) });
     if (options.enrollKeys !== undefined) {
+      // x86-64 code: the machines with Secure Boot keys to enroll are PCs.
       const folder = await mkdtemp(join(tmpdir(), "uefi-llm-enroll-app-"));
       temporary.push(() => rm(folder, { recursive: true, force: true }));
       await buildEnrollApp(options.enrollKeys, join(folder, "ENROLL.EFI"));
@@ -127,6 +136,8 @@ interface ImageFlags extends GenerationFlags {
   system?: string;
   chatTemplate?: string;
   efi?: string;
+  efiAa64?: string;
+  arch?: Arch | "all";
   signKey?: string;
   signCert?: string;
   enroll?: string;
@@ -143,10 +154,12 @@ imageCommand.option("--chat", "boot into a chat read from the keyboard and the s
 for (const option of chatOptions()) imageCommand.addOption(option);
 imageCommand
   .addOption(new Option("--end <action>", "what the firmware does when generation or the chat ends").choices(["shutdown", "return", "wait"]).default("wait"))
+  .addOption(new Option("--arch <arch>", "the machines the stick boots: x86_64, aarch64 or all (default: all, or those given with --efi/--efi-aa64)").choices([...ARCHES, "all"]))
   .option("--efi <file>", "use this BOOTX64.EFI instead of building one")
+  .option("--efi-aa64 <file>", "use this BOOTAA64.EFI instead of building one")
   .option("--sign-key <file>", "Secure Boot: sign the EFI files with this private key (PEM, e.g. db.key from 'uefi-llm keys')")
   .option("--sign-cert <file>", "Secure Boot: the certificate of --sign-key (PEM, e.g. db.crt); also put on the stick as keys/db.cer")
-  .option("--enroll <keys-dir>", "add EFI/ENROLL/ENROLL.EFI, which enrolls this 'uefi-llm keys' folder's keys on a machine in Setup Mode")
+  .option("--enroll <keys-dir>", "add EFI/ENROLL/ENROLL.EFI (x86-64), which enrolls this 'uefi-llm keys' folder's keys on a PC in Setup Mode")
   .option("-f, --force", "replace the output file if it exists")
   .requiredOption("-o, --output <file>", "image file to write")
   .action(async (flags: ImageFlags) => {
@@ -160,6 +173,8 @@ imageCommand
       tokenizer: flags.tokenizer,
       config: { ...generationConfig(flags), ...chat, end: flags.end },
       efi: flags.efi,
+      efiAarch64: flags.efiAa64,
+      arches: flags.arch === undefined ? undefined : flags.arch === "all" ? ARCHES : [flags.arch],
       signing: flags.signKey !== undefined && flags.signCert !== undefined ? { key: flags.signKey, cert: flags.signCert } : undefined,
       enrollKeys: flags.enroll,
       output: flags.output,

@@ -1,39 +1,50 @@
-// OVMF, the UEFI firmware QEMU boots: its code mapped read-only, and a fresh copy
-// of its variable store per run, so boot entries and settings never carry over
-// from one run to the next.
+// The UEFI firmware QEMU boots: OVMF for x86-64, AAVMF for AArch64. Its code is
+// mapped read-only, and each run gets a fresh copy of its variable store, so boot
+// entries and settings never carry over from one run to the next.
 import { access, constants, copyFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
-
-export const OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd";
-export const OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd";
-/** The Secure Boot build (SMM, needs q35 with smm=on and the secure pflash). */
-export const OVMF_CODE_SECBOOT = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd";
-/** Variables with Microsoft's and Debian's keys enrolled: Secure Boot on, as on a PC from a shop. */
-export const OVMF_VARS_MS = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd";
+import type { Arch } from "../toolchain/arch.js";
 
 export interface Firmware {
-  code: string; // OVMF_CODE file, mapped read-only
-  vars?: string; // variable store copied fresh for each run; default OVMF_VARS (empty)
-  secureBoot?: boolean; // the code is the SMM Secure Boot build
-  varsInPlace?: boolean; // let the guest change `vars` itself instead of a copy (preparing a variable store)
+  code: string;
+  vars: string; // the variable store each run starts from (a fresh copy)
+  debianPackage: string;
+  secureBoot?: boolean; // the code is OVMF's SMM Secure Boot build (q35 with smm=on, the secure pflash)
 }
 
+/** Debian's builds: 4 MiB OVMF images, and AAVMF as the two 64 MiB pflash images QEMU's virt machine takes. */
+export const FIRMWARE: Readonly<Record<Arch, Firmware>> = {
+  x86_64: { code: "/usr/share/OVMF/OVMF_CODE_4M.fd", vars: "/usr/share/OVMF/OVMF_VARS_4M.fd", debianPackage: "ovmf" },
+  aarch64: { code: "/usr/share/AAVMF/AAVMF_CODE.fd", vars: "/usr/share/AAVMF/AAVMF_VARS.fd", debianPackage: "qemu-efi-aarch64" },
+};
+
+export const OVMF_CODE = FIRMWARE.x86_64.code;
+export const OVMF_VARS = FIRMWARE.x86_64.vars;
+/** OVMF's Secure Boot build with Microsoft's and Debian's keys enrolled: Secure Boot on, as on a PC from a shop. */
+export const SECURE_BOOT_FIRMWARE: Firmware = {
+  code: "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+  vars: "/usr/share/OVMF/OVMF_VARS_4M.ms.fd",
+  debianPackage: "ovmf",
+  secureBoot: true,
+};
+
 /** Throws a UserError naming the Debian package when the firmware files are missing. */
-export async function checkOvmf(paths: string[] = [OVMF_CODE, OVMF_VARS]): Promise<void> {
-  for (const path of paths) {
+export async function checkOvmf(target: Arch | Firmware = "x86_64"): Promise<void> {
+  const firmware = typeof target === "string" ? FIRMWARE[target] : target;
+  for (const path of [firmware.code, firmware.vars]) {
     await access(path, constants.R_OK).catch(() => {
-      throw new UserError(`${path} not found: install the Debian package 'ovmf' (or run scripts/setup.sh)`);
+      throw new UserError(`${path} not found: install the Debian package '${firmware.debianPackage}' (or run scripts/setup.sh)`);
     });
   }
 }
 
-/** A private copy of a variable store (default: the empty one); call `remove()` when QEMU has exited. */
-export async function freshVars(template = OVMF_VARS): Promise<{ path: string; remove: () => Promise<void> }> {
-  await checkOvmf([template]);
-  const dir = await mkdtemp(join(tmpdir(), "uefi-llm-ovmf-"));
-  const path = join(dir, "OVMF_VARS.fd");
-  await copyFile(template, path);
+/** A private copy of the variable store (of an architecture's firmware, or of `target`'s); call `remove()` when QEMU has exited. */
+export async function freshVars(target: Arch | Firmware = "x86_64"): Promise<{ path: string; remove: () => Promise<void> }> {
+  await checkOvmf(target);
+  const dir = await mkdtemp(join(tmpdir(), "uefi-llm-vars-"));
+  const path = join(dir, "VARS.fd");
+  await copyFile(typeof target === "string" ? FIRMWARE[target].vars : target.vars, path);
   return { path, remove: () => rm(dir, { recursive: true, force: true }) };
 }

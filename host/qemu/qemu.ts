@@ -1,32 +1,41 @@
-// Boots a disk image in QEMU with OVMF: the guest's serial console on our stdout,
-// QEMU's exit status as the outcome. The one place a long-running, interactive
-// child is started, so signal forwarding and the KVM-to-TCG fallback live here.
+// Boots a disk image in QEMU with OVMF (x86-64, q35) or AAVMF (AArch64, virt): the
+// guest's serial console on our stdout, QEMU's exit status as the outcome. The one
+// place a long-running, interactive child is started, so signal forwarding and the
+// KVM-to-TCG fallback live here.
 import { access, constants, stat } from "node:fs/promises";
 import { constants as osConstants } from "node:os";
 import { execa } from "execa";
-import { verbose } from "../errors.js";
-import { missingTool } from "../tools/exec.js";
-import { freshVars, OVMF_CODE, type Firmware } from "./ovmf.js";
+import { UserError, verbose } from "../errors.js";
+import type { Arch } from "../toolchain/arch.js";
+import { FIRMWARE, freshVars, type Firmware } from "./ovmf.js";
 
-const QEMU = "qemu-system-x86_64";
+/** The QEMU for each architecture, its Debian package, and the host (process.arch) whose KVM can run it. */
+export const QEMU: Readonly<Record<Arch, { binary: string; debianPackage: string; kvmHost: string }>> = {
+  x86_64: { binary: "qemu-system-x86_64", debianPackage: "qemu-system-x86", kvmHost: "x64" },
+  aarch64: { binary: "qemu-system-aarch64", debianPackage: "qemu-system-arm", kvmHost: "arm64" },
+};
 /** After SIGTERM, how long QEMU gets to restore the terminal and exit before SIGKILL. */
 const KILL_GRACE_MS = 5000;
 
 export type Accel = "kvm" | "tcg";
 
 export interface QemuOptions {
+  arch?: Arch; // the guest's architecture; default x86_64
+  el2?: boolean; // aarch64: start the firmware at EL2 (virt,virtualization=on) instead of EL1
   timeoutSeconds?: number; // stop QEMU after this long; default: no limit
   memoryMb?: number; // default: defaultMemoryMb(image size)
   smp?: number; // virtual CPUs; default 1
   usb?: boolean; // attach the image as a USB stick on xHCI instead of a virtio disk
-  cpu?: string; // QEMU CPU model; default: host under KVM, max under TCG
+  cpu?: string; // QEMU CPU model; default: host under KVM, else defaultCpu(arch)
   accel?: Accel; // default: KVM when /dev/kvm works, else TCG
   /** Stream the serial console to our stdout and QEMU's messages to our stderr, and give QEMU our stdin. */
   interactive?: boolean;
   /** Boot the disk without writing it: QEMU keeps the guest's writes in a temporary overlay (a flashed stick). */
   snapshot?: boolean;
-  /** OVMF build and variable store to start from; default: the plain build and empty variables. */
+  /** Firmware and variable store to start from instead of the architecture's plain OVMF/AAVMF (x86_64: Secure Boot). */
   firmware?: Firmware;
+  /** Let the guest change `firmware.vars` itself instead of a fresh copy (to prepare a variable store). */
+  varsInPlace?: boolean;
   /** Stop QEMU as soon as the serial output matches this (a firmware message that means the boot is over, say). */
   stopOn?: RegExp;
   /** Typed into the serial console, step by step; not with `interactive`, which gives QEMU our stdin. */
@@ -63,7 +72,7 @@ let kvmFailed = false;
 export async function runQemu(image: string, options: QemuOptions = {}): Promise<QemuResult> {
   const deadline = options.timeoutSeconds === undefined ? undefined : Date.now() + options.timeoutSeconds * 1000;
   const memoryMb = options.memoryMb ?? defaultMemoryMb((await stat(image)).size); // a device's stat size is 0: the minimum
-  let accel = options.accel ?? ((await kvmUsable()) ? "kvm" : "tcg");
+  let accel = options.accel ?? ((await kvmUsable(options.arch ?? "x86_64")) ? "kvm" : "tcg");
   for (;;) {
     const { result, kvmError } = await runOnce(image, accel, memoryMb, deadline, options, accel === "kvm" && options.accel === undefined);
     if (kvmError === undefined) return result;
@@ -79,8 +88,18 @@ function defaultMemoryMb(imageBytes: number): number {
   return Math.max(1024, Math.ceil((2 * imageBytes) / MiB / 256) * 256 + 512);
 }
 
-async function kvmUsable(): Promise<boolean> {
-  if (kvmFailed) return false;
+/**
+ * The CPU model under TCG: x86-64 "max" (AVX2, the v3 build); AArch64 "cortex-a72",
+ * a plain Armv8.0-A core, since "max" emulates pointer authentication, which makes
+ * TCG several times slower.
+ */
+export function defaultCpu(arch: Arch, accel: Accel): string {
+  if (accel === "kvm") return "host";
+  return arch === "aarch64" ? "cortex-a72" : "max";
+}
+
+async function kvmUsable(arch: Arch): Promise<boolean> {
+  if (kvmFailed || process.arch !== QEMU[arch].kvmHost) return false;
   return access("/dev/kvm", constants.R_OK | constants.W_OK).then(
     () => true,
     () => false,
@@ -88,22 +107,24 @@ async function kvmUsable(): Promise<boolean> {
 }
 
 function qemuArgs(image: string, vars: string, accel: Accel, memoryMb: number, options: QemuOptions): string[] {
+  const arch = options.arch ?? "x86_64";
   // QEMU's option syntax splits on commas; a literal one is written twice.
   const file = (path: string) => path.replace(/,/g, ",,");
   const disk = options.usb
     ? ["-device", "qemu-xhci,id=xhci", "-device", "usb-storage,bus=xhci.0,drive=disk,bootindex=0"]
     : ["-device", "virtio-blk-pci,drive=disk,bootindex=0"];
+  const firmware = options.firmware ?? FIRMWARE[arch];
   // Secure Boot: OVMF's SMM build, whose variable store only SMM code may write.
-  const secure = options.firmware?.secureBoot ? ["-global", "driver=cfi.pflash01,property=secure,value=on"] : [];
+  const secure = firmware.secureBoot ? ["-global", "driver=cfi.pflash01,property=secure,value=on"] : [];
   return [
     "-nodefaults", // no VGA, NIC, floppy or CD-ROM: the serial port is the console, and OVMF tries no network boot
-    "-machine", options.firmware?.secureBoot ? "q35,smm=on" : "q35",
+    "-machine", arch === "aarch64" ? `virt${options.el2 ? ",virtualization=on" : ""}` : firmware.secureBoot ? "q35,smm=on" : "q35",
     ...secure,
     "-accel", accel,
-    "-cpu", options.cpu ?? (accel === "kvm" ? "host" : "max"),
+    "-cpu", options.cpu ?? defaultCpu(arch, accel),
     "-m", String(memoryMb),
     "-smp", String(options.smp ?? 1),
-    "-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${file(options.firmware?.code ?? OVMF_CODE)}`,
+    "-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${file(firmware.code)}`,
     "-drive", `if=pflash,format=raw,unit=1,file=${file(vars)}`,
     "-drive", `if=none,id=disk,format=raw,file=${file(image)}${options.snapshot ? ",snapshot=on" : ""}`,
     ...disk,
@@ -130,11 +151,12 @@ async function runOnce(
   kvmProbation: boolean,
 ): Promise<{ result: QemuResult; kvmError?: string }> {
   const interactive = options.interactive ?? false;
-  const firmware = options.firmware;
-  const vars = firmware?.varsInPlace && firmware.vars ? { path: firmware.vars, remove: async () => {} } : await freshVars(firmware?.vars);
+  const arch = options.arch ?? "x86_64";
+  const qemu = QEMU[arch].binary;
+  const vars = options.varsInPlace && options.firmware ? { path: options.firmware.vars, remove: async () => {} } : await freshVars(options.firmware ?? arch);
   const args = qemuArgs(image, vars.path, accel, memoryMb, options);
-  if (verbose) process.stderr.write(`$ ${[QEMU, ...args].join(" ")}\n`);
-  const child = execa(QEMU, args, {
+  if (verbose) process.stderr.write(`$ ${[qemu, ...args].join(" ")}\n`);
+  const child = execa(qemu, args, {
     stdin: interactive ? "inherit" : options.input ? "pipe" : "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -216,7 +238,8 @@ async function runOnce(
     process.off("SIGTERM", forward);
     await vars.remove();
   }
-  if ((result as { code?: string }).code === "ENOENT") throw missingTool(QEMU);
+  if ((result as { code?: string }).code === "ENOENT")
+    throw new UserError(`${qemu} not found: install the Debian package '${QEMU[arch].debianPackage}' (or run scripts/setup.sh)`);
 
   const stderr = Buffer.concat(messages).toString("utf8");
   const signalCode = result.signal ? 128 + (osConstants.signals[result.signal] ?? 0) : undefined;

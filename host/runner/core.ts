@@ -4,12 +4,13 @@ import { readFileSync } from "node:fs";
 import { UserError } from "../errors.js";
 import { coreWasmPath } from "../paths.js";
 import { writeStderr, writeStdout } from "../standard-streams.js";
-import { type CoreOutput, hostImports } from "./imports.js";
+import { type CoreOutput, type InMemoryHost, hostImports } from "./imports.js";
 
 interface CoreExports {
   memory: WebAssembly.Memory;
   alloc(len: number): number;
   load(ptr: number, len: number): number;
+  check_config(ptr: number, len: number): number;
   run(ptr: number, len: number): number;
   forward(token: number, pos: number): number;
   forward_tokens(ptr: number, count: number, pos: number): number;
@@ -27,6 +28,7 @@ interface CoreExports {
   dequantize_tensor(ptr: number, len: number): number;
   multiply(type: number, rows: number, cols: number, w: number, x: number, count: number): number;
   job(index: number): void;
+  object_heap_used(): number;
   error_ptr(): number;
   error_len(): number;
 }
@@ -58,20 +60,26 @@ export class Core {
   private readonly exports: CoreExports;
   private readonly encoder = new TextEncoder();
 
-  constructor(output: CoreOutput = processOutput) {
+  /** inMemory: files and chat lines from memory instead of the file system and stdin (the fuzzer). */
+  constructor(output: CoreOutput = processOutput, inMemory?: InMemoryHost) {
     let memory: WebAssembly.Memory | undefined;
-    const instance = new WebAssembly.Instance(coreModule(), { host: hostImports(() => memory!, output, (index) => this.exports.job(index)) });
+    const instance = new WebAssembly.Instance(coreModule(), { host: hostImports(() => memory!, output, (index) => this.exports.job(index), inMemory) });
     this.exports = instance.exports as unknown as CoreExports;
     memory = this.exports.memory;
   }
 
-  /** Parse the configuration and load model and tokenizer. */
-  load(configText: string): void {
+  /** Parse the configuration (text, or bytes that need not be valid UTF-8) and load model and tokenizer. */
+  load(configText: string | Uint8Array): void {
     this.check(this.trapping(() => this.exports.load(...this.input(configText))));
   }
 
+  /** Parse and validate the configuration only, as the core will at boot (no file is opened). */
+  checkConfig(configText: string): void {
+    this.check(this.trapping(() => this.exports.check_config(...this.input(configText))));
+  }
+
   /** Load, generate and stream, as the firmware does at boot. */
-  run(configText: string): void {
+  run(configText: string | Uint8Array): void {
     this.check(this.trapping(() => this.exports.run(...this.input(configText))));
   }
 
@@ -122,6 +130,11 @@ export class Core {
     return this.exports.memory.buffer.byteLength;
   }
 
+  /** Bytes of the core's object heap in use (strings and small objects; bounded, below the arena). */
+  get objectHeapBytes(): number {
+    return this.exports.object_heap_used();
+  }
+
   /**
    * Token ids of the text (a string, or bytes that need not be valid UTF-8). bos, eos: add them
    * where the vocabulary does (llama.cpp's add_special); parseSpecial: control tokens written
@@ -137,7 +150,7 @@ export class Core {
   }
 
   /** Load only the tokenizer of the GGUF file named by the configuration's model (vocab-only files too). */
-  loadTokenizer(configText: string): void {
+  loadTokenizer(configText: string | Uint8Array): void {
     this.check(this.trapping(() => this.exports.load_tokenizer(...this.input(configText))));
   }
 

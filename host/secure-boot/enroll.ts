@@ -9,7 +9,7 @@ import { UserError } from "../errors.js";
 import { checkInputFile } from "../input-file.js";
 import { writeDiskImage } from "../image/disk-image.js";
 import { packageRoot } from "../paths.js";
-import { checkOvmf, freshVars, OVMF_CODE_SECBOOT, OVMF_VARS } from "../qemu/ovmf.js";
+import { checkOvmf, freshVars, SECURE_BOOT_FIRMWARE } from "../qemu/ovmf.js";
 import { runQemu } from "../qemu/qemu.js";
 import { runTool } from "../tools/exec.js";
 
@@ -49,7 +49,7 @@ export async function buildEnrollApp(keysDir: string, output: string, { shutdown
  * new temporary folder; `remove()` it when done.
  */
 export async function enrolledVars(keysDir: string): Promise<{ path: string; remove: () => Promise<void> }> {
-  await checkOvmf([OVMF_CODE_SECBOOT, OVMF_VARS]);
+  await checkOvmf(SECURE_BOOT_FIRMWARE);
   const work = await mkdtemp(join(tmpdir(), "uefi-llm-enrolled-"));
   const remove = () => rm(work, { recursive: true, force: true });
   try {
@@ -57,11 +57,12 @@ export async function enrolledVars(keysDir: string): Promise<{ path: string; rem
     await buildEnrollApp(keysDir, app, { shutdown: true });
     const disk = join(work, "enroll.img");
     await writeDiskImage(disk, [{ path: "EFI/BOOT/BOOTX64.EFI", source: app }]);
-    const empty = await freshVars(OVMF_VARS);
+    // The empty store: no PK, so the firmware is in Setup Mode and takes any keys.
+    const empty = await freshVars("x86_64");
     const vars = join(work, "OVMF_VARS.fd");
     await writeFile(vars, await readFile(empty.path));
     await empty.remove();
-    const result = await runQemu(disk, { timeoutSeconds: ENROLL_SECONDS, memoryMb: 256, firmware: { code: OVMF_CODE_SECBOOT, vars, secureBoot: true, varsInPlace: true } });
+    const result = await runQemu(disk, { timeoutSeconds: ENROLL_SECONDS, memoryMb: 256, firmware: { ...SECURE_BOOT_FIRMWARE, vars }, varsInPlace: true });
     const serial = result.output.replace(/\r/g, "");
     if (!/enroll-keys: done; SetupMode is now 0/.test(serial)) {
       const said = serial.split("\n").filter((l) => l.startsWith("enroll-keys:")).slice(-1)[0];
