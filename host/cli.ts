@@ -6,6 +6,8 @@ import { generateCommand } from "./commands/generate.js";
 import { benchCommand } from "./commands/bench.js";
 import { imageCommand } from "./commands/image.js";
 import { runCommand } from "./commands/run.js";
+import { flashCommand } from "./commands/flash.js";
+import { keysCommand } from "./commands/keys.js";
 import { buildCommand } from "./commands/build.js";
 import { tokenizeCommand } from "./commands/tokenize.js";
 import { demoCommand } from "./commands/demo.js";
@@ -21,7 +23,7 @@ const program = new Command("uefi-llm")
   .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, "uefi-llm: ")) })
   .hook("preAction", (command) => setVerbose(Boolean(command.opts().verbose)));
 
-for (const command of [demoCommand, generateCommand, chatCommand, tokenizeCommand, inspectCommand, convertCommand, buildCommand, imageCommand, runCommand, benchCommand, synthCommand]) program.addCommand(command.copyInheritedSettings(program));
+for (const command of [demoCommand, generateCommand, chatCommand, tokenizeCommand, inspectCommand, convertCommand, buildCommand, imageCommand, flashCommand, keysCommand, runCommand, benchCommand, synthCommand]) program.addCommand(command.copyInheritedSettings(program));
 
 endQuietlyWhenOutputCloses();
 program.parseAsync(process.argv).catch(handleError);

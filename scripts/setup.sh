@@ -16,6 +16,10 @@ packages=(
   mtools       # tests: read the FAT file system back
   dosfstools   # tests: fsck.fat
   gdisk        # tests: sgdisk -v
+  sbsigntool   # image --sign-key: sbsign (and sbverify in the tests)
+  efitools     # keys: cert-to-efi-sig-list, sign-efi-sig-list
+  openssl      # keys: the key pairs and certificates
+  util-linux   # flash: lsblk, blockdev; tests: losetup
 )
 
 missing=()

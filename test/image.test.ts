@@ -152,7 +152,7 @@ describe("FAT32", () => {
     const listing = (await tool("mdir", ["-i", `${image}@@${summary.partitionOffset}`, "::/"])).stdout;
     expect(listing).toContain("Volume in drive : is UEFI-LLM");
     expect(listing).toMatch(/^EFI +<DIR>/m); // an exact 8.3 name needs no long name
-    expect(listing).toMatch(/^UEFI-LLM CFG .* uefi-llm\.cfg$/m); // case alone: no ~N tail
+    expect(listing).toMatch(/^uefi-llm cfg +\d+ [^\n]*\d:\d\d\s*$/m); // lower case alone: case flags, no long name, no ~N tail
     expect(listing).toMatch(/^ALONGF~1 TXT .* A long file name with spaces\.txt$/m);
     expect(listing).toMatch(/^LONGFI~1 TXT .* longfilename1\.txt$/m);
     expect(listing).toMatch(/^LONGFI~2 TXT .* longfilename2\.txt$/m);
@@ -164,7 +164,7 @@ describe("FAT32", () => {
     const names = ["BOOTX64.EFI", "tok512.bin", "stories260K.bin", ".hidden", "c++ notes.txt", "a.b.c", "Ωmega"];
     expect(assignShortNames(names).map((n) => [n.shortName, n.needsLongName])).toEqual([
       ["BOOTX64 EFI", false],
-      ["TOK512  BIN", true],
+      ["TOK512  BIN", false], // lower case alone: the case flags carry it
       ["STORIE~1BIN", true],
       ["HIDDEN~1   ", true],
       ["C__NOT~1TXT", true],
@@ -235,7 +235,7 @@ describe("image file", () => {
 });
 
 describe("uefi-llm image", () => {
-  it("puts the app at the removable-media boot path, model and tokenizer at the root, and a config naming them", async () => {
+  it("puts the app at the removable-media boot path, model and tokenizer at the root under 8.3 names, and a config naming them", async () => {
     const efi = join(dir, "app.efi");
     await writeFile(efi, pseudoRandom(4096, "app"));
     const output = join(dir, "boot.img");
@@ -243,13 +243,36 @@ describe("uefi-llm image", () => {
     const bootSummary = await writeBootImage({ model: bundledModel, tokenizer: bundledTokenizer, efi, output, config });
     const at = `${output}@@${bootSummary.partitionOffset}`;
     const cfg = await tool("mtype", ["-i", at, "::/uefi-llm.cfg"]);
-    expect(cfg.stdout + "\n").toBe(configText({ ...config, model: "stories260K.bin", tokenizer: "tok512.bin" }));
-    for (const [inImage, source] of [["EFI/BOOT/BOOTX64.EFI", efi], ["stories260K.bin", bundledModel], ["tok512.bin", bundledTokenizer]]) {
+    expect(cfg.stdout + "\n").toBe(configText({ ...config, model: "model.bin", tokenizer: "tokenizr.bin" }));
+    for (const [inImage, source] of [["EFI/BOOT/BOOTX64.EFI", efi], ["model.bin", bundledModel], ["tokenizr.bin", bundledTokenizer]]) {
       const copy = join(dir, "check.bin");
       await tool("mcopy", ["-n", "-i", at, `::/${inImage}`, copy]);
       expect((await readFile(copy)).equals(await readFile(source)), inImage).toBe(true);
     }
     expect(buildEfi).not.toHaveBeenCalled();
+  });
+
+  it("writes no VFAT long-name entry: every name is 8.3, and fsck.fat and mtools read them back", async () => {
+    const efi = join(dir, "app.efi");
+    const output = join(dir, "names.img");
+    const gguf = join(import.meta.dirname, "fixtures", "gguf", "stories260K.gguf");
+    const named = await writeBootImage({ model: gguf, efi, output, config: { end: "shutdown" } });
+    const fsck = await fsckFindings(output, named);
+    expect(fsck.exitCode, fsck.output).toBe(0);
+    const at = `${output}@@${named.partitionOffset}`;
+    const root = (await tool("mdir", ["-a", "-i", at, "::/"])).stdout;
+    const boot = (await tool("mdir", ["-a", "-i", at, "::/EFI/BOOT"])).stdout;
+    // mdir shows a long name after the date only when VFAT entries hold one.
+    for (const line of [...root.split("\n"), ...boot.split("\n")].filter((l) => /\d:\d\d/.test(l))) expect(line).toMatch(/\d:\d\d\s*$/);
+    expect(root.split("\n").filter((l) => /\d:\d\d/.test(l)).length).toBe(3);
+    expect(root).toMatch(/^model +ggu /m);
+    expect(root).toMatch(/^uefi-llm cfg /m);
+    expect(boot).toMatch(/^BOOTX64 +EFI /m);
+    const copy = join(dir, "model.copy");
+    await tool("mcopy", ["-n", "-i", at, "::/model.ggu", copy]);
+    expect((await readFile(copy)).equals(await readFile(gguf))).toBe(true);
+    const directory = await readFile(output);
+    expect(directory.includes(Buffer.from("m\0o\0d\0e\0l\0", "latin1"))).toBe(false); // no UTF-16 name anywhere
   });
 
   it("checks the model and the output before building the app", async () => {
@@ -260,11 +283,13 @@ describe("uefi-llm image", () => {
     expect(buildEfi).not.toHaveBeenCalled();
   });
 
-  it("refuses a model whose name the firmware cannot spell (UCS-2) before building the app", async () => {
+  it("stores a model whose name the firmware could not spell (UCS-2) under its 8.3 name", async () => {
     const model = join(dir, "story-\u{1F600}.bin");
-    await writeFile(model, "x");
-    await expect(writeBootImage({ model, output: join(dir, "emoji.img") })).rejects.toThrow(/story-\u{1F600}\.bin.*outside the Basic Multilingual Plane/u);
-    expect(existsSync(join(dir, "emoji.img"))).toBe(false);
-    expect(buildEfi).not.toHaveBeenCalled();
+    await writeFile(model, await readFile(bundledModel));
+    const output = join(dir, "emoji.img");
+    const named = await writeBootImage({ model, tokenizer: bundledTokenizer, efi: join(dir, "app.efi"), output });
+    const copy = join(dir, "emoji.copy");
+    await tool("mcopy", ["-n", "-i", `${output}@@${named.partitionOffset}`, "::/model.bin", copy]);
+    expect((await readFile(copy)).equals(await readFile(bundledModel))).toBe(true);
   });
 });

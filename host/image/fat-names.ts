@@ -71,9 +71,19 @@ export interface NamedEntry {
   name: string;
   /** 11 characters, base and extension space-padded, as stored in the directory entry. */
   shortName: string;
-  /** Whether VFAT entries must carry `name`, i.e. it is not exactly its own short name. */
+  /** Whether VFAT entries must carry `name`, i.e. its short name and case flags cannot give it back. */
   needsLongName: boolean;
+  /**
+   * The directory entry's case byte (offset 12, "NTRes"): 0x08 when the base is stored
+   * upper case but is all lower case, 0x10 likewise for the extension. Windows writes
+   * these instead of VFAT entries for names like "uefi-llm.cfg", and Linux and mtools
+   * read them, so an all-lower-case 8.3 name needs no long name at all.
+   */
+  caseFlags: number;
 }
+
+export const CASE_LOWER_BASE = 0x08;
+export const CASE_LOWER_EXT = 0x10;
 
 /**
  * Short names for the children of one directory, in the given order. Names that fit
@@ -95,8 +105,22 @@ export function assignShortNames(names: string[]): NamedEntry[] {
       }
       taken.add(shortName);
     }
-    return { name, shortName, needsLongName: name !== b.base + (b.ext ? "." + b.ext : "") };
+    const caseFlags = b.lossy ? undefined : lowerCaseFlags(name, b);
+    return { name, shortName, needsLongName: caseFlags === undefined, caseFlags: caseFlags ?? 0 };
   });
+}
+
+/**
+ * For a name that is its own basis but for case: the case flags that give it back, or
+ * undefined when base or extension mixes upper and lower case (VFAT entries must do).
+ */
+function lowerCaseFlags(name: string, b: Basis): number | undefined {
+  const base = name.slice(0, b.base.length);
+  const ext = name.slice(b.base.length + 1);
+  const flag = (part: string, upper: string, lower: number) => (part === upper ? 0 : part === upper.toLowerCase() ? lower : undefined);
+  const baseFlag = flag(base, b.base, CASE_LOWER_BASE);
+  const extFlag = flag(ext, b.ext, CASE_LOWER_EXT);
+  return baseFlag === undefined || extFlag === undefined ? undefined : baseFlag | extFlag;
 }
 
 function pad(base: string, ext: string): string {

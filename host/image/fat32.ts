@@ -244,18 +244,19 @@ export function directoryBytes(plan: Fat32Plan, dir: DirNode): Buffer {
     put(shortEntry(VOLUME_LABEL.padEnd(11, " "), ATTR_VOLUME_ID, 0, 0));
   }
   dir.children.forEach((child, i) => {
-    const { name, shortName, needsLongName } = dir.named[i];
+    const { name, shortName, needsLongName, caseFlags } = dir.named[i];
     if (needsLongName) put(longNameEntries(name, shortName));
-    if (child.kind === "dir") put(shortEntry(shortName, ATTR_DIRECTORY, child.firstCluster, 0));
-    else put(shortEntry(shortName, ATTR_ARCHIVE, child.placed.firstCluster, child.placed.size));
+    if (child.kind === "dir") put(shortEntry(shortName, ATTR_DIRECTORY, child.firstCluster, 0, caseFlags));
+    else put(shortEntry(shortName, ATTR_ARCHIVE, child.placed.firstCluster, child.placed.size, caseFlags));
   });
   return out;
 }
 
-function shortEntry(shortName: string, attr: number, firstCluster: number, size: number): Buffer {
+function shortEntry(shortName: string, attr: number, firstCluster: number, size: number, caseFlags = 0): Buffer {
   const e = Buffer.alloc(DIR_ENTRY);
   e.write(shortName, 0, "ascii");
   e[11] = attr;
+  e[12] = caseFlags;
   e.writeUInt16LE(FIXED_TIME, 14); // created
   e.writeUInt16LE(FIXED_DATE, 16);
   e.writeUInt16LE(FIXED_DATE, 18); // last accessed

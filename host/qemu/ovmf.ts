@@ -9,8 +9,9 @@ import type { Arch } from "../toolchain/arch.js";
 
 export interface Firmware {
   code: string;
-  vars: string;
+  vars: string; // the variable store each run starts from (a fresh copy)
   debianPackage: string;
+  secureBoot?: boolean; // the code is OVMF's SMM Secure Boot build (q35 with smm=on, the secure pflash)
 }
 
 /** Debian's builds: 4 MiB OVMF images, and AAVMF as the two 64 MiB pflash images QEMU's virt machine takes. */
@@ -20,10 +21,18 @@ export const FIRMWARE: Readonly<Record<Arch, Firmware>> = {
 };
 
 export const OVMF_CODE = FIRMWARE.x86_64.code;
+export const OVMF_VARS = FIRMWARE.x86_64.vars;
+/** OVMF's Secure Boot build with Microsoft's and Debian's keys enrolled: Secure Boot on, as on a PC from a shop. */
+export const SECURE_BOOT_FIRMWARE: Firmware = {
+  code: "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+  vars: "/usr/share/OVMF/OVMF_VARS_4M.ms.fd",
+  debianPackage: "ovmf",
+  secureBoot: true,
+};
 
 /** Throws a UserError naming the Debian package when the firmware files are missing. */
-export async function checkOvmf(arch: Arch = "x86_64"): Promise<void> {
-  const firmware = FIRMWARE[arch];
+export async function checkOvmf(target: Arch | Firmware = "x86_64"): Promise<void> {
+  const firmware = typeof target === "string" ? FIRMWARE[target] : target;
   for (const path of [firmware.code, firmware.vars]) {
     await access(path, constants.R_OK).catch(() => {
       throw new UserError(`${path} not found: install the Debian package '${firmware.debianPackage}' (or run scripts/setup.sh)`);
@@ -31,11 +40,11 @@ export async function checkOvmf(arch: Arch = "x86_64"): Promise<void> {
   }
 }
 
-/** A private copy of the variable store; call `remove()` when QEMU has exited. */
-export async function freshVars(arch: Arch = "x86_64"): Promise<{ path: string; remove: () => Promise<void> }> {
-  await checkOvmf(arch);
+/** A private copy of the variable store (of an architecture's firmware, or of `target`'s); call `remove()` when QEMU has exited. */
+export async function freshVars(target: Arch | Firmware = "x86_64"): Promise<{ path: string; remove: () => Promise<void> }> {
+  await checkOvmf(target);
   const dir = await mkdtemp(join(tmpdir(), "uefi-llm-vars-"));
   const path = join(dir, "VARS.fd");
-  await copyFile(FIRMWARE[arch].vars, path);
+  await copyFile(typeof target === "string" ? FIRMWARE[target].vars : target.vars, path);
   return { path, remove: () => rm(dir, { recursive: true, force: true }) };
 }

@@ -7,7 +7,7 @@ import { constants as osConstants } from "node:os";
 import { execa } from "execa";
 import { UserError, verbose } from "../errors.js";
 import type { Arch } from "../toolchain/arch.js";
-import { FIRMWARE, freshVars } from "./ovmf.js";
+import { FIRMWARE, freshVars, type Firmware } from "./ovmf.js";
 
 /** The QEMU for each architecture, its Debian package, and the host (process.arch) whose KVM can run it. */
 export const QEMU: Readonly<Record<Arch, { binary: string; debianPackage: string; kvmHost: string }>> = {
@@ -30,6 +30,14 @@ export interface QemuOptions {
   accel?: Accel; // default: KVM when /dev/kvm works, else TCG
   /** Stream the serial console to our stdout and QEMU's messages to our stderr, and give QEMU our stdin. */
   interactive?: boolean;
+  /** Boot the disk without writing it: QEMU keeps the guest's writes in a temporary overlay (a flashed stick). */
+  snapshot?: boolean;
+  /** Firmware and variable store to start from instead of the architecture's plain OVMF/AAVMF (x86_64: Secure Boot). */
+  firmware?: Firmware;
+  /** Let the guest change `firmware.vars` itself instead of a fresh copy (to prepare a variable store). */
+  varsInPlace?: boolean;
+  /** Stop QEMU as soon as the serial output matches this (a firmware message that means the boot is over, say). */
+  stopOn?: RegExp;
   /** Typed into the serial console, step by step; not with `interactive`, which gives QEMU our stdin. */
   input?: SerialInput[];
 }
@@ -46,6 +54,7 @@ export interface QemuResult {
   output: string; // everything the guest wrote to its serial port
   stderr: string; // QEMU's own messages
   timedOut: boolean; // QEMU was stopped at timeoutSeconds
+  stoppedOn?: string; // the text that matched `stopOn`, when QEMU was stopped for it
   signal?: NodeJS.Signals; // SIGINT or SIGTERM that we received and passed on to QEMU
   accel: Accel;
 }
@@ -62,7 +71,7 @@ let kvmFailed = false;
  */
 export async function runQemu(image: string, options: QemuOptions = {}): Promise<QemuResult> {
   const deadline = options.timeoutSeconds === undefined ? undefined : Date.now() + options.timeoutSeconds * 1000;
-  const memoryMb = options.memoryMb ?? defaultMemoryMb((await stat(image)).size);
+  const memoryMb = options.memoryMb ?? defaultMemoryMb((await stat(image)).size); // a device's stat size is 0: the minimum
   let accel = options.accel ?? ((await kvmUsable(options.arch ?? "x86_64")) ? "kvm" : "tcg");
   for (;;) {
     const { result, kvmError } = await runOnce(image, accel, memoryMb, deadline, options, accel === "kvm" && options.accel === undefined);
@@ -104,16 +113,20 @@ function qemuArgs(image: string, vars: string, accel: Accel, memoryMb: number, o
   const disk = options.usb
     ? ["-device", "qemu-xhci,id=xhci", "-device", "usb-storage,bus=xhci.0,drive=disk,bootindex=0"]
     : ["-device", "virtio-blk-pci,drive=disk,bootindex=0"];
+  const firmware = options.firmware ?? FIRMWARE[arch];
+  // Secure Boot: OVMF's SMM build, whose variable store only SMM code may write.
+  const secure = firmware.secureBoot ? ["-global", "driver=cfi.pflash01,property=secure,value=on"] : [];
   return [
     "-nodefaults", // no VGA, NIC, floppy or CD-ROM: the serial port is the console, and OVMF tries no network boot
-    "-machine", arch === "aarch64" ? `virt${options.el2 ? ",virtualization=on" : ""}` : "q35",
+    "-machine", arch === "aarch64" ? `virt${options.el2 ? ",virtualization=on" : ""}` : firmware.secureBoot ? "q35,smm=on" : "q35",
+    ...secure,
     "-accel", accel,
     "-cpu", options.cpu ?? defaultCpu(arch, accel),
     "-m", String(memoryMb),
     "-smp", String(options.smp ?? 1),
-    "-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${file(FIRMWARE[arch].code)}`,
+    "-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${file(firmware.code)}`,
     "-drive", `if=pflash,format=raw,unit=1,file=${file(vars)}`,
-    "-drive", `if=none,id=disk,format=raw,file=${file(image)}`,
+    "-drive", `if=none,id=disk,format=raw,file=${file(image)}${options.snapshot ? ",snapshot=on" : ""}`,
     ...disk,
     "-serial", "stdio",
     "-display", "none",
@@ -140,7 +153,7 @@ async function runOnce(
   const interactive = options.interactive ?? false;
   const arch = options.arch ?? "x86_64";
   const qemu = QEMU[arch].binary;
-  const vars = await freshVars(arch);
+  const vars = options.varsInPlace && options.firmware ? { path: options.firmware.vars, remove: async () => {} } : await freshVars(options.firmware ?? arch);
   const args = qemuArgs(image, vars.path, accel, memoryMb, options);
   if (verbose) process.stderr.write(`$ ${[qemu, ...args].join(" ")}\n`);
   const child = execa(qemu, args, {
@@ -170,8 +183,18 @@ async function runOnce(
   let unmatched = Buffer.alloc(0);
   // The guest may shut down before it has read everything.
   child.stdin?.on("error", () => {});
+  let stoppedOn: string | undefined;
+  let recent = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     output.push(chunk);
+    if (options.stopOn && stoppedOn === undefined) {
+      recent = (recent + chunk.toString("latin1")).slice(-4096);
+      const match = options.stopOn.exec(recent);
+      if (match) {
+        stoppedOn = match[0];
+        stop("SIGTERM");
+      }
+    }
     if (step < input.length) {
       unmatched = Buffer.concat([unmatched, chunk]);
       for (let at; step < input.length && (at = unmatched.indexOf(input[step].after)) >= 0; step++) {
@@ -227,7 +250,7 @@ async function runOnce(
     else if (interactive) process.stderr.write(stderr);
   }
   return {
-    result: { exitCode, output: Buffer.concat(output).toString("utf8"), stderr, timedOut, signal: forwarded, accel },
+    result: { exitCode, output: Buffer.concat(output).toString("utf8"), stderr, timedOut, stoppedOn, signal: forwarded, accel },
     kvmError,
   };
 }

@@ -12,6 +12,13 @@ export const debianPackageOf: Record<string, string> = {
   "fsck.fat": "dosfstools",
   mcopy: "mtools",
   sgdisk: "gdisk",
+  lsblk: "util-linux",
+  blockdev: "util-linux",
+  openssl: "openssl",
+  sbsign: "sbsigntool",
+  sbverify: "sbsigntool",
+  "cert-to-efi-sig-list": "efitools",
+  "sign-efi-sig-list": "efitools",
 };
 
 export interface RunOptions {
