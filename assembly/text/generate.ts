@@ -1,6 +1,6 @@
 // The generation loop: prompt tokens are forced, the rest sampled; every piece is
 // streamed to the host as soon as it is chosen, and the timing goes to stream 2.
-import { clock_us, write, STDOUT, STDERR } from "../host";
+import { clock_us, interrupted, write, STDOUT, STDERR } from "../host";
 import { Model, bytesPerToken } from "../model/model";
 import { RunState } from "../model/state";
 import { Tokenizer, encode, decode, decodedPtr, maxTokens, isEndOfGeneration } from "../tokenizer/tokenizer";
@@ -73,6 +73,8 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
     if (n > 0) write(STDOUT, decodedPtr, n);
     token = next;
     if (g.generatedTokens == wanted) break;
+    // Ctrl-C (Esc on bare metal) ends the text early, with the timing line, as in llama.cpp.
+    if (interrupted() != 0) break;
     logits = forward(model, state, token, ++pos);
   }
   g.decodeUs = clock_us() - started;

@@ -10,7 +10,7 @@ import { execa } from "execa";
 import { buildEfi, checkBuildTools } from "../toolchain/pipeline.js";
 import { configText, type RunConfig } from "../config.js";
 import { UserError } from "../errors.js";
-import { numberParser } from "../options.js";
+import { defaultThreads, numberParser } from "../options.js";
 import { bundledModel, bundledTokenizer } from "../paths.js";
 import { checkInputFile } from "../input-file.js";
 import { checkOvmf } from "../qemu/ovmf.js";
@@ -90,7 +90,7 @@ export function parseBanner(serial: string) {
 export const benchCommand = new Command("bench")
   .description("time greedy generation: prefill and decode tok/s, and GB/s of weights streamed")
   .addOption(new Option("-m, --model <file>", "model (.bin or .gguf); default: the bundled stories260K"))
-  .addOption(new Option("-t, --tokenizer <file>", "llama2.c tokenizer for a .bin model"))
+  .addOption(new Option("-z, --tokenizer <file>", "llama2.c tokenizer for a .bin model"))
   .addOption(new Option("-n, --n-predict <n>", "tokens to generate").argParser(numberParser({ min: 2, max: 1 << 20, integer: true })).default(128))
   .addOption(new Option("-p, --prompt <text>", "prompt to prefill").default(""))
   .addOption(
@@ -98,7 +98,7 @@ export const benchCommand = new Command("bench")
       .choices(["native", "node", "qemu"])
       .default("native"),
   )
-  .addOption(new Option("--threads <n>", "native: threads that share the matrix products (default 1)").argParser(numberParser({ min: 1, max: 256, integer: true })))
+  .addOption(new Option("-t, --threads <n>", "native: threads that share the matrix products and attention heads (default: all processors)").argParser(numberParser({ min: 1, max: 256, integer: true })))
   .addOption(new Option("--smp <n>", "qemu: virtual CPUs of the VM (default 1)").argParser(numberParser({ min: 1, max: 255, integer: true })))
   .addOption(new Option("--cpu <model>", "qemu: QEMU CPU model, e.g. max, Nehalem, max,-avx2; default: host with KVM, max with TCG"))
   .addOption(new Option("--roofline", "also time a plain streaming read of a buffer of the model's size, on this machine"))
@@ -108,7 +108,7 @@ export const benchCommand = new Command("bench")
       throw new UserError("--smp and --cpu set up the QEMU VM: use them with --backend qemu");
     if (flags.backend !== "native" && flags.threads !== undefined)
       throw new UserError("--threads is for --backend native (node runs on one thread; for qemu, --smp sets the processors)");
-    const threads = flags.threads ?? 1;
+    const threads = flags.threads ?? (flags.backend === "native" ? defaultThreads() : 1);
     const model = flags.model ?? bundledModel;
     const tokenizer = flags.tokenizer ?? (flags.model === undefined ? bundledTokenizer : undefined);
     checkInputFile(model, "model");
