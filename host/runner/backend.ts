@@ -13,7 +13,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { constants as osConstants, tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildDir, coreWasmPath } from "../paths.js";
+import { buildDir, coreWasmPath, packageRoot } from "../paths.js";
 import { ToolError, UserError } from "../errors.js";
 import { buildNative } from "../toolchain/native.js";
 import { Core } from "./core.js";
@@ -23,10 +23,14 @@ const NATIVE_CONFIG_LIMIT = 65536;
 
 const nativeBinary = join(buildDir, "native", "uefi-llm-native-native");
 
-/** The native build, when it exists and is newer than the core it was made from. */
+/** What the native build is made from (host/toolchain/native.ts). */
+const nativeSources = [coreWasmPath, ...["host_posix.c", "wasm_rt_posix.c", "call_depth.h"].map((f) => join(packageRoot, "native", f)), join(packageRoot, "firmware", "wasm-rt.h")];
+
+/** The native build, when it exists and is newer than what it is made from. */
 function builtNative(): string | undefined {
   try {
-    return statSync(nativeBinary).mtimeMs > statSync(coreWasmPath).mtimeMs ? nativeBinary : undefined;
+    const built = statSync(nativeBinary).mtimeMs;
+    return nativeSources.every((source) => statSync(source).mtimeMs < built) ? nativeBinary : undefined;
   } catch {
     return undefined;
   }
