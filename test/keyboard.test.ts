@@ -156,3 +156,13 @@ describe("chat in a terminal (pty)", () => {
     expect(killed.after).toEqual(killed.before);
   }, 200_000);
 });
+
+describe("run's view of the serial console", () => {
+  it("drops screen control, makes line ends one \\n, and holds a sequence split across chunks", async () => {
+    const { serialFilter } = await import("../host/qemu/serial-filter.js");
+    const show = serialFilter();
+    const chunks = ["\x1b[2J\x1b[01;01H\x1b[=3h\x1b[0m\x1b[1;37;40mBdsDxe: loading\r\r\n", "uefi-llm 0.1\r", "\r\n> \x1b[", "0mOnce\rX\r\n"];
+    const shown = chunks.map((c) => show(Buffer.from(c)).toString()).join("");
+    expect(shown).toBe("BdsDxe: loading\nuefi-llm 0.1\n> Once\rX\n");
+  });
+});
