@@ -56,7 +56,7 @@ export function generationOptions(): Option[] {
     new Option("-p, --prompt <text>", "text to start from (echoed, then continued)").default(""),
     new Option("-e, --escape", "resolve \\n, \\r, \\t, \\', \\\", \\\\ and \\xNN in the prompt and system prompt, as llama.cpp's -e"),
     new Option("-c, --ctx-size <n>", "context length in tokens; 0 = the model's own (GGUF: at most 4096); more than the model's: a warning, then the model's").default(0),
-    new Option("-n, --n-predict <n>", "tokens to generate after the prompt; -1 = until the context is full").default(256),
+    new Option("-n, --n-predict <n>", "tokens to generate after the prompt; -1 = until the context is full; more than fit: the context shifts (keeps the prompt, drops the oldest half of the rest)").default(256),
     new Option("--ignore-eos", "go on past the end-of-text token"),
     new Option("--temp <t>", "temperature, 0 … 1e6; 0 = greedy (always the most likely token)").default(1.0),
     new Option("--top-p <p>", "nucleus sampling: keep the smallest set of tokens whose probability exceeds p; 1 = off (default 0.9: llama2.c's, which the published stories use)").default(0.9),

@@ -64,7 +64,7 @@ describe("bad input on the host", () => {
   it("prompt longer than the context", () =>
     expectOneLineError(["generate", "-p", "Lily saw a big red ball. ".repeat(120)], /the prompt is \d+ tokens long, more than the model's context of 512 tokens/));
 
-  it("steps beyond the context", () => expectOneLineError(["generate", "-n", "600"], /-n 600 is too many: .* at most 512 more fit/));
+  it("steps beyond the context with --print-ids (no context shift)", () => expectOneLineError(["generate", "-n", "600", "--print-ids"], /-n 600 is too many: .* at most 512 more fit with --print-ids/));
 
   it("non-numeric and out-of-range flags: checked by the core, against the configuration's ranges", async () => {
     await expectOneLineError(["generate", "--temp", "abc"], /temperature must be a number, got 'abc'$/);

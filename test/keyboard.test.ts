@@ -108,6 +108,17 @@ describe("context shift", () => {
   });
 });
 
+describe("context shift in generate", () => {
+  it("-n past the context goes on after a shift, and its text up to the shift is the text of -n that just fits", async () => {
+    const fits = await cli(["generate", "--temp", "0", "-n", "511", "--ignore-eos", "-t", "1"]);
+    const past = await cli(["generate", "--temp", "0", "-n", "700", "--ignore-eos", "-t", "1"]);
+    expect(past.exitCode, past.stderr).toBe(0);
+    expect(past.stderr).toMatch(/^\(context shift: dropped 255 tokens\)generated 700 tokens/m);
+    expect(past.stdout.startsWith(fits.stdout.trimEnd())).toBe(true);
+    expect(past.stdout.length).toBeGreaterThan(fits.stdout.length + 200);
+  });
+});
+
 describe("chat in a terminal (pty)", () => {
   let model: string;
   beforeAll(async () => {

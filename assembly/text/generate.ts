@@ -34,10 +34,14 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
   if (promptTokens > seqLen) {
     return fail("the prompt is " + promptTokens.toString() + " tokens long, more than the model's context of " + seqLen.toString() + " tokens");
   }
+  // -1: until the context is full. More than fits: the context shifts when it fills (see shiftContext), except
+  // with print_ids, whose list is read from the token buffer, or a prompt longer than half the context.
+  const keep = promptTokens <= seqLen / 2 ? promptTokens : 0;
   const total = steps < 0 ? seqLen : promptTokens - 1 + steps;
-  if (total > seqLen) {
+  if (total > seqLen && (printIds || keep == 0)) {
     return fail("-n " + steps.toString() + " is too many: the prompt uses " + promptTokens.toString() + " tokens of the model's context of " +
-      seqLen.toString() + ", so at most " + (seqLen - promptTokens + 1).toString() + " more fit");
+      seqLen.toString() + ", so at most " + (seqLen - promptTokens + 1).toString() + " more fit" +
+      (printIds ? " with --print-ids" : " (a context shift keeps a prompt of at most half the context)"));
   }
 
   const g = new Generation();
@@ -75,6 +79,7 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
     if (g.generatedTokens == wanted) break;
     // Ctrl-C (Esc on bare metal) ends the text early, with the timing line, as in llama.cpp.
     if (interrupted() != 0) break;
+    if (pos + 1 >= seqLen) pos = shiftContext(model, state, tokens, pos, keep);
     logits = forward(model, state, token, ++pos);
   }
   g.decodeUs = clock_us() - started;
@@ -82,6 +87,23 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
   if (printIds) writeString(STDOUT, idList(tokens + (<usize>promptTokens << 2), g.generatedTokens) + "\n");
   report(g, loadUs, bytesPerToken(model));
   return true;
+}
+
+/**
+ * The context is full (positions 0..pos cached, the next token at pos + 1): keep the
+ * first `keep` tokens (the prompt), drop the oldest half of the rest, and run the kept
+ * ones through the model again at their new positions (chat.ts says why re-evaluating
+ * rather than rotating cached keys). Returns the new newest position.
+ */
+function shiftContext(model: Model, state: RunState, tokens: usize, pos: i32, keep: i32): i32 {
+  const rest = pos + 1 - keep;
+  const drop = rest / 2;
+  const kept = rest - drop;
+  // the kept tokens and the next one move down together
+  memory.copy(tokens + (<usize>keep << 2), tokens + (<usize>(keep + drop) << 2), <usize>(kept + 1) << 2);
+  if (kept > 0) forwardBatch(model, state, tokens + (<usize>keep << 2), kept, keep);
+  writeString(STDERR, "(context shift: dropped " + drop.toString() + " tokens)");
+  return keep + kept - 1;
 }
 
 /**

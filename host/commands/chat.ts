@@ -43,10 +43,11 @@ for (const option of [...chatOptions(), ...generationOptions().filter((o) => o.l
 chatCommand.action(async (flags: ChatFlags) => {
   const model = flags.model ?? bundledModel;
   const tokenizer = flags.tokenizer ?? (flags.model === undefined ? bundledTokenizer : undefined);
+  const system = flags.escape && flags.system !== undefined ? unescapeText(flags.system) : flags.system;
+  // First the configuration, which refuses a line break in a path, then the files it names.
+  const config = configText({ model, tokenizer, mode: "chat", system, chatTemplate: flags.chatTemplate, ...generationConfig(flags) });
   checkInputFile(model, "model");
   if (tokenizer !== undefined) checkInputFile(tokenizer, "tokenizer");
-  const system = flags.escape && flags.system !== undefined ? unescapeText(flags.system) : flags.system;
-  const config = configText({ model, tokenizer, mode: "chat", system, chatTemplate: flags.chatTemplate, ...generationConfig(flags) });
   // Piped input (scripts, tests) and the terminal's own child: the core right here, lines from stdin.
   if (process.env[CHILD_ENV] === "1" || !process.stdin.isTTY || !process.stdout.isTTY) {
     new Core().run(config);

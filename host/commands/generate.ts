@@ -28,9 +28,10 @@ for (const option of generationOptions()) generateCommand.addOption(option);
 generateCommand.action(async (flags: GenerateFlags) => {
   const model = flags.model ?? bundledModel;
   const tokenizer = flags.tokenizer ?? (flags.model === undefined ? bundledTokenizer : undefined);
+  if (flags.file !== undefined) checkInputFile(flags.file, "prompt file");
+  // First the configuration, which refuses a line break in a path, then the files it names.
+  const config = configText({ model, tokenizer, printIds: flags.printIds, ...generationConfig(flags) });
   checkInputFile(model, "model");
   if (tokenizer !== undefined) checkInputFile(tokenizer, "tokenizer");
-  if (flags.file !== undefined) checkInputFile(flags.file, "prompt file");
-  const config = configText({ model, tokenizer, printIds: flags.printIds, ...generationConfig(flags) });
   await runGeneration(config, threadCount(flags.threads), flags.threads !== undefined);
 });
