@@ -59,7 +59,7 @@ export function generationOptions(): Option[] {
     new Option("-n, --n-predict <n>", "tokens to generate after the prompt; -1 = until the context is full; more than fit: the context shifts (keeps the prompt, drops the oldest half of the rest)").default(256),
     new Option("--ignore-eos", "go on past the end-of-text token"),
     new Option("--temp <t>", "temperature, 0 … 1e6; 0 = greedy (always the most likely token)").default(1.0),
-    new Option("--top-p <p>", "nucleus sampling: keep the smallest set of tokens whose probability exceeds p; 1 = off (default 0.9: llama2.c's, which the published stories use)").default(0.9),
+    new Option("--top-p <p>", "nucleus sampling: keep the smallest set of tokens whose probability exceeds p; 1 = off; 0.9 as in llama2.c, whose published stories the tests reproduce").default(0.9),
     new Option("--top-k <k>", "keep only the k most likely tokens; 0 = off").default(0),
     new Option("--min-p <p>", "drop tokens less likely than p times the most likely one; 0 = off").default(0),
     new Option("--repeat-penalty <r>", "penalize tokens seen in the last --repeat-last-n tokens, 0.01 … 100; 1 = off").default(1.0),
