@@ -1,6 +1,5 @@
 // Option parsers shared by the commands: numbers are checked when commander reads
 // them, so a bad flag fails before any work with a one-line message.
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { InvalidArgumentError, Option } from "commander";
@@ -118,11 +117,9 @@ export function generationConfig(flags: GenerationFlags): Omit<RunConfig, "model
   };
 }
 
-/** `-s -1` is llama.cpp's "random": a fresh seed from the OS (the core's clock seed is per boot, this one per run). */
+/** `-s -1` is llama.cpp's "random": no seed, so the core takes one from the clock (on a stick: at every boot). */
 export function seedValue(seed: Numeric | undefined): Numeric | undefined {
-  if (seed === undefined || String(seed).trim() !== "-1") return seed;
-  const value = randomBytes(8).readBigUInt64LE(0);
-  return String(value === 0n ? 1n : value);
+  return seed !== undefined && String(seed).trim() === "-1" ? undefined : seed;
 }
 
 /** llama.cpp's -e: \n \r \t \' \" \\ \xNN (and \0) resolved; anything else after a backslash is kept as written. */
