@@ -69,6 +69,10 @@ export function load(configPtr: usize, configLen: u32): i32 {
     if (model != null && c.context > 0) model!.config.seqLen = min(model!.config.seqLen, c.context);
   }
   if (model == null) return FAILED;
+  // A context longer than the model was trained for is clamped, and said so (llama.cpp warns too).
+  if (c.context > model!.config.seqLen) {
+    writeString(STDERR, "warning: context " + c.context.toString() + " is more than the model's " + model!.config.seqLen.toString() + " tokens: using " + model!.config.seqLen.toString() + "\n");
+  }
   if (c.tokenizer.length > 0) {
     const tokenizerFile = readWholeFile(c.tokenizer, "tokenizer");
     if (tokenizerFile == null) return FAILED;

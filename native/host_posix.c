@@ -2,6 +2,7 @@
  * that runs the very same wasm2c output as the firmware, timed without an emulator.
  * Our POSIX runtime (wasm_rt_posix.c) provides linear memory behind guard pages and
  * turns faults into traps. */
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -31,7 +32,14 @@ static uint8_t *linear(struct w2c_host *host, u32 ptr, u32 len) {
 void w2c_host_write(struct w2c_host *host, u32 stream, u32 ptr, u32 len) {
   FILE *out = stream == 1 ? stdout : stderr;
   fwrite(linear(host, ptr, len), 1, len, out);
-  fflush(out);
+  /* Text that cannot be written is a failure of one line, as in Node (a closed pipe ends us by SIGPIPE). */
+  if (fflush(out) != 0 && stream == 1) {
+    char reason[128];
+    snprintf(reason, sizeof reason, "%s", strerror(errno));
+    if (reason[0] >= 'A' && reason[0] <= 'Z') reason[0] += 'a' - 'A'; /* Node's wording: "no space left on device" */
+    fprintf(stderr, "uefi-llm: cannot write to standard output: %s\n", reason);
+    exit(1);
+  }
 }
 
 u32 w2c_host_file_open(struct w2c_host *host, u32 path_ptr, u32 path_len) {

@@ -74,7 +74,7 @@ describe("uefi-llm image --chat", () => {
     await writeFile(standIn, "not an EFI application");
     const image = join(workDir, "cli-chat.img");
     const flags = ["--chat", "--system", "Be brief.\nReally.", "--chat-template", "chatml", "--temp", "0"];
-    const result = await cli(["image", "-m", bundledModel, "-t", bundledTokenizer, ...flags, "--efi", standIn, "-f", "-o", image]);
+    const result = await cli(["image", "-m", bundledModel, "--tokenizer", bundledTokenizer, ...flags, "--efi", standIn, "-f", "-o", image]);
     expect(result.exitCode, result.stderr).toBe(0);
     const cfg = (await runTool("mtype", ["-i", `${image}@@${await partitionOffset(image)}`, "::/uefi-llm.cfg"], { timeoutMs: 30_000 })).stdout;
     expect(cfg).toMatch(/^mode = chat$/m);
@@ -83,7 +83,7 @@ describe("uefi-llm image --chat", () => {
   });
 
   it("refuses chat settings without --chat, and a prompt with it", async () => {
-    const image = ["-m", bundledModel, "-t", bundledTokenizer, "-o", join(workDir, "never.img")];
+    const image = ["-m", bundledModel, "--tokenizer", bundledTokenizer, "-o", join(workDir, "never.img")];
     const system = await cli(["image", ...image, "--system", "Be brief."]);
     expect([system.exitCode, system.stderr]).toEqual([1, "uefi-llm: --system needs --chat\n"]);
     const prompt = await cli(["image", ...image, "--chat", "-p", "Once upon a time"]);

@@ -21,7 +21,7 @@ function promptTokens(stderr: string): number {
 }
 
 async function tokenize(text: string): Promise<number[]> {
-  const result = await cli(["tokenize", text, "-m", bundledModel, "-t", bundledTokenizer]);
+  const result = await cli(["tokenize", text, "-m", bundledModel, "--tokenizer", bundledTokenizer]);
   expect(result.exitCode, result.stderr).toBe(0);
   return JSON.parse(result.stdout) as number[];
 }
@@ -56,13 +56,13 @@ describe("paths", () => {
     const model = join(dir, "model.bin ");
     copyFileSync(bundledModel, model);
     writeFileSync(join(dir, "model.bin"), "not a checkpoint");
-    const result = await cli(["generate", "-m", model, "-t", bundledTokenizer, "--temp", "0", "-n", "256"]);
+    const result = await cli(["generate", "-m", model, "--tokenizer", bundledTokenizer, "--temp", "0", "-n", "256"]);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe(golden);
   });
 
   it("a line break in a path is refused on the host, in one line, before the core sees it", async () => {
-    for (const args of [["-m", "a\ndebug = trap-oob"], ["-m", bundledModel, "-t", "tok\r\nsteps = 1"]]) {
+    for (const args of [["-m", "a\ndebug = trap-oob"], ["-m", bundledModel, "--tokenizer", "tok\r\nsteps = 1"]]) {
       const result = await cli(["generate", ...args]);
       expect(result.exitCode).not.toBe(0);
       expect(result.stdout).toBe("");

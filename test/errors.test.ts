@@ -36,21 +36,21 @@ async function expectOneLineError(args: string[], pattern: RegExp) {
 }
 
 describe("bad input on the host", () => {
-  it("missing model file", () => expectOneLineError(["generate", "-m", join(dir, "nope.bin"), "-t", bundledTokenizer], /cannot open model '.*nope\.bin'/));
+  it("missing model file", () => expectOneLineError(["generate", "-m", join(dir, "nope.bin"), "--tokenizer", bundledTokenizer], /cannot open model '.*nope\.bin'/));
 
-  it("missing tokenizer file", () => expectOneLineError(["generate", "-m", bundledModel, "-t", join(dir, "nope.bin")], /cannot open tokenizer/));
+  it("missing tokenizer file", () => expectOneLineError(["generate", "-m", bundledModel, "--tokenizer", join(dir, "nope.bin")], /cannot open tokenizer/));
 
   it("truncated checkpoint", () => {
     const truncated = fileWith("truncated.bin", readFileSync(bundledModel).subarray(0, 500_000));
-    return expectOneLineError(["generate", "-m", truncated, "-t", bundledTokenizer], /is truncated: the header .* needs 1056540 bytes, the file has 500000/);
+    return expectOneLineError(["generate", "-m", truncated, "--tokenizer", bundledTokenizer], /is truncated: the header .* needs 1056540 bytes, the file has 500000/);
   });
 
   it("header with impossible sizes", async () => {
-    await expectOneLineError(["generate", "-m", withHeader(0, 0), "-t", bundledTokenizer], /impossible llama2.c header: dim 0/);
-    await expectOneLineError(["generate", "-m", withHeader(3, 7), "-t", bundledTokenizer], /dim 64 is not a multiple of n_heads 7/);
-    await expectOneLineError(["generate", "-m", withHeader(4, 3), "-t", bundledTokenizer], /n_heads 8 is not a multiple of n_kv_heads 3/);
-    await expectOneLineError(["generate", "-m", withHeader(0, 2_000_000_000), "-t", bundledTokenizer], /impossible llama2.c header/);
-    await expectOneLineError(["generate", "-m", withHeader(2, 60000), "-t", bundledTokenizer], /impossible llama2.c header|needs \d+ bytes/);
+    await expectOneLineError(["generate", "-m", withHeader(0, 0), "--tokenizer", bundledTokenizer], /impossible llama2.c header: dim 0/);
+    await expectOneLineError(["generate", "-m", withHeader(3, 7), "--tokenizer", bundledTokenizer], /dim 64 is not a multiple of n_heads 7/);
+    await expectOneLineError(["generate", "-m", withHeader(4, 3), "--tokenizer", bundledTokenizer], /n_heads 8 is not a multiple of n_kv_heads 3/);
+    await expectOneLineError(["generate", "-m", withHeader(0, 2_000_000_000), "--tokenizer", bundledTokenizer], /impossible llama2.c header/);
+    await expectOneLineError(["generate", "-m", withHeader(2, 60000), "--tokenizer", bundledTokenizer], /impossible llama2.c header|needs \d+ bytes/);
   });
 
   it("a GGUF tensor of a type ggml has but the core does not (type 31, by its number)", () => {
@@ -65,16 +65,16 @@ describe("bad input on the host", () => {
 
   it("a file that is no checkpoint at all", () => {
     const tiny = fileWith("tiny.bin", Buffer.from("hello"));
-    return expectOneLineError(["generate", "-m", tiny, "-t", bundledTokenizer], /not a llama2.c checkpoint/);
+    return expectOneLineError(["generate", "-m", tiny, "--tokenizer", bundledTokenizer], /not a llama2.c checkpoint/);
   });
 
   it("tokenizer whose vocabulary doesn't match the model", () =>
-    expectOneLineError(["generate", "-m", bundledModel, "-t", llama2Tokenizer], /more tokens than the model's vocabulary \(512\)/));
+    expectOneLineError(["generate", "-m", bundledModel, "--tokenizer", llama2Tokenizer], /more tokens than the model's vocabulary \(512\)/));
 
   it("prompt longer than the context", () =>
     expectOneLineError(["generate", "-p", "Lily saw a big red ball. ".repeat(120)], /the prompt is \d+ tokens long, more than the model's context of 512 tokens/));
 
-  it("steps beyond the context", () => expectOneLineError(["generate", "-n", "600"], /-n 600 is too many: .* at most 512 more fit/));
+  it("steps beyond the context with --print-ids (no context shift)", () => expectOneLineError(["generate", "-n", "600", "--print-ids"], /-n 600 is too many: .* at most 512 more fit with --print-ids/));
 
   it("non-numeric and out-of-range flags: checked by the core, against the configuration's ranges", async () => {
     await expectOneLineError(["generate", "--temp", "abc"], /temperature must be a number, got 'abc'$/);
@@ -86,7 +86,7 @@ describe("bad input on the host", () => {
 
   it("image checks its configuration in the core before building anything", async () => {
     const image = join(dir, "never.img");
-    await expectOneLineError(["image", "-m", bundledModel, "-t", bundledTokenizer, "--top-k", "1e10", "-o", image], /top_k must be a whole number, got '1e10'$/);
+    await expectOneLineError(["image", "-m", bundledModel, "--tokenizer", bundledTokenizer, "--top-k", "1e10", "-o", image], /top_k must be a whole number, got '1e10'$/);
     expect(existsSync(image)).toBe(false);
   });
 

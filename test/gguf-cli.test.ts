@@ -57,7 +57,7 @@ describe("uefi-llm convert", () => {
   it("stories260K at q8_0 still tells the greedy story's first 100 tokens", async () => {
     const dir = tempDir();
     const out = join(dir, "stories260K-q8_0.gguf");
-    const convert = await cli(["convert", bundledModel, "-t", bundledTokenizer, "--type", "q8_0", "-o", out]);
+    const convert = await cli(["convert", bundledModel, "--tokenizer", bundledTokenizer, "--type", "q8_0", "-o", out]);
     expect(convert.exitCode, convert.stderr).toBe(0);
     const ids = async (model: string[]) => {
       const result = await cli(["generate", ...model, "--temp", "0", "-n", "100", "--print-ids"]);

@@ -88,7 +88,7 @@ describe("uefi-llm generate --print-ids on llama.cpp's files", () => {
     // Only where a float-activation implementation picks llama.cpp's argmax at every step (the README's numpy check).
     if (!ref.numpy_check.argmax_matches_all_steps) continue;
     it(`${name}: the 64 greedy ids are llama.cpp's`, async () => {
-      const result = await cli(["generate", "-m", modelPath(name), "-t", bundledTokenizer, "-p", "Once upon a time", "--temp", "0", "-n", "64", "--print-ids"]);
+      const result = await cli(["generate", "-m", modelPath(name), "--tokenizer", bundledTokenizer, "-p", "Once upon a time", "--temp", "0", "-n", "64", "--print-ids"]);
       expect(result.exitCode, result.stderr).toBe(0);
       const lastLine = result.stdout.trimEnd().split("\n").at(-1)!;
       expect(JSON.parse(lastLine)).toEqual(ref.generated_ids);

@@ -405,7 +405,7 @@ describe("quantize -> dequantize", () => {
 
 describe("uefi-llm convert", () => {
   const converted = (type: string) => join(dir, `stories260K-${type}.gguf`);
-  const convert = (type: string) => run(convertCommand, [bundledModel, "-t", bundledTokenizer, "--type", type, "-o", converted(type), "--force"]);
+  const convert = (type: string) => run(convertCommand, [bundledModel, "--tokenizer", bundledTokenizer, "--type", type, "-o", converted(type), "--force"]);
 
   it("f32: every tensor bit-identical to llama.cpp's conversion (no Q/K permutation), tokenizer metadata equal", async () => {
     expect(await convert("f32")).toMatch(/^wrote .*stories260K-f32\.gguf: .*, 47 tensors \(F32 47\)\n$/);
@@ -467,13 +467,13 @@ describe("uefi-llm convert", () => {
   });
 
   it("refuses bad options and inputs with one line", async () => {
-    const args = (extra: string[]) => [bundledModel, "-t", bundledTokenizer, ...extra];
+    const args = (extra: string[]) => [bundledModel, "--tokenizer", bundledTokenizer, ...extra];
     await expectUserError(run(convertCommand, args(["--type", "q5_0", "-o", join(dir, "x.gguf")])), /--type must be one of f32, f16, q8_0, q4_0, q4_k, q6_k, got 'q5_0'/);
     await expectUserError(run(convertCommand, args(["-o", join(dir, "x.gguf")])), /--type is required/);
     await expectUserError(run(convertCommand, args(["--type", "f32"])), /-o, --output <file> is required/);
     await expectUserError(run(convertCommand, args(["--type", "f32", "-o", converted("f32")])), /stories260K-f32\.gguf already exists \(use --force to replace it\)/);
     await expectUserError(run(convertCommand, [join(dir, "nope.bin"), "--type", "f32", "-o", join(dir, "x.gguf")]), /cannot open model '.*nope\.bin': no such file or directory/);
-    await expectUserError(run(convertCommand, [bundledModel, "-t", llama2Tokenizer, "--type", "f32", "-o", join(dir, "x.gguf")]), /bytes left after 512 tokens: the tokenizer has more tokens than the model's vocabulary/);
+    await expectUserError(run(convertCommand, [bundledModel, "--tokenizer", llama2Tokenizer, "--type", "f32", "-o", join(dir, "x.gguf")]), /bytes left after 512 tokens: the tokenizer has more tokens than the model's vocabulary/);
     expect(existsSync(join(dir, "x.gguf")) || existsSync(join(dir, "x.gguf.partial"))).toBe(false);
   });
 });

@@ -31,7 +31,7 @@ describe("a closed stdout pipe", () => {
 
   it("ends tokenize of 120 KB of text after 60 bytes of its JSON with status 0 and no stack trace", async () => {
     const text = "a ".repeat(60_000); // 60 000 ids, ~240 KB of JSON: far more than a pipe buffer holds
-    const result = await runWithClosedStdout(["tokenize", "-m", bundledModel, "-t", bundledTokenizer, text], 60);
+    const result = await runWithClosedStdout(["tokenize", "-m", bundledModel, "--tokenizer", bundledTokenizer, text], 60);
     expect(result).toEqual({ exitCode: 0, signal: undefined, stderr: "" });
   });
 

@@ -36,9 +36,9 @@ function sha256(path: string): string {
 
 /** The writers, each with its output at `output`. */
 const writers = (output: string): [string, string[]][] => [
-  ["convert", ["convert", bundledModel, "-t", bundledTokenizer, "--type", "f32", "-o", output, "--force"]],
+  ["convert", ["convert", bundledModel, "--tokenizer", bundledTokenizer, "--type", "f32", "-o", output, "--force"]],
   ["synth", ["synth", "--shape", "test-llama", "--type", "f32", "-o", output, "--force"]],
-  ["image", ["image", "-m", bundledModel, "-t", bundledTokenizer, "--efi", efi, "-o", output, "--force"]],
+  ["image", ["image", "-m", bundledModel, "--tokenizer", bundledTokenizer, "--efi", efi, "-o", output, "--force"]],
 ];
 
 function expectOneLine(result: { exitCode?: number; stderr: unknown }, pattern: RegExp): void {
@@ -103,10 +103,10 @@ describe("outputs are only regular files or new paths", () => {
     const folder = tempDir();
     const output = join(folder, "model.gguf");
     writeFileSync(output, "old");
-    const refused = await cli(["convert", bundledModel, "-t", bundledTokenizer, "--type", "f32", "-o", output]);
+    const refused = await cli(["convert", bundledModel, "--tokenizer", bundledTokenizer, "--type", "f32", "-o", output]);
     expectOneLine(refused, /model\.gguf already exists \(use --force to replace it\)/);
     expect(readFileSync(output, "utf8")).toBe("old");
-    const replaced = await cli(["convert", bundledModel, "-t", bundledTokenizer, "--type", "f32", "-o", output, "--force"]);
+    const replaced = await cli(["convert", bundledModel, "--tokenizer", bundledTokenizer, "--type", "f32", "-o", output, "--force"]);
     expect(replaced.exitCode, String(replaced.stderr)).toBe(0);
     expect(readFileSync(output).subarray(0, 4).toString("latin1")).toBe("GGUF");
     expect(readdirSync(folder)).toEqual(["model.gguf"]);
@@ -157,13 +157,13 @@ describe("inputs are only regular files", () => {
     const { FIFO: fifo, "character device": device } = specials;
     const cases: [string[], RegExp][] = [
       [["generate", "-m", fifo], /model '.*fifo' is not a regular file/],
-      [["generate", "-m", bundledModel, "-t", fifo], /tokenizer '.*fifo' is not a regular file/],
+      [["generate", "-m", bundledModel, "--tokenizer", fifo], /tokenizer '.*fifo' is not a regular file/],
       [["chat", "-m", device], /model '.*null' is not a regular file/],
       [["tokenize", "-m", fifo, "hi"], /model '.*fifo' is not a regular file/],
       [["convert", fifo, "--type", "f32", "-o", join(tempDir(), "x.gguf")], /model '.*fifo' is not a regular file/],
       [["image", "-m", fifo, "--efi", efi, "-o", join(tempDir(), "x.img")], /model '.*fifo' is not a regular file/],
       [["inspect", fifo], /fifo/],
-      [["bench", "--backend", "node", "-m", bundledModel, "-t", fifo], /tokenizer '.*fifo' is not a regular file/],
+      [["bench", "--backend", "node", "-m", bundledModel, "--tokenizer", fifo], /tokenizer '.*fifo' is not a regular file/],
     ];
     for (const [args, pattern] of cases) expectOneLine(await cli(args, { timeoutMs: 20_000 }), pattern);
   }, 180_000);

@@ -26,7 +26,9 @@ export class Chat {
   endToken: i32 = -1; // the template's end-of-turn token, if the vocabulary has one
   line: usize = 0; // (LINE_BYTES,) the line being read
   tokens: usize = 0; // the new tokens of a turn
-  history: usize = 0; // (seqLen,) i32 the tokens in the cache, for the repeat penalty
+  history: usize = 0; // (seqLen,) i32 the tokens in the cache, for the repeat penalty and context shifts
+  keep: i32 = 0; // tokens a context shift keeps at the start: the first turn (system prompt and first message)
+  shifts: i32 = 0; // context shifts since the last reset
   // statistics since the last reset
   prefilled: i32 = 0;
   generated: i32 = 0;
@@ -103,18 +105,21 @@ function turn(c: Chat, message: string): void {
     return;
   }
   count += encoded;
-  const room = c.model.config.seqLen - c.pos;
   if (count + 1 > c.model.config.seqLen) {
     writeString(STDERR, "this message is " + count.toString() + " tokens long, more than the whole context of " + c.model.config.seqLen.toString() +
       " tokens (with room for one token of answer): it was not sent\n");
     return;
   }
-  if (count + 1 > room) {
-    writeString(STDERR, "the context is full: " + c.pos.toString() + " of " + c.model.config.seqLen.toString() +
-      " tokens used, this message needs " + count.toString() + " more. /reset starts a new conversation.\n");
-    return;
+  // Too little room left: shift the context (as llama.cpp does) until the message and a token of answer fit.
+  while (count + 1 > c.model.config.seqLen - c.pos) {
+    if (!shift(c, count + 1)) {
+      writeString(STDERR, "the context is full: " + c.pos.toString() + " of " + c.model.config.seqLen.toString() +
+        " tokens used, this message needs " + count.toString() + " more. /reset starts a new conversation.\n");
+      return;
+    }
   }
   c.pending = -1;
+  if (c.turns == 0) c.keep = c.pos + count <= c.model.config.seqLen / 2 ? c.pos + count : 0;
   c.turns++;
 
   // prefill: only the new tokens; the cache holds everything before them
@@ -143,7 +148,7 @@ function turn(c: Chat, message: string): void {
     if (n > 0) write(STDOUT, decodedPtr, n);
     prev = token;
     produced++;
-    if (c.pos >= c.model.config.seqLen) {
+    if (c.pos >= c.model.config.seqLen && !shift(c, 1)) {
       writeString(STDERR, "\n(the context is full: /reset starts a new conversation)");
       break;
     }
@@ -160,6 +165,32 @@ function turn(c: Chat, message: string): void {
   writeString(STDOUT, "\n");
 }
 
+/**
+ * Context shift, as llama.cpp's: keep the first c.keep tokens (the system prompt and the
+ * first message), drop the oldest half of the rest, and run the tokens kept after them
+ * through the model again at their new positions, so the cache holds what a fresh
+ * prefill of them would. Re-evaluating costs one prefill of up to half the context
+ * (16 tokens per pass over the weights); rotating the cached keys by the RoPE angle
+ * difference instead would cost almost nothing but give keys that a fresh run would
+ * not (rounding), so a shifted answer could not be checked against a fresh one. False
+ * when `needed` free positions cannot be made.
+ */
+function shift(c: Chat, needed: i32): bool {
+  const seqLen = c.model.config.seqLen;
+  const keep = c.keep;
+  const rest = c.pos - keep;
+  let drop = rest / 2;
+  if (seqLen - (c.pos - drop) < needed) drop = rest; // half is not enough: drop all but the kept start
+  if (drop <= 0 || seqLen - (c.pos - drop) < needed) return false;
+  const kept = rest - drop;
+  memory.copy(c.history + (<usize>keep << 2), c.history + (<usize>(keep + drop) << 2), <usize>kept << 2);
+  c.pos = keep + kept;
+  if (kept > 0) forwardBatch(c.model, c.state, c.history + (<usize>keep << 2), kept, keep);
+  c.shifts++;
+  writeString(STDERR, "(context shift: dropped " + drop.toString() + " tokens)");
+  return true;
+}
+
 /** Handle a /command; false to end the chat. */
 function command(c: Chat, text: string): bool {
   const words = text.split(" ").filter((w: string): bool => w.length > 0);
@@ -171,6 +202,8 @@ function command(c: Chat, text: string): bool {
   } else if (name == "/reset") {
     c.turns = 0;
     c.pos = 0;
+    c.keep = 0;
+    c.shifts = 0;
     c.pending = -1;
     c.prefilled = c.generated = 0;
     c.prefillUs = c.decodeUs = 0;

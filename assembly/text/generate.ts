@@ -1,6 +1,6 @@
 // The generation loop: prompt tokens are forced, the rest sampled; every piece is
 // streamed to the host as soon as it is chosen, and the timing goes to stream 2.
-import { clock_us, write, STDOUT, STDERR } from "../host";
+import { clock_us, interrupted, write, STDOUT, STDERR } from "../host";
 import { Model, bytesPerToken } from "../model/model";
 import { RunState } from "../model/state";
 import { Tokenizer, encode, decode, decodedPtr, maxTokens, isEndOfGeneration } from "../tokenizer/tokenizer";
@@ -34,11 +34,15 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
   if (promptTokens > seqLen) {
     return fail("the prompt is " + promptTokens.toString() + " tokens long, more than the model's context of " + seqLen.toString() + " tokens");
   }
+  // -1: until the context is full. More than fits: the context shifts when it fills (see shiftContext), except
+  // with print_ids, whose list is read from the token buffer, or a prompt longer than half the context.
   // In 64 bits: steps goes up to 2^31 - 1, and the sum must not wrap to a small number.
+  const keep = promptTokens <= seqLen / 2 ? promptTokens : 0;
   const total = steps < 0 ? <i64>seqLen : <i64>promptTokens - 1 + <i64>steps;
-  if (total > <i64>seqLen) {
+  if (total > <i64>seqLen && (printIds || keep == 0)) {
     return fail("-n " + steps.toString() + " is too many: the prompt uses " + promptTokens.toString() + " tokens of the model's context of " +
-      seqLen.toString() + ", so at most " + (seqLen - promptTokens + 1).toString() + " more fit");
+      seqLen.toString() + ", so at most " + (seqLen - promptTokens + 1).toString() + " more fit" +
+      (printIds ? " with --print-ids" : " (a context shift keeps a prompt of at most half the context)"));
   }
 
   const g = new Generation();
@@ -57,7 +61,7 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
   let logits = forwardBatch(model, state, tokens, promptTokens, 0);
   let pos = promptTokens - 1; // the newest position in the KV cache
   let token = load<i32>(tokens + (<usize>pos << 2));
-  const wanted = <i32>total - pos;
+  const wanted = total - <i64>pos; // new tokens, in 64 bits as total: with context shifts it may pass 2^31
   // steps = 0 asks for no new token: the loop's test after each token would never stop it.
   while (wanted > 0) {
     const window = min(repeatLastN, pos + 1);
@@ -74,7 +78,10 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
     const n = decode(tokenizer, token, next);
     if (n > 0) write(STDOUT, decodedPtr, n);
     token = next;
-    if (g.generatedTokens == wanted) break;
+    if (<i64>g.generatedTokens == wanted) break;
+    // Ctrl-C (Esc on bare metal) ends the text early, with the timing line, as in llama.cpp.
+    if (interrupted() != 0) break;
+    if (pos + 1 >= seqLen) pos = shiftContext(model, state, tokens, pos, keep);
     logits = forward(model, state, token, ++pos);
   }
   g.decodeUs = clock_us() - started;
@@ -82,6 +89,23 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
   if (printIds) writeString(STDOUT, idList(tokens + (<usize>promptTokens << 2), g.generatedTokens) + "\n");
   report(g, loadUs, bytesPerToken(model));
   return true;
+}
+
+/**
+ * The context is full (positions 0..pos cached, the next token at pos + 1): keep the
+ * first `keep` tokens (the prompt), drop the oldest half of the rest, and run the kept
+ * ones through the model again at their new positions (chat.ts says why re-evaluating
+ * rather than rotating cached keys). Returns the new newest position.
+ */
+function shiftContext(model: Model, state: RunState, tokens: usize, pos: i32, keep: i32): i32 {
+  const rest = pos + 1 - keep;
+  const drop = rest / 2;
+  const kept = rest - drop;
+  // the kept tokens and the next one move down together
+  memory.copy(tokens + (<usize>keep << 2), tokens + (<usize>(keep + drop) << 2), <usize>(kept + 1) << 2);
+  if (kept > 0) forwardBatch(model, state, tokens + (<usize>keep << 2), kept, keep);
+  writeString(STDERR, "(context shift: dropped " + drop.toString() + " tokens)");
+  return keep + kept - 1;
 }
 
 /**

@@ -11,7 +11,7 @@ import { ARCHES, type Arch } from "../toolchain/arch.js";
 import { buildEfi, checkBuildTools } from "../toolchain/pipeline.js";
 import { configText, type RunConfig } from "../config.js";
 import { UserError } from "../errors.js";
-import { numberParser } from "../options.js";
+import { defaultThreads, numberParser } from "../options.js";
 import { bundledModel, bundledTokenizer } from "../paths.js";
 import { checkInputFile } from "../input-file.js";
 import { checkOvmf } from "../qemu/ovmf.js";
@@ -93,7 +93,7 @@ export function parseBanner(serial: string) {
 export const benchCommand = new Command("bench")
   .description("time greedy generation: prefill and decode tok/s, and GB/s of weights streamed")
   .addOption(new Option("-m, --model <file>", "model (.bin or .gguf); default: the bundled stories260K"))
-  .addOption(new Option("-t, --tokenizer <file>", "llama2.c tokenizer for a .bin model"))
+  .addOption(new Option("-z, --tokenizer <file>", "llama2.c tokenizer for a .bin model"))
   .addOption(new Option("-n, --n-predict <n>", "tokens to generate").argParser(numberParser({ min: 2, max: 1 << 20, integer: true })).default(128))
   .addOption(new Option("-p, --prompt <text>", "prompt to prefill").default(""))
   .addOption(
@@ -101,7 +101,7 @@ export const benchCommand = new Command("bench")
       .choices(["native", "node", "qemu"])
       .default("native"),
   )
-  .addOption(new Option("--threads <n>", "native: threads that share the matrix products (default 1)").argParser(numberParser({ min: 1, max: 256, integer: true })))
+  .addOption(new Option("-t, --threads <n>", "native: threads that share the matrix products and attention heads (default: all processors)").argParser(numberParser({ min: 1, max: 256, integer: true })))
   .addOption(new Option("--march <level>", "native: the x86-64 level to compile for (default: this CPU's own)").choices(["native", "x86-64-v2", "x86-64-v3"]))
   .addOption(new Option("--arch <arch>", "qemu: the machine, x86_64 (q35, OVMF) or aarch64 (virt, AAVMF; default x86_64)").choices([...ARCHES]))
   .addOption(new Option("--smp <n>", "qemu: virtual CPUs of the VM (default 1)").argParser(numberParser({ min: 1, max: 255, integer: true })))
@@ -116,7 +116,7 @@ export const benchCommand = new Command("bench")
       throw new UserError("--threads is for --backend native (node runs on one thread; for qemu, --smp sets the processors)");
     if (flags.backend !== "native" && flags.march !== undefined)
       throw new UserError("--march compiles the native backend: use it with --backend native (for qemu, --cpu chooses the CPU and so the core's build)");
-    const threads = flags.threads ?? 1;
+    const threads = flags.threads ?? (flags.backend === "native" ? defaultThreads() : 1);
     const model = flags.model ?? bundledModel;
     const tokenizer = flags.tokenizer ?? (flags.model === undefined ? bundledTokenizer : undefined);
     checkInputFile(model, "model");

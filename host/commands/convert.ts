@@ -23,7 +23,7 @@ interface ConvertFlags {
 export const convertCommand = new Command("convert")
   .description("convert a llama2.c checkpoint (and its tokenizer) to a GGUF file, optionally quantized")
   .argument("<model>", "llama2.c checkpoint (.bin, legacy version 0)")
-  .addOption(new Option("-t, --tokenizer <file>", "llama2.c tokenizer.bin to embed (strongly recommended: without it the GGUF has no vocabulary)"))
+  .addOption(new Option("-z, --tokenizer <file>", "llama2.c tokenizer.bin to embed (strongly recommended: without it the GGUF has no vocabulary)"))
   .addOption(new Option("--type <type>", "weight type: f32, f16, q8_0, q4_0, q4_k, q6_k (norms stay f32; see the notes below)"))
   .addOption(new Option("-o, --output <file>", "GGUF file to write"))
   .option("-f, --force", "overwrite the output file if it exists")

@@ -1,28 +1,37 @@
-// uefi-llm generate: run the core in Node and stream the text, as the firmware would at boot.
+// uefi-llm generate: run the core in host mode and stream the text, as the firmware would at boot.
 import { Command, Option } from "commander";
 import { configText } from "../config.js";
 import { checkInputFile } from "../input-file.js";
-import { Core } from "../runner/core.js";
+import { runGeneration } from "../runner/backend.js";
 import { bundledModel, bundledTokenizer } from "../paths.js";
-import { type GenerationFlags, generationConfig, generationOptions } from "../options.js";
+import { type GenerationFlags, generationConfig, generationOptions, modelOption, promptFileOption, threadCount, threadsOption, tokenizerOption } from "../options.js";
 
 interface GenerateFlags extends GenerationFlags {
   model?: string;
   tokenizer?: string;
   printIds?: boolean;
+  threads?: number;
 }
 
 export const generateCommand = new Command("generate")
-  .description("generate text with the model in Node (host mode), streaming it to stdout")
-  .addOption(new Option("-m, --model <file>", "llama2.c checkpoint (.bin); default: the bundled stories260K"))
-  .addOption(new Option("-t, --tokenizer <file>", "llama2.c tokenizer (.bin); default: the bundled tok512 with the bundled model"))
+  .description("continue a prompt with the model right here (host mode), streaming the text to stdout and one timing line to stderr")
+  .addOption(modelOption())
+  .addOption(tokenizerOption())
+  .addOption(threadsOption(
+    "threads for the matrix products and attention heads; above 1 the native build of the core runs them (built on first use with clang); " +
+    "default: all processors when the native build exists, else 1 (Node)",
+  ))
+  .addOption(promptFileOption())
   .addOption(new Option("--print-ids", "after the text, print the generated token ids (prompt excluded) as a JSON array on the last line"));
 for (const option of generationOptions()) generateCommand.addOption(option);
 
-generateCommand.action((flags: GenerateFlags) => {
+generateCommand.action(async (flags: GenerateFlags) => {
   const model = flags.model ?? bundledModel;
   const tokenizer = flags.tokenizer ?? (flags.model === undefined ? bundledTokenizer : undefined);
+  if (flags.file !== undefined) checkInputFile(flags.file, "prompt file");
+  // First the configuration, which refuses a line break in a path, then the files it names.
+  const config = configText({ model, tokenizer, printIds: flags.printIds, ...generationConfig(flags) });
   checkInputFile(model, "model");
   if (tokenizer !== undefined) checkInputFile(tokenizer, "tokenizer");
-  new Core().run(configText({ model, tokenizer, printIds: flags.printIds, ...generationConfig(flags) }));
+  await runGeneration(config, threadCount(flags.threads), flags.threads !== undefined);
 });

@@ -148,7 +148,7 @@ interface ImageFlags extends GenerationFlags {
 export const imageCommand = new Command("image")
   .description("write a bootable disk image (GPT, one FAT32 EFI system partition) with the model, tokenizer and settings")
   .requiredOption("-m, --model <file>", "GGUF model, or llama2.c checkpoint (.bin)")
-  .option("-t, --tokenizer <file>", "llama2.c tokenizer (.bin), for a llama2.c checkpoint");
+  .option("-z, --tokenizer <file>", "llama2.c tokenizer (.bin), for a llama2.c checkpoint");
 for (const option of generationOptions()) imageCommand.addOption(option);
 imageCommand.option("--chat", "boot into a chat read from the keyboard and the serial console, instead of one continuation of --prompt");
 for (const option of chatOptions()) imageCommand.addOption(option);

@@ -64,9 +64,13 @@ const SPECIAL_KEYS: [string, string][] = [
 
 export const inspectCommand = new Command("inspect")
   .description("describe a model file: architecture, sizes, tensor types, tokenizer, special tokens, chat template")
-  .argument("<file>", "a .gguf file or a llama2.c checkpoint (.bin)")
+  .argument("[file]", "the model file, as with -m")
+  .option("-m, --model <file>", "a .gguf file or a llama2.c checkpoint (.bin), as every other command takes it")
   .option("--json", "print one JSON object instead of text")
-  .action(async (file: string, flags: { json?: boolean }) => {
+  .action(async (positional: string | undefined, flags: { json?: boolean; model?: string }) => {
+    if (positional !== undefined && flags.model !== undefined && positional !== flags.model) throw new UserError("name the model once: -m FILE (or FILE)");
+    const file = flags.model ?? positional;
+    if (file === undefined) throw new UserError("which model? inspect -m FILE");
     const info = await inspectFile(file);
     process.stdout.write(flags.json ? JSON.stringify(info) + "\n" : info.format === "gguf" ? ggufText(info) : llama2cText(info));
   });

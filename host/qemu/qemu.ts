@@ -4,10 +4,12 @@
 // KVM-to-TCG fallback live here.
 import { access, constants, stat } from "node:fs/promises";
 import { constants as osConstants } from "node:os";
+import type { Writable } from "node:stream";
 import { execa } from "execa";
 import { UserError, verbose } from "../errors.js";
 import type { Arch } from "../toolchain/arch.js";
 import { FIRMWARE, freshVars, type Firmware } from "./ovmf.js";
+import { serialFilter } from "./serial-filter.js";
 
 /** The QEMU for each architecture, its Debian package, and the host (process.arch) whose KVM can run it. */
 export const QEMU: Readonly<Record<Arch, { binary: string; debianPackage: string; kvmHost: string }>> = {
@@ -157,7 +159,8 @@ async function runOnce(
   const args = qemuArgs(image, vars.path, accel, memoryMb, options);
   if (verbose) process.stderr.write(`$ ${[qemu, ...args].join(" ")}\n`);
   const child = execa(qemu, args, {
-    stdin: interactive ? "inherit" : options.input ? "pipe" : "ignore",
+    // A terminal is put in raw mode and its keys passed on as typed (Esc, Ctrl-C reach the guest); other input is inherited.
+    stdin: interactive ? (process.stdin.isTTY ? "pipe" : "inherit") : options.input ? "pipe" : "ignore",
     stdout: "pipe",
     stderr: "pipe",
     buffer: false,
@@ -166,6 +169,7 @@ async function runOnce(
   });
 
   const output: Buffer[] = [];
+  const show = serialFilter(); // what this terminal shows of it
   const messages: Buffer[] = [];
   let held = kvmProbation;
   // Once we stop QEMU ourselves, its "terminating on signal" line says nothing new.
@@ -207,8 +211,9 @@ async function runOnce(
     if (!interactive) return;
     if (held && !stopping) for (const message of messages) process.stderr.write(message);
     held = false;
-    process.stdout.write(chunk);
+    process.stdout.write(show(chunk));
   });
+  const keyboard = interactive && process.stdin.isTTY ? rawKeyboard(child.stdin!, () => stop("SIGTERM")) : undefined;
   child.stderr?.on("data", (chunk: Buffer) => {
     messages.push(chunk);
     if (held && !stopping) {
@@ -234,6 +239,7 @@ async function runOnce(
     result = await child;
   } finally {
     clearTimeout(timer);
+    keyboard?.restore();
     process.off("SIGINT", forward);
     process.off("SIGTERM", forward);
     await vars.remove();
@@ -253,4 +259,29 @@ async function runOnce(
     result: { exitCode, output: Buffer.concat(output).toString("utf8"), stderr, timedOut, stoppedOn, signal: forwarded, accel },
     kvmError,
   };
+}
+
+/**
+ * This terminal in raw mode while QEMU runs: every key goes to the guest as typed, so Esc
+ * and Ctrl-C stop an answer there; Ctrl-] stops QEMU. Restored when QEMU ends, and on
+ * any exit of ours.
+ */
+function rawKeyboard(guest: Writable, quit: () => void): { restore(): void } {
+  const stdin = process.stdin;
+  const restore = () => {
+    stdin.off("data", onKeys);
+    stdin.pause();
+    if (stdin.isTTY && stdin.isRaw) stdin.setRawMode(false);
+    process.off("exit", restore);
+  };
+  const onKeys = (keys: Buffer) => {
+    if (keys.includes(0x1d)) return quit(); // Ctrl-]
+    guest.write(keys);
+  };
+  process.on("exit", restore);
+  stdin.setRawMode(true);
+  stdin.on("data", onKeys);
+  stdin.resume();
+  process.stderr.write("(keys go to the guest; Ctrl-] stops QEMU)\n");
+  return { restore };
 }

@@ -33,6 +33,7 @@ export function hostImports(
   const bytes = (ptr: number, len: number) => new Uint8Array(memory().buffer, ptr, len);
   const utf8 = new TextDecoder();
   const input = inMemory ? new LineList(inMemory.lines) : new LineReader(0);
+  const stops = interruptSource();
 
   return {
     write(stream: number, ptr: number, len: number): void {
@@ -113,8 +114,9 @@ export function hostImports(
       for (let index = 0; index < jobs; index++) runJob(index);
     },
     interrupted(): number {
-      // The core runs synchronously on Node's only thread: Ctrl-C ends the process instead.
-      return 0;
+      // The core runs synchronously on Node's only thread, so no signal handler runs while
+      // it computes; the chat's terminal (runner/terminal.ts) writes a byte to a pipe instead.
+      return stops?.() ? 1 : 0;
     },
   };
 }
@@ -128,6 +130,29 @@ class LineList {
   readLine(): Uint8Array | undefined {
     return this.lines[this.next++];
   }
+}
+
+/**
+ * When the chat's terminal runs us (UEFI_LLM_INTERRUPT_FILE names a file it appends a
+ * byte to for each stop), a poll of that file: true when it grew since the last call.
+ * One fstat per token; never blocks.
+ */
+function interruptSource(): (() => boolean) | undefined {
+  const path = process.env.UEFI_LLM_INTERRUPT_FILE;
+  if (!path) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY);
+  } catch {
+    return undefined;
+  }
+  let seen = fstatSync(fd).size;
+  return () => {
+    const size = fstatSync(fd).size;
+    if (size === seen) return false;
+    seen = size;
+    return true;
+  };
 }
 
 /** Lines from a file descriptor, read synchronously (the core waits for them inside a wasm call). */

@@ -1,0 +1,55 @@
+// What `uefi-llm run` shows of the guest's serial output: OVMF's screen control (clear
+// screen, cursor moves, colours, mode sets: ESC [ … final byte) is dropped, and line ends
+// become one "\n" (the serial console sends "\r\r\n"; this terminal turns "\n" into "\r\n").
+// The text itself passes unchanged; the raw output stays in QemuResult.output.
+
+/** A stateful filter: a chunk may end inside an escape sequence or a line end. */
+export function serialFilter(): (chunk: Buffer) => Buffer {
+  let held = Buffer.alloc(0);
+  return (chunk: Buffer) => {
+    const data = held.length ? Buffer.concat([held, chunk]) : chunk;
+    const out: number[] = [];
+    let i = 0;
+    for (; i < data.length; i++) {
+      const byte = data[i];
+      if (byte === 0x1b) {
+        const end = escapeEnd(data, i);
+        if (end < 0) break; // incomplete: keep for the next chunk
+        i = end - 1;
+        continue;
+      }
+      if (byte === 0x0d) {
+        let j = i;
+        while (j < data.length && data[j] === 0x0d) j++;
+        if (j === data.length) break; // "\r" at the end: a line end may follow
+        if (data[j] === 0x0a) {
+          out.push(0x0a);
+          i = j;
+          continue;
+        }
+        out.push(0x0d); // a lone carriage return (a redrawn line) stays
+        continue;
+      }
+      out.push(byte);
+    }
+    held = Buffer.from(data.subarray(i));
+    if (held.length > 64) {
+      // Not an escape sequence we know: let it through rather than hold text back.
+      out.push(...held);
+      held = Buffer.alloc(0);
+    }
+    return Buffer.from(out);
+  };
+}
+
+/** The index after the escape sequence at `at`, or -1 when the chunk ends inside it. */
+function escapeEnd(data: Buffer, at: number): number {
+  if (at + 1 >= data.length) return -1;
+  const kind = data[at + 1];
+  if (kind !== 0x5b) return at + 2; // ESC and one byte (ESC c, ESC 7, ...)
+  for (let i = at + 2; i < data.length; i++) {
+    if (data[i] >= 0x40 && data[i] <= 0x7e) return i + 1; // the final byte of ESC [ params intermediates final
+    if (data[i] < 0x20 || data[i] > 0x3f) return i; // malformed: drop what came before
+  }
+  return -1;
+}
