@@ -20,7 +20,7 @@ const keys = join(dir, "keys");
 const expected = readFileSync(join(import.meta.dirname, "fixtures", "stories260K", "greedy-n256.txt"), "utf8");
 let efi: string;
 let vars: { path: string; remove: () => Promise<void> };
-const stick = ["-m", bundledModel, "-t", bundledTokenizer, "--temp", "0", "-n", "256", "--end", "shutdown"];
+const stick = ["-m", bundledModel, "--tokenizer", bundledTokenizer, "--temp", "0", "-n", "256", "--end", "shutdown"];
 
 /** The partition's files, as mtools reads them. */
 async function fileFromImage(image: string, path: string, to: string): Promise<Buffer> {
