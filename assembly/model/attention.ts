@@ -14,13 +14,16 @@ let layer: i32 = 0;
 let tokens: i32 = 0;
 let firstPos: i32 = 0;
 let jobCount: i32 = 1;
+let window: i32 = 0;
 
 /**
  * T tokens at positions pos..pos+T-1, their queries in s.q (T, qDim), the keys and values
  * of layer l in the cache up to the last of them: each head's output into s.xb (T, qDim).
+ * With slidingWindow W > 0 the token at p sees positions p-W+1..p only (W, itself included).
  */
-export function attention(c: ModelConfig, s: RunState, l: i32, T: i32, pos: i32): void {
+export function attention(c: ModelConfig, s: RunState, l: i32, T: i32, pos: i32, slidingWindow: i32): void {
   config = c;
+  window = slidingWindow;
   state = s;
   layer = l;
   tokens = T;
@@ -44,22 +47,27 @@ function heads(first: i32, last: i32): void {
   const layerKeys = s.keyCache + <usize>layer * <usize>c.seqLen * kvStride;
   const layerValues = s.valueCache + <usize>layer * <usize>c.seqLen * kvStride;
   const sqrtHeadSize = Mathf.sqrt(<f32>headSize);
+  const scale = c.attentionScale, cap = c.attentionSoftcap;
   for (let t = 0; t < tokens; t++) {
-    const end = firstPos + t; // token t sees positions 0..end
+    const end = firstPos + t; // token t sees positions start..end
+    const start = window > 0 ? max(0, end - window + 1) : 0;
+    const count = end - start + 1;
     const q = s.q + <usize>t * qStride;
     // scores position by position, so the key cache streams through in order
-    for (let p = 0; p <= end; p++) {
+    for (let p = start; p <= end; p++) {
       const keys = layerKeys + <usize>p * kvStride;
       for (let h = first; h < last; h++) {
-        const score = headDot(q + (<usize>(h * headSize) << 2), keys + (<usize>((h / kvPerHead) * headSize) << 2), headSize) / sqrtHeadSize;
+        const dot = headDot(q + (<usize>(h * headSize) << 2), keys + (<usize>((h / kvPerHead) * headSize) << 2), headSize);
+        let score = scale != 0 ? dot * scale : dot / sqrtHeadSize;
+        if (cap > 0) score = Mathf.tanh(score / cap) * cap; // Gemma 2's soft-capping
         store<f32>(s.att + ((<usize>h * <usize>c.seqLen + <usize>p) << 2), score);
       }
     }
     for (let h = first; h < last; h++) {
-      const weights = s.att + (<usize>h * <usize>c.seqLen << 2);
-      softmax(weights, end + 1);
+      const weights = s.att + ((<usize>h * <usize>c.seqLen + <usize>start) << 2);
+      softmax(weights, count);
       const out = s.xb + <usize>t * qStride + (<usize>(h * headSize) << 2);
-      weightedSum(out, layerValues + (<usize>((h / kvPerHead) * headSize) << 2), kvStride, weights, end + 1, headSize);
+      weightedSum(out, layerValues + <usize>start * kvStride + (<usize>((h / kvPerHead) * headSize) << 2), kvStride, weights, count, headSize);
     }
   }
 }

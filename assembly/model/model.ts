@@ -29,6 +29,28 @@ export class ModelConfig {
   /** Positions are multiplied by this (linear RoPE scaling). */
   ropeScale: f32 = 1.0;
   normEps: f32 = 1e-5;
+  /** general.architecture: llama, qwen2, qwen3, gemma2, gemma3, phi3, smollm3, granite. */
+  arch: string = "llama";
+  /** The embedding row is multiplied by this (Gemma: sqrt(dim); Granite: embedding_scale). */
+  embeddingScale: f32 = 1.0;
+  /** Each attention and FFN output is multiplied by this before its residual add (Granite). */
+  residualScale: f32 = 1.0;
+  /** q · k is multiplied by this when set; 0 = divided by sqrt(headSize), as most models do. */
+  attentionScale: f32 = 0.0;
+  /** Scores become cap · tanh(score / cap) before the softmax when cap > 0 (Gemma 2). */
+  attentionSoftcap: f32 = 0.0;
+  /** Logits become cap · tanh(logit / cap) when cap > 0 (Gemma 2). */
+  finalSoftcap: f32 = 0.0;
+  /** The logits are multiplied by this (Granite: 1 / logit_scale). */
+  logitScale: f32 = 1.0;
+  /** The FFN activation: GELU (tanh form) instead of SiLU (Gemma's GeGLU). */
+  geglu: bool = false;
+  /** A sliding-window layer's token sees at most this many positions, itself included (0 = no window). */
+  slidingWindow: i32 = 0;
+  /** RoPE base of the sliding-window layers (Gemma 3's local base; others use ropeTheta). */
+  ropeThetaLocal: f32 = 10000.0;
+  /** cos and sin are multiplied by this (LongRoPE's attention factor, Phi-3). */
+  ropeAttnFactor: f32 = 1.0;
 }
 
 export class LayerWeights {
@@ -44,6 +66,12 @@ export class LayerWeights {
   w1: Matrix | null = null; // gate (hiddenDim, dim)
   w2: Matrix | null = null; // down (dim, hiddenDim)
   w3: Matrix | null = null; // up (hiddenDim, dim)
+  qNorm: usize = 0; // (headSize,) f32 per-head RMSNorm of q before RoPE (Qwen3, Gemma 3), or 0
+  kNorm: usize = 0; // (headSize,) f32 per-head RMSNorm of k before RoPE, or 0
+  postAttentionNorm: usize = 0; // (dim,) f32 RMSNorm of the attention output before the residual (Gemma), or 0
+  postFfnNorm: usize = 0; // (dim,) f32 RMSNorm of the FFN output before the residual (Gemma), or 0
+  slidingWindow: bool = false; // this layer attends to the last config.slidingWindow positions only
+  rope: bool = true; // false on SmolLM3's NoPE layers
 }
 
 export class Weights {

@@ -18,6 +18,8 @@ export class RunState {
   att: usize = 0; // (nHeads, seqLen) attention scores of one token
   ropeCos: usize = 0; // (BATCH, ropeDim / 2) rotation of each pair at each token's position
   ropeSin: usize = 0; // (BATCH, ropeDim / 2)
+  ropeCosLocal: usize = 0; // (BATCH, ropeDim / 2) the same for sliding-window layers, with their RoPE base
+  ropeSinLocal: usize = 0; // (BATCH, ropeDim / 2)
   logits: usize = 0; // (vocabSize,) for the last token
   token: usize = 0; // (1,) i32 a single token, as a batch of one
   input: Input = new Input(); // the vectors the next matmuls multiply, with their int8 form
@@ -39,6 +41,8 @@ export function newRunState(c: ModelConfig): RunState | null {
   if ((s.q = arenaAlloc(batch(qDim), "activations")) == 0) return null;
   if ((s.ropeCos = arenaAlloc(batch(c.ropeDim >> 1), "activations")) == 0) return null;
   if ((s.ropeSin = arenaAlloc(batch(c.ropeDim >> 1), "activations")) == 0) return null;
+  if ((s.ropeCosLocal = arenaAlloc(batch(c.ropeDim >> 1), "activations")) == 0) return null;
+  if ((s.ropeSinLocal = arenaAlloc(batch(c.ropeDim >> 1), "activations")) == 0) return null;
   const widest = max(max(c.dim, c.hiddenDim), qDim);
   if (!initMatmul() || !s.input.reserve(widest, BATCH)) return null;
   if ((s.att = arenaAlloc(<u64>c.nHeads * <u64>c.seqLen * 4, "attention scores")) == 0) return null;
