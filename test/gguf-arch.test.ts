@@ -16,6 +16,7 @@ import { GGUFWriter } from "../host/gguf/writer.js";
 import { gguf, GGML } from "../host/gguf/types.js";
 import { GgufReference } from "./reference/gguf-forward.js";
 import { gemma2From } from "./helpers/gemma2.js";
+import { lfm2From } from "./helpers/lfm2.js";
 import { cli } from "./helpers/cli.js";
 import { useTempDirs } from "./helpers/temp-dirs.js";
 
@@ -128,5 +129,10 @@ describe("new architectures: core vs the float64 reference, reference vs llama.c
   it("gemma2: attention and final soft-capping, sliding window 12, pattern 2 (the gemma3 file rewritten)", async () => {
     const path = await gemma2From(join(archs, "synth-gemma3-F32.gguf"), join(dir, "gemma2.gguf"));
     expect(await compare(path, 24, llamaCpp("synth-gemma3-F32").ids)).toBeLessThan(4e-3);
+  });
+
+  it("lfm2: short-convolution layers (0, 1, 3) around an attention layer (the smollm3 file rewritten)", async () => {
+    const path = await lfm2From(join(archs, "synth-smollm3-F32.gguf"), join(dir, "lfm2.gguf"));
+    expect(await compare(path, 24, llamaCpp("synth-smollm3-F32").ids)).toBeLessThan(1e-5);
   });
 });

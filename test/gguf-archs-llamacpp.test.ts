@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { Core } from "../host/runner/core.js";
 import { configText } from "../host/config.js";
 import { gemma2From } from "./helpers/gemma2.js";
+import { lfm2From } from "./helpers/lfm2.js";
 import { useTempDirs } from "./helpers/temp-dirs.js";
 
 const tempDir = useTempDirs("uefi-llm-archs-");
@@ -84,22 +85,39 @@ describe("new architectures against llama.cpp", () => {
   }
 });
 
-describe("gemma2 against llama.cpp's llama-simple", () => {
-  it("the gemma3 file rewritten as gemma2 (soft-capping, window 12 on every other layer): the same 48 pieces, byte for byte", async () => {
+/**
+ * Greedy pieces of `count` tokens after the archs prompt, printed as llama-simple prints them:
+ * the byte token <0x00> (id 3) as nothing (printf "%s"), <unk> (id 0) as its text, and every
+ * piece whole (llama-simple strips no leading space, our decode does after a special token,
+ * so each piece is decoded as if after an ordinary one: the prompt's last token).
+ */
+function greedyPieces(core: Core, count: number): Buffer {
+  const prompt = core.encode("Once upon a time, there was a little");
+  expect(prompt).toEqual([1, 403, 407, 261, 378, 432, 383, 286, 261, 376]); // llama-tokenize's ids (the archs README)
+  let logits = core.forwardTokens(prompt, 0);
+  const bytes: number[] = [];
+  const ordinary = prompt[prompt.length - 1];
+  for (let step = 0; step < count; step++) {
+    const next = argmax(logits);
+    if (next === 0) bytes.push(...Buffer.from("<unk>"));
+    else if (next !== 3) bytes.push(...core.decode(ordinary, next));
+    logits = core.forward(next, prompt.length + step);
+  }
+  return Buffer.from(bytes);
+}
+
+describe("architectures without a shared llama.cpp file, against llama.cpp's llama-simple (48 greedy pieces, byte for byte)", () => {
+  it("gemma2: the gemma3 file rewritten (soft-capping, window 12 on every other layer)", async () => {
     const path = await gemma2From(join(dir, "synth-gemma3-F32.gguf"), join(tempDir(), "gemma2.gguf"));
     const core = new Core(silent);
     core.load(configText({ model: path }));
-    const prompt = core.encode("Once upon a time, there was a little");
-    expect(prompt).toEqual([1, 403, 407, 261, 378, 432, 383, 286, 261, 376]); // llama-tokenize's ids (the archs README)
-    let logits = core.forwardTokens(prompt, 0);
-    const pieces: number[] = [];
-    let prev = prompt[prompt.length - 1];
-    for (let step = 0; step < 48; step++) {
-      const next = argmax(logits);
-      pieces.push(...core.decode(prev, next));
-      prev = next;
-      logits = core.forward(next, prompt.length + step);
-    }
-    expect(Buffer.from(pieces)).toEqual(readFileSync(join(dir, "gemma2-from-gemma3.llama-simple.bin")));
+    expect(greedyPieces(core, 48)).toEqual(readFileSync(join(dir, "gemma2-from-gemma3.llama-simple.bin")));
+  });
+
+  it("lfm2: the smollm3 file rewritten (three short-convolution layers around one attention layer)", async () => {
+    const path = await lfm2From(join(dir, "synth-smollm3-F32.gguf"), join(tempDir(), "lfm2.gguf"));
+    const core = new Core(silent);
+    core.load(configText({ model: path }));
+    expect(greedyPieces(core, 48)).toEqual(readFileSync(join(dir, "lfm2-from-smollm3.llama-simple.bin")));
   });
 });

@@ -257,3 +257,44 @@ export function geglu(gate: usize, up: usize, size: i32): void {
     store<f32>(gate + at, y * load<f32>(up + at));
   }
 }
+
+/** x *= y over size floats. */
+export function mulInPlace(x: usize, y: usize, size: i32): void {
+  let i = 0;
+  for (; i + 4 <= size; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(x + at, f32x4.mul(v128.load(x + at), v128.load(y + at)));
+  }
+  for (; i < size; i++) {
+    const at = <usize>i << 2;
+    store<f32>(x + at, load<f32>(x + at) * load<f32>(y + at));
+  }
+}
+
+/**
+ * out[c] = (w[c][0] · u2[c] + w[c][1] · u1[c]) + w[c][2] · u0[c] over size channels: LFM2's
+ * causal short convolution (kernel 3) at one position, u0 its own input, u1 and u2 the one and
+ * two positions before (0 = before the start: zero). w is (size, 3); the order is ggml's.
+ */
+export function shortConv(out: usize, w: usize, u0: usize, u1: usize, u2: usize, size: i32): void {
+  const zero = f32x4.splat(0);
+  let c = 0;
+  for (; c + 4 <= size; c += 4) {
+    const wc = w + <usize>c * 12; // four rows of three
+    const w0 = f32x4(load<f32>(wc, 0), load<f32>(wc, 12), load<f32>(wc, 24), load<f32>(wc, 36));
+    const w1 = f32x4(load<f32>(wc, 4), load<f32>(wc, 16), load<f32>(wc, 28), load<f32>(wc, 40));
+    const w2 = f32x4(load<f32>(wc, 8), load<f32>(wc, 20), load<f32>(wc, 32), load<f32>(wc, 44));
+    const at = <usize>c << 2;
+    const a = u2 != 0 ? f32x4.mul(w0, v128.load(u2 + at)) : zero;
+    const b = u1 != 0 ? f32x4.mul(w1, v128.load(u1 + at)) : zero;
+    v128.store(out + at, f32x4.add(f32x4.add(f32x4.add(zero, a), b), f32x4.mul(w2, v128.load(u0 + at))));
+  }
+  for (; c < size; c++) {
+    const wc = w + <usize>c * 12, at = <usize>c << 2;
+    let sum: f32 = 0;
+    if (u2 != 0) sum += load<f32>(wc, 0) * load<f32>(u2 + at);
+    if (u1 != 0) sum += load<f32>(wc, 4) * load<f32>(u1 + at);
+    sum += load<f32>(wc, 8) * load<f32>(u0 + at);
+    store<f32>(out + at, sum);
+  }
+}

@@ -2,7 +2,8 @@
 // variations of its descendants switched on by the configuration (each says whose it is).
 import { Model, ModelConfig } from "./model";
 import { BATCH, RunState } from "./state";
-import { addInPlace, copyRow, geglu, rmsnorm, scaleInPlace, softcap, swiglu } from "../kernels/ops";
+import { addInPlace, copyRow, geglu, mulInPlace, rmsnorm, scaleInPlace, shortConv, softcap, swiglu } from "../kernels/ops";
+import { LayerWeights } from "./model";
 import { attention } from "./attention";
 import { matmul } from "../kernels/matmul";
 
@@ -62,6 +63,13 @@ function layers(model: Model, s: RunState, tokens: usize, T: i32, pos: i32): voi
 
     // attention: rmsnorm, then q, k, v
     for (let t = 0; t < T; t++) rmsnorm(s.xb + <usize>t * xStride, s.x + <usize>t * xStride, layer.attentionNorm, dim, c.normEps);
+    if (layer.conv != 0) {
+      // LFM2: a short convolution instead of attention, then the FFN as usual
+      convolution(s, c, layer, l, T, pos);
+      addInPlace(s.x, s.xb2, T * dim);
+      feedForward(s, c, layer, T);
+      continue;
+    }
     const normed = s.input.set(s.xb, dim, T); // quantized once for all three, where they need it
     matmul(s.q, normed, layer.wq!);
     matmul(k, normed, layer.wk!);
@@ -91,17 +99,43 @@ function layers(model: Model, s: RunState, tokens: usize, T: i32, pos: i32): voi
     branchOutput(s, c, layer.postAttentionNorm, T);
     addInPlace(s.x, s.xb2, T * dim);
 
-    // feed-forward: rmsnorm, then w2(silu(w1 x) * w3 x) (gelu for Gemma), [post-norm], [scale], residual
-    for (let t = 0; t < T; t++) rmsnorm(s.xb + <usize>t * xStride, s.x + <usize>t * xStride, layer.ffnNorm, dim, c.normEps);
-    const ffnInput = s.input.set(s.xb, dim, T);
-    matmul(s.hb, ffnInput, layer.w1!);
-    matmul(s.hb2, ffnInput, layer.w3!);
-    if (c.geglu) geglu(s.hb, s.hb2, T * c.hiddenDim);
-    else swiglu(s.hb, s.hb2, T * c.hiddenDim);
-    matmul(s.xb2, s.input.set(s.hb, c.hiddenDim, T), layer.w2!);
-    branchOutput(s, c, layer.postFfnNorm, T);
-    addInPlace(s.x, s.xb2, T * dim);
+    feedForward(s, c, layer, T);
   }
+}
+
+/** Feed-forward: rmsnorm, then w2(silu(w1 x) * w3 x) (gelu for Gemma), [post-norm], [scale], residual. */
+function feedForward(s: RunState, c: ModelConfig, layer: LayerWeights, T: i32): void {
+  const dim = c.dim, xStride = <usize>dim << 2;
+  for (let t = 0; t < T; t++) rmsnorm(s.xb + <usize>t * xStride, s.x + <usize>t * xStride, layer.ffnNorm, dim, c.normEps);
+  const ffnInput = s.input.set(s.xb, dim, T);
+  matmul(s.hb, ffnInput, layer.w1!);
+  matmul(s.hb2, ffnInput, layer.w3!);
+  if (c.geglu) geglu(s.hb, s.hb2, T * c.hiddenDim);
+  else swiglu(s.hb, s.hb2, T * c.hiddenDim);
+  matmul(s.xb2, s.input.set(s.hb, c.hiddenDim, T), layer.w2!);
+  branchOutput(s, c, layer.postFfnNorm, T);
+  addInPlace(s.x, s.xb2, T * dim);
+}
+
+/**
+ * LFM2's short-convolution block on the normed s.xb (T, dim), into s.xb2: [B; C; x] = in(h),
+ * u = B·x kept in the layer's convolution cache at its position, y = conv3(u) over this
+ * position and the two before, out = W_out (C·y).
+ */
+function convolution(s: RunState, c: ModelConfig, layer: LayerWeights, l: i32, T: i32, pos: i32): void {
+  const dim = c.dim, xStride = <usize>dim << 2;
+  const input = s.input.set(s.xb, dim, T);
+  const u = s.convCache + (<usize>l * <usize>c.seqLen + <usize>pos) * xStride; // (T, dim): B·x of these tokens
+  matmul(s.convB, input, layer.convB!);
+  matmul(s.convC, input, layer.convC!);
+  matmul(u, input, layer.convX!);
+  mulInPlace(u, s.convB, T * dim);
+  for (let t = 0; t < T; t++) {
+    const p = pos + t, ut = u + <usize>t * xStride;
+    shortConv(s.convB + <usize>t * xStride, layer.conv, ut, p >= 1 ? ut - xStride : 0, p >= 2 ? ut - 2 * xStride : 0, dim);
+  }
+  mulInPlace(s.convB, s.convC, T * dim);
+  matmul(s.xb2, s.input.set(s.convB, dim, T), layer.convOut!);
 }
 
 /** Each of `heads` heads of vec (headSize floats each) RMS-normed in place with the same weights. */

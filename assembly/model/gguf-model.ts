@@ -1,6 +1,6 @@
 // A transformer from a GGUF file: hyperparameters from the "<arch>.*" keys, weights
 // used in place in their stored types. Supported architectures: SUPPORTED below.
-import { GgufFile, GgufTensor, metaF32, metaString, metaU32 } from "./gguf";
+import { GgufFile, GgufTensor, metaF32, metaString, metaU32, T_ARRAY, T_I32, T_U32 } from "./gguf";
 import { LayerWeights, Matrix, Model, ModelConfig, Weights } from "./model";
 import { GGML_F32, typeName } from "./tensor-types";
 import { fail } from "../runtime/status";
@@ -8,10 +8,10 @@ import { fail } from "../runtime/status";
 /** Used when the configuration sets no context length: the KV cache of a 128k-context model would not fit. */
 const DEFAULT_CONTEXT_CAP = 4096;
 
-const SUPPORTED = "llama, qwen2, qwen3, gemma2, gemma3, phi3, smollm3 and granite";
+const SUPPORTED = "llama, qwen2, qwen3, gemma2, gemma3, phi3, smollm3, granite and lfm2";
 
 function isSupported(arch: string): bool {
-  return arch == "llama" || arch == "qwen2" || arch == "qwen3" || arch == "gemma2" || arch == "gemma3" || arch == "phi3" || arch == "smollm3" || arch == "granite";
+  return arch == "llama" || arch == "qwen2" || arch == "qwen3" || arch == "gemma2" || arch == "gemma3" || arch == "phi3" || arch == "smollm3" || arch == "granite" || arch == "lfm2";
 }
 
 export function loadGgufModel(g: GgufFile, fileSize: u64, contextLength: i32): Model | null {
@@ -42,6 +42,24 @@ export function loadGgufModel(g: GgufFile, fileSize: u64, contextLength: i32): M
     const b = "blk." + l.toString() + ".";
     const layer = new LayerWeights();
     layer.attentionNorm = loader.vector(b + "attn_norm.weight", c.dim, true);
+    if (arch == "lfm2" && layerKvHeads(g, arch, l) == 0) {
+      // a short-convolution layer: in_proj rows are [B; C; x]
+      layer.conv = loader.vector2(b + "shortconv.conv.weight", 3, c.dim);
+      const inProj = loader.matrix(b + "shortconv.in_proj.weight", 3 * c.dim, c.dim);
+      if (inProj != null) {
+        layer.convB = rowsOf(inProj, 0, c.dim);
+        layer.convC = rowsOf(inProj, c.dim, c.dim);
+        layer.convX = rowsOf(inProj, 2 * c.dim, c.dim);
+      }
+      layer.convOut = loader.matrix(b + "shortconv.out_proj.weight", c.dim, c.dim);
+      layer.ffnNorm = loader.vector(b + "ffn_norm.weight", c.dim, true);
+      layer.w1 = loader.matrix(b + "ffn_gate.weight", c.hiddenDim, c.dim);
+      layer.w2 = loader.matrix(b + "ffn_down.weight", c.dim, c.hiddenDim);
+      layer.w3 = loader.matrix(b + "ffn_up.weight", c.hiddenDim, c.dim);
+      if (loader.failed) return null;
+      layers[l] = layer;
+      continue;
+    }
     if (arch == "phi3") {
       // fused: attn_qkv rows are [q; k; v], ffn_up rows are [gate; up]
       const qkv = loader.matrix(b + "attn_qkv.weight", qDim + 2 * c.kvDim, c.dim);
@@ -69,7 +87,7 @@ export function loadGgufModel(g: GgufFile, fileSize: u64, contextLength: i32): M
     layer.bq = loader.vector(b + "attn_q.bias", qDim, biases);
     layer.bk = loader.vector(b + "attn_k.bias", c.kvDim, biases);
     layer.bv = loader.vector(b + "attn_v.bias", c.kvDim, biases);
-    const qkNorms = arch == "qwen3" || arch == "gemma3";
+    const qkNorms = arch == "qwen3" || arch == "gemma3" || arch == "lfm2";
     layer.qNorm = loader.vector(b + "attn_q_norm.weight", c.headSize, qkNorms);
     layer.kNorm = loader.vector(b + "attn_k_norm.weight", c.headSize, qkNorms);
     const postNorms = arch == "gemma2" || arch == "gemma3";
@@ -83,7 +101,8 @@ export function loadGgufModel(g: GgufFile, fileSize: u64, contextLength: i32): M
     layers[l] = layer;
   }
   w.layers = layers;
-  w.finalNorm = loader.vector("output_norm.weight", c.dim, true);
+  // LFM2's final norm has the name llama.cpp gives it ("token_embd_norm", a misnomer it keeps)
+  w.finalNorm = loader.vector(arch == "lfm2" ? "token_embd_norm.weight" : "output_norm.weight", c.dim, true);
   w.classifier = g.tensor("output.weight") != null ? loader.matrix("output.weight", c.vocabSize, c.dim) : w.tokenEmbedding;
   w.ropeFactors = loader.vector("rope_freqs.weight", c.ropeDim >> 1, false);
   if (arch == "phi3" && w.ropeFactors == 0) {
@@ -95,6 +114,14 @@ export function loadGgufModel(g: GgufFile, fileSize: u64, contextLength: i32): M
   }
   if (loader.failed) return null;
   return new Model(c, w, fileSize);
+}
+
+/** The key/value heads of layer l: head_count_kv, or its element l when it is a per-layer array (-1 if unusable). */
+function layerKvHeads(g: GgufFile, arch: string, l: i32): i64 {
+  const v = g.get(archKey(arch, "attention.head_count_kv"));
+  if (v == null || v.type != T_ARRAY) return metaU32(g, archKey(arch, "attention.head_count_kv"), -1);
+  if ((v.arrayType != T_U32 && v.arrayType != T_I32) || <u64>l >= v.count) return -1;
+  return <i64>load<i32>(v.value + (<usize>l << 2));
 }
 
 /** Rows [first, first + count) of m, in place: one part of a fused matrix. */
@@ -113,7 +140,21 @@ function readConfig(g: GgufFile, arch: string, contextLength: i32): ModelConfig 
   const hidden = metaU32(g, archKey(arch, "feed_forward_length"), 0);
   const layers = metaU32(g, archKey(arch, "block_count"), 0);
   const heads = metaU32(g, archKey(arch, "attention.head_count"), 0);
-  const kvHeads = metaU32(g, archKey(arch, "attention.head_count_kv"), heads);
+  // LFM2 gives head_count_kv per layer (0 for its convolution layers): the attention layers' count
+  let kvHeads = metaU32(g, archKey(arch, "attention.head_count_kv"), heads);
+  if (arch == "lfm2") {
+    kvHeads = 0;
+    for (let l: i64 = 0; l < min(layers, 4096); l++) {
+      const n = layerKvHeads(g, arch, <i32>l);
+      kvHeads = max(kvHeads, n);
+      if (n == 0) c.hasConv = true;
+    }
+    if (kvHeads == 0) kvHeads = heads;
+    if (metaU32(g, archKey(arch, "shortconv.l_cache"), 3) != 3) {
+      fail("'" + g.path + "': " + archKey(arch, "shortconv.l_cache") + " must be 3 (the only short-convolution length supported)");
+      return null;
+    }
+  }
   const trained = metaU32(g, archKey(arch, "context_length"), 0);
   const sizes = [dim, hidden, layers, heads, kvHeads, trained];
   const names = ["embedding_length", "feed_forward_length", "block_count", "attention.head_count", "attention.head_count_kv", "context_length"];
@@ -147,7 +188,7 @@ function readConfig(g: GgufFile, arch: string, contextLength: i32): ModelConfig 
   }
   c.ropeDim = <i32>ropeDim;
   c.ropeTheta = metaF32(g, archKey(arch, "rope.freq_base"), 10000.0);
-  c.ropeNeox = arch == "qwen2" || arch == "qwen3" || arch == "gemma2" || arch == "gemma3" || arch == "phi3";
+  c.ropeNeox = arch == "qwen2" || arch == "qwen3" || arch == "gemma2" || arch == "gemma3" || arch == "phi3" || arch == "lfm2";
   const scaling = metaString(g, archKey(arch, "rope.scaling.type"));
   // Phi-3's LongRoPE comes as per-frequency factor tensors (read with the weights), not as a factor here
   if (scaling != null && scaling != "none" && !(arch == "phi3" && scaling == "longrope")) {
@@ -210,6 +251,22 @@ class TensorLoader {
       return null;
     }
     return new Matrix(t.ptr, t.type, <i32>t.ne[1], cols);
+  }
+
+  /** A required 2-D f32 tensor (rows, cols), as a pointer: small per-channel kernels. */
+  vector2(name: string, cols: i32, rows: i32): usize {
+    const t = this.find(name, true);
+    if (t == null) return 0;
+    if (t.nDims != 2 || t.ne[0] != <i64>cols || t.ne[1] != <i64>rows) {
+      this.wrongShape(t, cols.toString() + " x " + rows.toString());
+      return 0;
+    }
+    if (t.type != GGML_F32) {
+      this.failed = true;
+      fail("tensor '" + name + "' in '" + this.g.path + "' is " + typeName(t.type) + "; it must be F32");
+      return 0;
+    }
+    return t.ptr;
   }
 
   /** A 1-D f32 vector of n values, or 0 if it is absent and optional. */

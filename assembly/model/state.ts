@@ -25,6 +25,9 @@ export class RunState {
   input: Input = new Input(); // the vectors the next matmuls multiply, with their int8 form
   keyCache: usize = 0; // (layer, seqLen, kvDim)
   valueCache: usize = 0; // (layer, seqLen, kvDim)
+  convCache: usize = 0; // (layer, seqLen, dim) B·x of each position, for LFM2's short convolutions, or 0
+  convB: usize = 0; // (BATCH, dim) the convolution's B gate, then B·x
+  convC: usize = 0; // (BATCH, dim) its C gate
 }
 
 /** All buffers for `c`, or null with the reason recorded. */
@@ -50,5 +53,10 @@ export function newRunState(c: ModelConfig): RunState | null {
   if ((s.token = arenaAlloc(4, "activations")) == 0) return null;
   if ((s.keyCache = arenaAlloc(cache, "the key cache")) == 0) return null;
   if ((s.valueCache = arenaAlloc(cache, "the value cache")) == 0) return null;
+  if (c.hasConv) {
+    if ((s.convCache = arenaAlloc(<u64>c.nLayers * <u64>c.seqLen * <u64>c.dim * 4, "the convolution cache")) == 0) return null;
+    if ((s.convB = arenaAlloc(batch(c.dim), "activations")) == 0) return null;
+    if ((s.convC = arenaAlloc(batch(c.dim), "activations")) == 0) return null;
+  }
   return s;
 }

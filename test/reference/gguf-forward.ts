@@ -35,6 +35,7 @@ interface Layer {
   postFfnNorm?: Float32Array;
   local: boolean; // a sliding-window layer
   rope: boolean;
+  conv?: { kernel: Float32Array; b: Matrix; c: Matrix; x: Matrix; out: Matrix }; // LFM2's short convolution, in place of attention
 }
 
 /** Rows [first, first + count) of a row-major matrix with `cols` columns. */
@@ -98,13 +99,17 @@ export class GgufReference {
     r.dim = key("embedding_length")!;
     r.hidden = key("feed_forward_length")!;
     r.heads = key("attention.head_count")!;
-    r.kvHeads = key("attention.head_count_kv") ?? r.heads;
+    const kvValue = file.metadata.get(`${arch}.attention.head_count_kv`);
+    r.kvHeads = kvValue && typeof kvValue.value === "number" ? kvValue.value : r.heads;
     r.headSize = key("attention.key_length") ?? r.dim / r.heads;
     r.ropeDim = key("rope.dimension_count") ?? r.headSize;
     r.theta = key("rope.freq_base") ?? 10000;
     r.thetaLocal = key("rope.freq_base_swa") ?? r.theta;
     r.eps = key("attention.layer_norm_rms_epsilon") ?? 1e-5;
-    r.neox = ["qwen2", "qwen3", "gemma2", "gemma3", "phi3"].includes(arch);
+    r.neox = ["qwen2", "qwen3", "gemma2", "gemma3", "phi3", "lfm2"].includes(arch);
+    const kvArray = file.metadata.get(`${arch}.attention.head_count_kv`)?.value as { values?: ArrayLike<number> } | undefined;
+    const perLayerKv = kvArray && typeof kvArray === "object" && "values" in kvArray ? Array.from(kvArray.values!) : undefined;
+    if (perLayerKv) r.kvHeads = Math.max(...perLayerKv);
     r.attnFactor = key("rope.scaling.attn_factor") ?? 1;
     const gemma = arch === "gemma2" || arch === "gemma3";
     if (gemma) {
@@ -131,12 +136,36 @@ export class GgufReference {
     r.embedding = await tensor("token_embd.weight");
     r.vocab = r.embedding.length / r.dim;
     r.output = file.tensors.some((t) => t.name === "output.weight") ? await matrix("output.weight") : await matrix("token_embd.weight");
-    r.finalNorm = await tensor("output_norm.weight");
+    r.finalNorm = await tensor(arch === "lfm2" ? "token_embd_norm.weight" : "output_norm.weight");
     r.ropeFactors = (await optional("rope_freqs.weight")) ?? (await optional("rope_factors_long.weight"));
     const qDim = r.heads * r.headSize, kvDim = r.kvHeads * r.headSize;
     for (let l = 0; l < key("block_count")!; l++) {
       const b = `blk.${l}.`;
       let wq: Matrix, wk: Matrix, wv: Matrix, gate: Matrix, up: Matrix;
+      const none: Matrix = { w: new Float32Array(), int8: false };
+      if (perLayerKv && perLayerKv[l] === 0) {
+        const inProj = await matrix(b + "shortconv.in_proj.weight");
+        r.layers.push({
+          attnNorm: await tensor(b + "attn_norm.weight"),
+          wq: none, wk: none, wv: none, wo: none,
+          ffnNorm: await tensor(b + "ffn_norm.weight"),
+          gate: await matrix(b + "ffn_gate.weight"),
+          down: await matrix(b + "ffn_down.weight"),
+          up: await matrix(b + "ffn_up.weight"),
+          local: false,
+          rope: false,
+          conv: {
+            kernel: await tensor(b + "shortconv.conv.weight"),
+            b: rows(inProj, 0, r.dim, r.dim),
+            c: rows(inProj, r.dim, r.dim, r.dim),
+            x: rows(inProj, 2 * r.dim, r.dim, r.dim),
+            out: await matrix(b + "shortconv.out_proj.weight"),
+          },
+        });
+        r.keys.push([]);
+        r.values.push([]);
+        continue;
+      }
       if (arch === "phi3") {
         const qkv = await matrix(b + "attn_qkv.weight");
         [wq, wk, wv] = [rows(qkv, 0, qDim, r.dim), rows(qkv, qDim, kvDim, r.dim), rows(qkv, qDim + kvDim, kvDim, r.dim)];
@@ -204,6 +233,27 @@ export class GgufReference {
     const branch = (o: Float64Array, post?: Float32Array) => (post ? norm(o, post) : o).map((v) => v * this.residualScale);
     this.layers.forEach((layer, l) => {
       const xb = norm(x, layer.attnNorm);
+      if (layer.conv) {
+        // u = B·x kept per position (in the keys' slot); y[c] = Σ_k kernel[c][k] · u[pos - 2 + k][c]
+        const { kernel, b, c, x: xw, out } = layer.conv;
+        const gateB = matvec(b, xb, dim), gateC = matvec(c, xb, dim), input = matvec(xw, xb, dim);
+        this.keys[l][pos] = gateB.map((v, i) => v * input[i]);
+        const y = new Float64Array(dim);
+        for (let ch = 0; ch < dim; ch++) {
+          for (let k = 0; k < 3; k++) {
+            const p = pos - 2 + k;
+            if (p >= 0) y[ch] += kernel[ch * 3 + k] * this.keys[l][p][ch];
+          }
+        }
+        const o = matvec(out, y.map((v, i) => v * gateC[i]), dim);
+        x = x.map((xi, i) => xi + o[i]);
+        const xf = norm(x, layer.ffnNorm);
+        const g = matvec(layer.gate, xf, this.hidden);
+        const u = matvec(layer.up, xf, this.hidden);
+        const down = matvec(layer.down, g.map((a, i) => silu(a) * u[i]), dim);
+        x = x.map((xi, i) => xi + down[i]);
+        return;
+      }
       const q = headNorm(addBias(matvec(layer.wq, xb, this.heads * headSize), layer.bq), layer.qNorm);
       const k = headNorm(addBias(matvec(layer.wk, xb, kvDim), layer.bk), layer.kNorm);
       const v = addBias(matvec(layer.wv, xb, kvDim), layer.bv);
