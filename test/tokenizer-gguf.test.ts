@@ -42,7 +42,7 @@ function decodeAll(core: Core, ids: number[], first = -1): string {
   return Buffer.concat(parts).toString("utf8");
 }
 
-const VOCABS = ["phi-3", "gpt-2", "falcon", "mpt"];
+const VOCABS = ["phi-3", "gpt-2", "falcon", "mpt", "deepseek-coder", "starcoder", "refact"];
 
 const roundTripSamples = [
   "Hello world",
