@@ -121,3 +121,26 @@ describe("architectures without a shared llama.cpp file, against llama.cpp's lla
     expect(greedyPieces(core, 48)).toEqual(readFileSync(join(dir, "lfm2-from-smollm3.llama-simple.bin")));
   });
 });
+
+describe("sliding window across batches", () => {
+  it("gemma3 (window 16): a 40-token prompt in uneven batches gives the logits of token-by-token decoding", () => {
+    const ref = JSON.parse(readFileSync(join(dir, "refs", "synth-gemma3-F32.json"), "utf8")) as Reference;
+    const ids = ref.batch_eval.token_ids.slice(0, 40);
+    const load = () => {
+      const core = new Core(silent);
+      core.load(configText({ model: join(dir, "synth-gemma3-F32.gguf") }));
+      return core;
+    };
+    const stepwise = load();
+    let expected = new Float32Array();
+    ids.forEach((id, pos) => (expected = stepwise.forward(id, pos)));
+    const batched = load();
+    batched.forwardTokens(ids.slice(0, 7), 0); // within the window
+    batched.forwardTokens(ids.slice(7, 30), 7); // crosses it, and a 16-token batch boundary
+    const got = batched.forwardTokens(ids.slice(30), 30);
+    let worst = 0;
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - expected[i]));
+    expect(worst).toBeLessThan(1e-3);
+    expect(argmax(got)).toBe(argmax(ref.batch_eval.logits[39]));
+  });
+});
