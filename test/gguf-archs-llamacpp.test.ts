@@ -132,7 +132,7 @@ describe("sliding window across batches", () => {
       return core;
     };
     const stepwise = load();
-    let expected = new Float32Array();
+    let expected: Float32Array = new Float32Array();
     ids.forEach((id, pos) => (expected = stepwise.forward(id, pos)));
     const batched = load();
     batched.forwardTokens(ids.slice(0, 7), 0); // within the window
