@@ -17,6 +17,7 @@ import { gguf, GGML } from "../host/gguf/types.js";
 import { GgufReference } from "./reference/gguf-forward.js";
 import { gemma2From } from "./helpers/gemma2.js";
 import { lfm2From } from "./helpers/lfm2.js";
+import { phi3PartialFrom } from "./helpers/phi3-partial.js";
 import { cli } from "./helpers/cli.js";
 import { useTempDirs } from "./helpers/temp-dirs.js";
 
@@ -129,6 +130,11 @@ describe("new architectures: core vs the float64 reference, reference vs llama.c
   it("gemma2: attention and final soft-capping, sliding window 12, pattern 2 (the gemma3 file rewritten)", async () => {
     const path = await gemma2From(join(archs, "synth-gemma3-F32.gguf"), join(dir, "gemma2.gguf"));
     expect(await compare(path, 24, llamaCpp("synth-gemma3-F32").ids)).toBeLessThan(4e-3);
+  });
+
+  it("phi3: partial rotary (24 of 32) with LongRoPE's long factors and attention factor (the fused file rewritten)", async () => {
+    const path = await phi3PartialFrom(join(archs, "synth-phi3-fused-F32.gguf"), join(dir, "phi3-partial.gguf"));
+    expect(await compare(path, 24, llamaCpp("synth-phi3-fused-F32").ids)).toBeLessThan(1e-5);
   });
 
   it("lfm2: short-convolution layers (0, 1, 3) around an attention layer (the smollm3 file rewritten)", async () => {

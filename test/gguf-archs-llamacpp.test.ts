@@ -9,6 +9,7 @@ import { Core } from "../host/runner/core.js";
 import { configText } from "../host/config.js";
 import { gemma2From } from "./helpers/gemma2.js";
 import { lfm2From } from "./helpers/lfm2.js";
+import { phi3PartialFrom } from "./helpers/phi3-partial.js";
 import { useTempDirs } from "./helpers/temp-dirs.js";
 
 const tempDir = useTempDirs("uefi-llm-archs-");
@@ -112,6 +113,13 @@ describe("architectures without a shared llama.cpp file, against llama.cpp's lla
     const core = new Core(silent);
     core.load(configText({ model: path }));
     expect(greedyPieces(core, 48)).toEqual(readFileSync(join(dir, "gemma2-from-gemma3.llama-simple.bin")));
+  });
+
+  it("phi3: the fused file rewritten with partial rotary (24 of 32), LongRoPE factors and attention factor", async () => {
+    const path = await phi3PartialFrom(join(dir, "synth-phi3-fused-F32.gguf"), join(tempDir(), "phi3-partial.gguf"));
+    const core = new Core(silent);
+    core.load(configText({ model: path }));
+    expect(greedyPieces(core, 48)).toEqual(readFileSync(join(dir, "phi3-partial-from-phi3-fused.llama-simple.bin")));
   });
 
   it("lfm2: the smollm3 file rewritten (three short-convolution layers around one attention layer)", async () => {
