@@ -142,3 +142,36 @@ describe("new architectures: core vs the float64 reference, reference vs llama.c
     expect(await compare(path, 24, llamaCpp("synth-smollm3-F32").ids)).toBeLessThan(1e-5);
   });
 });
+
+describe("new architectures: bad files name what is wrong", () => {
+  /** The fixture without `drop`, with `set` metadata. */
+  async function rewrite(stem: string, name: string, drop: string[], set: [string, ReturnType<typeof gguf.str>][] = []): Promise<string> {
+    const source = await openGGUF(join(archs, `${stem}.gguf`));
+    const metadata = new Map(source.metadata);
+    for (const [key, value] of set) metadata.set(key, value);
+    const kept = source.tensors.filter((t) => !drop.includes(t.name));
+    const path = join(dir, name);
+    const writer = await GGUFWriter.create(path, metadata, kept.map((t) => ({ name: t.name, ne: t.ne, type: t.type })));
+    for (const t of kept) await writer.write(t.name, await source.readTensorBytes(t));
+    await writer.close();
+    await source.close();
+    return path;
+  }
+  const load = (path: string) => new Core(silent).load(configText({ model: path }));
+
+  it("qwen3 without a q norm, gemma3 without a post-norm", () => {
+    expect(() => load(rewrite0)).toThrow(/has no tensor 'blk\.0\.attn_q_norm\.weight'/);
+    expect(() => load(rewrite1)).toThrow(/has no tensor 'blk\.1\.post_ffw_norm\.weight'/);
+  });
+
+  let rewrite0 = "", rewrite1 = "";
+  beforeAll(async () => {
+    rewrite0 = await rewrite("synth-qwen3-F32", "qwen3-no-q-norm.gguf", ["blk.0.attn_q_norm.weight"]);
+    rewrite1 = await rewrite("synth-gemma3-F32", "gemma3-no-post-norm.gguf", ["blk.1.post_ffw_norm.weight"]);
+  });
+
+  it("an architecture we do not run says so and lists those we do", async () => {
+    const path = await rewrite("synth-qwen3-F32", "mamba.gguf", [], [["general.architecture", gguf.str("mamba")]]);
+    expect(() => load(path)).toThrow(/unsupported architecture 'mamba' .*supported are llama, qwen2, qwen3, gemma2, gemma3, phi3, smollm3, granite and lfm2/);
+  });
+});
