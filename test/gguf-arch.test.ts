@@ -109,12 +109,25 @@ async function referenceVsLlamaCpp(stem: string, positions: number): Promise<num
   return worst;
 }
 
+describe("synthetic qwen3 and gemma3 (uefi-llm synth) against the float64 reference", () => {
+  for (const [shape, tolerance] of [["test-qwen3", 1e-4], ["test-gemma3", 1e-4]] as const) {
+    for (const type of ["f32", "q8_0", "q4_k"]) {
+      it(`${shape} with ${type} weights, 12 positions (gemma3: window 4 on layers 0 and 1)`, async () => {
+        expect(await compare(await synth(shape, type), 12)).toBeLessThan(tolerance);
+      });
+    }
+  }
+});
+
 describe("new architectures: core vs the float64 reference, reference vs llama.cpp", () => {
-  // 24 positions: past gemma3's 16-position sliding window. Gemma's tolerances are wider
-  // because the core rounds GELU through half precision as llama.cpp does and the reference does not.
+  // 24 positions: past gemma3's 16-position sliding window. Both round Gemma's GELU through
+  // half precision as llama.cpp does, but an f32 value on one side of a half-precision
+  // rounding boundary and its f64 twin on the other move a GELU output by a half ulp
+  // (1e-3 relative), which the next layers carry on: hence gemma's wider core tolerance.
+  // Against llama.cpp what is left is its own batch-versus-incremental difference (0.07).
   const cases: [string, string, number, number][] = [
     ["synth-qwen3-F32", "per-head q/k RMSNorm, NeoX RoPE, head size x heads != dim", 1e-5, 2e-3],
-    ["synth-gemma3-F32", "scaled embedding, GeGLU, post-norms, q/k norms, sliding window (16) with its own RoPE base", 2e-3, 0.4],
+    ["synth-gemma3-F32", "scaled embedding, GeGLU, post-norms, q/k norms, sliding window (16) with its own RoPE base", 5e-4, 0.1],
     ["synth-phi3-fused-F32", "fused qkv and gate/up", 1e-5, 2e-3],
     ["synth-smollm3-F32", "a layer without RoPE", 1e-5, 2e-3],
     ["synth-granite-F32", "embedding, residual, attention and logit multipliers", 1e-5, 2e-3],
@@ -129,7 +142,7 @@ describe("new architectures: core vs the float64 reference, reference vs llama.c
 
   it("gemma2: attention and final soft-capping, sliding window 12, pattern 2 (the gemma3 file rewritten)", async () => {
     const path = await gemma2From(join(archs, "synth-gemma3-F32.gguf"), join(dir, "gemma2.gguf"));
-    expect(await compare(path, 24, llamaCpp("synth-gemma3-F32").ids)).toBeLessThan(4e-3);
+    expect(await compare(path, 24, llamaCpp("synth-gemma3-F32").ids)).toBeLessThan(2e-3);
   });
 
   it("phi3: partial rotary (24 of 32) with LongRoPE's long factors and attention factor (the fused file rewritten)", async () => {

@@ -1,9 +1,9 @@
 // An independent reference forward pass for GGUF llama, qwen2, qwen3, gemma2, gemma3,
-// phi3, smollm3 and granite models, in float64, written from the architectures'
+// phi3, smollm3, granite and lfm2 models, in float64, written from the architectures'
 // descriptions (llama.cpp's src/models/*.cpp): weights read and dequantized by the host's
-// GGUF reader, nothing shared with the core. GELU is exact here (the core rounds it
-// through half precision as ggml does), and scales multiply the scores, not q. It covers what the llama2.c reference does not: Q/K/V biases,
-// NeoX-style RoPE (pairs i and i + d/2), a RoPE base from the file and per-frequency
+// GGUF reader, nothing shared with the core. GELU is rounded through half precision as
+// ggml's CPU backend does (exactGelu turns that off), and scales multiply the scores, not q.
+// It covers what the llama2.c reference does not: Q/K/V biases, NeoX-style RoPE (pairs i and i + d/2), a RoPE base from the file and per-frequency
 // factors (rope_freqs.weight, Llama 3.1), a separate output matrix, and the int8
 // activations llama.cpp multiplies Q8_0, Q4_0 and K-quant weights with.
 import type { GGUFFile } from "../../host/gguf/reader.js";
@@ -48,6 +48,30 @@ function gelu(x: number): number {
   return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
 }
 
+/** x (as f32) rounded to the nearest half-precision value, ties to even (normal and subnormal halves; |x| < 65504). */
+export function halfRound(x: number): number {
+  const a = Math.abs(Math.fround(x));
+  if (a === 0) return x;
+  const exponent = Math.max(Math.floor(Math.log2(a)), -14);
+  let step = 2 ** (exponent - 10);
+  if (a / step >= 2048) step *= 2; // log2 rounded down past a power of two
+  const q = a / step;
+  let r = Math.round(q);
+  if (q - Math.floor(q) === 0.5) r = 2 * Math.round(q / 2);
+  return Math.sign(x) * r * step;
+}
+
+/**
+ * GELU as ggml's CPU backend computes it (llama.cpp's gemma): 0 at or below -10, x at or
+ * above 10, otherwise the input rounded to half precision, GELU, the result rounded to half.
+ */
+export function geluHalf(x: number): number {
+  const f = Math.fround(x);
+  if (f <= -10) return 0;
+  if (f >= 10) return f;
+  return halfRound(gelu(halfRound(f)));
+}
+
 /** W (rows, cols) @ x */
 function matvec({ w, int8 }: Matrix, input: Float64Array, rows: number): Float64Array {
   const x = int8 ? int8Activations(input) : input;
@@ -87,6 +111,8 @@ export class GgufReference {
   private logitScale = 1;
   private attnFactor = 1;
   private geglu = false;
+  /** Exact GELU instead of ggml's half-precision one (llama.cpp's and the core's). */
+  exactGelu = false;
   private layers: Layer[] = [];
   private keys: Float64Array[][] = [];
   private values: Float64Array[][] = [];
@@ -282,7 +308,7 @@ export class GgufReference {
       const xf = norm(x, layer.ffnNorm);
       const g = matvec(layer.gate, xf, this.hidden);
       const u = matvec(layer.up, xf, this.hidden);
-      const act = this.geglu ? gelu : silu;
+      const act = this.geglu ? (this.exactGelu ? gelu : geluHalf) : silu;
       const down = branch(matvec(layer.down, g.map((a, i) => act(a) * u[i]), dim), layer.postFfnNorm);
       x = x.map((xi, i) => xi + down[i]);
     });
