@@ -48,6 +48,7 @@ function heads(first: i32, last: i32): void {
   const layerValues = s.valueCache + <usize>layer * <usize>c.seqLen * kvStride;
   const sqrtHeadSize = Mathf.sqrt(<f32>headSize);
   const scale = c.attentionScale, cap = c.attentionSoftcap;
+  const inverseCap: f32 = cap > 0 ? <f32>1.0 / cap : 0;
   for (let t = 0; t < tokens; t++) {
     const end = firstPos + t; // token t sees positions start..end
     const start = window > 0 ? max(0, end - window + 1) : 0;
@@ -59,7 +60,7 @@ function heads(first: i32, last: i32): void {
       for (let h = first; h < last; h++) {
         const dot = headDot(q + (<usize>(h * headSize) << 2), keys + (<usize>((h / kvPerHead) * headSize) << 2), headSize);
         let score = scale != 0 ? dot * scale : dot / sqrtHeadSize;
-        if (cap > 0) score = Mathf.tanh(score / cap) * cap; // Gemma 2's soft-capping
+        if (cap > 0) score = Mathf.tanh(score * inverseCap) * cap; // Gemma 2's soft-capping, in ggml's order
         store<f32>(s.att + ((<usize>h * <usize>c.seqLen + <usize>p) << 2), score);
       }
     }
