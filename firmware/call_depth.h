@@ -14,18 +14,24 @@
 #include <stdint.h>
 
 #define MAX_CPUS 256
-#define WASM_STACKS_BASE 0xffff801000000000ull  // our slot + 64 GiB: 4 GiB aligned
-#define WASM_STACK_STRIDE (1ull << 24)          // 16 MiB per processor
-_Static_assert(WASM_STACKS_BASE % (MAX_CPUS * WASM_STACK_STRIDE) == 0, "call_depth() masks the stack pointer");
+// Our slot + 64 GiB, 4 GiB aligned (REGION_BASE: firmware/<arch>/arch.h; the core never needs it).
+#define WASM_STACKS_BASE (REGION_BASE + (64ull << 30))
+#define WASM_STACK_STRIDE (1ull << 24)  // 16 MiB per processor
 
 // One counter per processor, each on a cache line of its own (wasm_rt.c).
 extern uint32_t wasm_call_depths[MAX_CPUS][16];
 
 // Not volatile: within one function the stack pointer's stride never changes.
 static inline uint32_t *call_depth(void) {
-  uint64_t rsp;
-  __asm__("mov %%rsp, %0" : "=r"(rsp));
-  return &wasm_call_depths[(rsp / WASM_STACK_STRIDE) % MAX_CPUS][0];
+  uint64_t sp;
+#if defined(__x86_64__)
+  __asm__("mov %%rsp, %0" : "=r"(sp));
+#elif defined(__aarch64__)
+  __asm__("mov %0, sp" : "=r"(sp));
+#else
+#error "call_depth(): which register is the stack pointer?"
+#endif
+  return &wasm_call_depths[(sp / WASM_STACK_STRIDE) % MAX_CPUS][0];
 }
 
 #endif

@@ -173,9 +173,21 @@ typedef struct {
   EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL *StdErr;
   EFI_RUNTIME_SERVICES *RuntimeServices;
   EFI_BOOT_SERVICES *BootServices;
+  UINTN NumberOfTableEntries;
+  struct EFI_CONFIGURATION_TABLE *ConfigurationTable;
 } EFI_SYSTEM_TABLE;
 
+typedef struct EFI_CONFIGURATION_TABLE {
+  EFI_GUID VendorGuid;
+  void *VendorTable;
+} EFI_CONFIGURATION_TABLE;
+
+// The ACPI 2.0+ RSDP (aarch64/smp.c reads the MADT and FADT through it).
+#define EFI_ACPI_20_TABLE_GUID \
+  {0x8868e871, 0xe4f1, 0x11d3, {0xbc, 0x22, 0x00, 0x80, 0xc7, 0x3c, 0x88, 0x81}}
+
 _Static_assert(offsetof(EFI_SYSTEM_TABLE, BootServices) == 96, "EFI_SYSTEM_TABLE layout");
+_Static_assert(offsetof(EFI_SYSTEM_TABLE, ConfigurationTable) == 112, "EFI_SYSTEM_TABLE layout");
 
 // --- Protocols ----------------------------------------------------------------
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch.h"  // firmware/x86_64/ or firmware/aarch64/, whichever the build targets
 #include "call_depth.h"
 #include "efi.h"
 #include "wasm-rt.h"
@@ -19,7 +20,7 @@
 
 extern EFI_SYSTEM_TABLE *ST;
 extern EFI_BOOT_SERVICES *BS;
-extern uint64_t image_base;  // where the firmware loaded us, to turn a RIP into an image offset
+extern uint64_t image_base;  // where the firmware loaded us, to turn a fault's PC into an image offset
 
 // Leave whatever is running (wasm stack included) and perform the configured end action.
 _Noreturn void finish(EFI_STATUS status);
@@ -59,28 +60,21 @@ int64_t input_read_line(uint8_t *line, size_t cap);
 // Whether Esc or Ctrl-C came since the last call; keys before it are dropped. Never waits.
 bool input_interrupted(void);
 
-// --- cpu.c: features and extended state ------------------------------------------
+// --- <arch>/cpu.c: features and extended state ----------------------------------
 
-void cpu_init(void);             // enable SSE/AVX/AVX-512 state as far as CPUID allows
+// x86-64: enable SSE/AVX/AVX-512 state as far as CPUID allows. aarch64: FP/SIMD on,
+// FPCR round to nearest without flush-to-zero; note the exception level.
+void cpu_init(void);
 void cpu_enable_state(void);     // the same state on another processor, as cpu_init() chose it
-// The x86-64 psABI level this CPU runs with the state cpu_init() enabled: 1 (baseline
-// x86-64, SSE2), 2 (SSE4.2, POPCNT), 3 (AVX2, FMA, BMI2) or 4 (AVX-512 F/BW/CD/DQ/VL).
+// The level of the core's builds this CPU runs (host/toolchain/pipeline.ts numbers
+// them per architecture): x86-64 psABI level 1 (baseline) to 4 (AVX-512); aarch64 1
+// (Armv8.0-A with Advanced SIMD), 0 without Advanced SIMD.
 int cpu_level(void);
-const char *cpu_features(void);  // e.g. "sse4.2 avx avx2 fma"
+const char *cpu_features(void);  // for the banner, e.g. "sse4.2 avx avx2 fma" or "el1 asimd crc32"
 
-static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]) {
-  __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
-}
-static inline uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
-static inline uint64_t read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
-static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
-static inline uint64_t read_cr4(void) { uint64_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
-static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
-static inline uint64_t rdtsc(void) { uint32_t lo, hi; __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)); return ((uint64_t)hi << 32) | lo; }
+// --- <arch>/timer.c ---------------------------------------------------------------
 
-// --- timer.c ----------------------------------------------------------------------
-
-void timer_init(void);   // calibrate the TSC against BootServices->Stall
+void timer_init(void);   // x86-64: calibrate the TSC against BootServices->Stall; aarch64: the generic timer's frequency
 uint64_t timer_us(void);  // microseconds since timer_init
 
 // --- paging.c: physical pages, our page tables, linear memory and the wasm stack --
@@ -91,8 +85,17 @@ void pages_free_all(void);
 uint64_t pages_free_mib(void);          // conventional memory left, from the memory map
 
 void paging_init(int cpus);  // build our tables: the firmware's identity map + our slot, a stack per processor
-void paging_enter(void);  // load our CR3 (on any processor)
-void paging_leave(void);  // back to the firmware's CR3
+void paging_enter(int cpu);  // load our tables on processor `cpu`, remembering what it had
+void paging_leave(int cpu);  // and put that back
+
+// What paging.c asks of the architecture (<arch>/mmu.c). Our tables are the
+// firmware's top-level table copied, sharing everything below it (hence its identity
+// map), with slot 256 (REGION_BASE) ours.
+extern uint64_t pte_table, pte_page;  // the attribute bits of a table entry and of a data page
+uint64_t *mmu_init(uint64_t *(*new_table)(void));  // our top-level table, or panic
+void mmu_enter(int cpu, uint64_t *top);
+void mmu_leave(int cpu);
+void mmu_flush(void);  // drop cached translations of what was just unmapped
 
 // Linear memory lives at linear_base, followed by an unmapped reservation of
 // LINEAR_RESERVATION bytes in all, so every wasm32 address + offset faults past the end.
@@ -112,12 +115,20 @@ uint8_t *paging_stack_top(int cpu);
 enum fault_region { FAULT_ELSEWHERE, FAULT_LINEAR_MEMORY, FAULT_STACK_GUARD };
 enum fault_region paging_classify(uint64_t address);
 
-// --- interrupts.c: our GDT/TSS/IDT with a page-fault handler ----------------------
+// --- <arch>/interrupts.c or exceptions.c: our fault handler -----------------------
+//
+// A page fault in linear memory's reservation is the wasm trap "out of bounds memory
+// access", one in a stack's guard "call stack exhausted", any other a panic.
 
-// One TSS, fault stack and recovery stack per processor; the GDT and IDT are shared.
+// One fault and recovery stack per processor (x86-64: a TSS each, shared GDT and IDT).
 void interrupts_init(int cpus);
-void interrupts_enter(int cpu);  // load ours on processor `cpu`, remembering what it had
+void interrupts_enter(int cpu);  // install ours on processor `cpu`, remembering what it had
 void interrupts_leave(int cpu);  // and put that back
+// Around every firmware_call: let the firmware handle its own interrupts while it
+// runs, and take over again after (aarch64: its vectors and IRQs unmasked; x86-64:
+// nothing, our IDT holds the firmware's gates).
+void interrupts_firmware_begin(void);
+void interrupts_firmware_end(void);
 // Which processor's fault or recovery stack `address` is on, or -1.
 int interrupts_stack_cpu(uint64_t address);
 
@@ -130,6 +141,13 @@ void parallel_start(void);
 // Ask them to leave our tables and return to the firmware, and wait (bounded) until
 // they have. Called by efi_main, at TPL_APPLICATION, on every way out.
 void parallel_stop(void);
+// Without MP Services, the architecture's own way to the other processors
+// (<arch>/smp.c; x86-64 has none): how many processors there are in all (1: none can
+// be started), and start processors 1 .. count - 1 each running ap_main(NULL), which
+// numbers them itself; a processor powers itself off when ap_main returns. Returns
+// 1 + the number started.
+int smp_init(void);
+int smp_start(int count, void (*ap_main)(void *));
 // The processor running this: 0 the boot processor, from the stack pointer.
 int parallel_this_cpu(void);
 // On another processor: record the failure for the boot processor and leave the job.
@@ -139,10 +157,15 @@ _Noreturn void parallel_abort(const char *fmt, va_list args);
 
 void core_job(uint32_t index);
 
-// --- x86_64.S -------------------------------------------------------------------------
+// --- <arch>/<arch>.S ------------------------------------------------------------------
 
-// Run fn(arg) with RSP at stack_top (16-byte aligned); returns when fn returns.
+// Run fn(arg) on one of our wasm stacks, stack_top 16-byte aligned; returns when fn
+// returns. aarch64: on SP_EL0, so that exceptions still find the firmware's stack in
+// SP_ELx.
 void call_on_stack(void (*fn)(void *), void *arg, void *stack_top);
+// From a wasm stack, run fn(arg) on the firmware's stack at stack_top (below the
+// frame that called call_on_stack).
+void call_on_firmware_stack(void (*fn)(void *), void *arg, void *stack_top);
 
 // --- host.c: the host interface imports --------------------------------------------
 

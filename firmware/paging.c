@@ -5,10 +5,13 @@
 // + a 32-bit offset, so everything from the end of linear memory to 8 GiB past its
 // start must fault. UEFI runs identity-mapped with nothing unmapped, so we copy the
 // firmware's top-level table (sharing everything below it, hence its identity map)
-// and give one empty top-level slot our own tables:
+// and give one empty top-level slot our own tables. Both architectures walk four
+// levels of 512 entries with 4 KiB pages, so only the entry bits, the registers and
+// the slot's address differ (<arch>/mmu.c, <arch>/arch.h):
 //
-//   slot 256 = 0xffff800000000000, the first upper-half slot: an identity map never
-//   reaches it (physical addresses stay below 2^47 with 4-level paging).
+//   slot 256 = REGION_BASE: x86-64 0xffff800000000000, the first upper-half slot;
+//   aarch64 0x0000800000000000, the top of a 48-bit TTBR0 range. An identity map
+//   never reaches it (physical addresses stay below 2^47).
 //     +0                 linear memory, mapped page by page as it grows
 //     ... 16 GiB         unmapped: reservation for out-of-bounds accesses
 //     ... 64 GiB         unmapped
@@ -25,18 +28,14 @@
 
 #include "firmware.h"
 
-#define PTE_PRESENT 1ull
-#define PTE_WRITABLE 2ull
-#define PTE_ADDRESS 0x000ffffffffff000ull
-#define CR4_LA57 (1ull << 12)
-
 #define SLOT 256
-#define REGION_BASE 0xffff800000000000ull
 #define STACKS_END (WASM_STACKS_BASE + MAX_CPUS * WASM_STACK_STRIDE)
 
 _Static_assert(LINEAR_RESERVATION >= 8 * GiB + PAGE_SIZE, "wasm32 address + offset + access size must stay inside the reservation");
 _Static_assert(REGION_BASE + LINEAR_RESERVATION <= WASM_STACKS_BASE, "linear memory reservation overlaps the stacks");
 _Static_assert(STACKS_END <= REGION_BASE + (1ull << 39), "the stacks must stay inside our top-level slot");
+_Static_assert(((REGION_BASE >> 39) & 511) == SLOT, "REGION_BASE is slot 256");
+_Static_assert(WASM_STACKS_BASE % (MAX_CPUS * WASM_STACK_STRIDE) == 0, "call_depth() masks the stack pointer");
 _Static_assert(WASM_STACK_SIZE < WASM_STACK_STRIDE && WASM_AP_STACK_SIZE < WASM_STACK_STRIDE, "a stack needs a guard below it");
 
 uint8_t *const linear_base = (uint8_t *)REGION_BASE;
@@ -89,8 +88,8 @@ uint64_t pages_free_mib(void) {
 
 // --- Page tables -------------------------------------------------------------------
 
-static uint64_t firmware_cr3;
-static uint64_t *pml4;  // our copy of the firmware's top-level table
+static uint64_t *top;  // our copy of the firmware's top-level table
+uint64_t pte_table, pte_page;
 
 // Zeroed table pages, carved from chunks so a 4 GiB memory does not cost 2000 allocations.
 static uint64_t *new_table(void) {
@@ -111,13 +110,13 @@ static uint64_t *new_table(void) {
 // The last-level entry for va inside our slot, creating the tables on the way; NULL
 // when out of memory.
 static uint64_t *pte(uint64_t va) {
-  uint64_t *table = pml4;
+  uint64_t *table = top;
   for (int shift = 39; shift > 12; shift -= 9) {
     uint64_t *entry = &table[(va >> shift) & 511];
-    if (!(*entry & PTE_PRESENT)) {
+    if (!(*entry & PTE_VALID)) {
       uint64_t *child = new_table();
       if (!child) return NULL;
-      *entry = (uint64_t)child | PTE_PRESENT | PTE_WRITABLE;
+      *entry = (uint64_t)child | pte_table;
     }
     table = (uint64_t *)(*entry & PTE_ADDRESS);
   }
@@ -128,19 +127,14 @@ static bool map(uint64_t va, uint64_t physical, uint64_t bytes) {
   for (uint64_t done = 0; done < bytes; done += PAGE_SIZE) {
     uint64_t *entry = pte(va + done);
     if (!entry) return false;
-    *entry = (physical + done) | PTE_PRESENT | PTE_WRITABLE;
+    *entry = (physical + done) | pte_page;
   }
   return true;
 }
 
 void paging_init(int cpus) {
-  if (read_cr4() & CR4_LA57) panic("5-level paging is enabled; the firmware supports 4-level paging only");
-  firmware_cr3 = read_cr3();
-  uint64_t *firmware_pml4 = (uint64_t *)(firmware_cr3 & PTE_ADDRESS);
-  if (firmware_pml4[SLOT] & PTE_PRESENT) panic("the firmware maps the upper half of the address space; no room for guard pages");
-  pml4 = new_table();
-  if (!pml4) panic("out of memory for page tables");
-  memcpy(pml4, firmware_pml4, PAGE_SIZE);
+  top = mmu_init(new_table);
+  if (top[SLOT] & PTE_VALID) panic("the firmware maps 0x%llx; no room for guard pages", REGION_BASE);
 
   for (int cpu = 0; cpu < cpus; cpu++) {
     uint64_t size = cpu == 0 ? WASM_STACK_SIZE : WASM_AP_STACK_SIZE;
@@ -150,8 +144,8 @@ void paging_init(int cpus) {
   }
 }
 
-void paging_enter(void) { write_cr3((uint64_t)pml4 | (firmware_cr3 & ~PTE_ADDRESS)); }
-void paging_leave(void) { write_cr3(firmware_cr3); }
+void paging_enter(int cpu) { mmu_enter(cpu, top); }
+void paging_leave(int cpu) { mmu_leave(cpu); }
 
 enum fault_region paging_classify(uint64_t address) {
   if (address - REGION_BASE < LINEAR_RESERVATION) return FAULT_LINEAR_MEMORY;
@@ -169,7 +163,7 @@ static void unmap_from(int first) {
     BS->FreePages(extents[i].address, extents[i].pages);
   }
   extent_count = first;
-  write_cr3(read_cr3());  // drop any cached translations of what we just unmapped
+  mmu_flush();
 }
 
 bool linear_map(uint64_t offset, uint64_t bytes) {
@@ -199,6 +193,7 @@ bool linear_map(uint64_t offset, uint64_t bytes) {
     map(REGION_BASE + offset + done, address, want * PAGE_SIZE);
     done += want * PAGE_SIZE;
   }
+  mmu_flush();  // aarch64: the new entries reach the table walker before the core touches them
   return true;
 }
 

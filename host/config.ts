@@ -4,6 +4,7 @@
 // the core checks every value against one table of ranges (assembly/settings.ts), so a
 // flag, a line of uefi-llm.cfg and chat's /set accept the same values.
 import { UserError } from "./errors.js";
+import { refuseLineBreak } from "./input-file.js";
 
 /** A number, or a flag's text for the core to check. */
 type Numeric = number | string;
@@ -53,7 +54,7 @@ export function configText(config: RunConfig): string {
     if (value !== undefined) lines.push(`${key} = "${escapeValue(value)}"`);
   };
   const putPath = (key: string, path: string | undefined) => {
-    if (path !== undefined && /[\r\n]/.test(path)) throw new UserError(`the ${key} path ${JSON.stringify(path)} contains a line break, which a path may not`);
+    if (path !== undefined) refuseLineBreak(path, key);
     putText(key, path);
   };
   putPath("model", config.model);

@@ -5,8 +5,14 @@ import { readFile } from "node:fs/promises";
 import { UserError } from "./errors.js";
 import { fileError } from "./output-file.js";
 
+/** Throws a UserError if `path` has a line break: the configuration the core reads is one key per line. */
+export function refuseLineBreak(path: string, what: string): void {
+  if (/[\r\n]/.test(path)) throw new UserError(`the ${what} path ${JSON.stringify(path)} contains a line break, which a path may not`);
+}
+
 /** Throws a UserError naming `what` and `path` unless it is a readable regular file. */
 export function checkInputFile(path: string, what: string): void {
+  refuseLineBreak(path, what);
   let info;
   try {
     info = statSync(path);

@@ -11,6 +11,8 @@ packages=(
   libsimde-dev # SIMDe: the C that wasm2c (npm 'wabt') writes for wasm's v128 operations
   qemu-system-x86
   ovmf         # UEFI firmware for QEMU
+  qemu-system-arm  # boots BOOTAA64.EFI: qemu-system-aarch64
+  qemu-efi-aarch64 # AAVMF, UEFI firmware for QEMU's ARM64 virt machine
   mtools       # tests: read the FAT file system back
   dosfstools   # tests: fsck.fat
   gdisk        # tests: sgdisk -v

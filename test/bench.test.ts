@@ -29,6 +29,15 @@ describe("uefi-llm bench", () => {
       expect(report.gb_per_s).toBeGreaterThan(0);
     }, 300_000);
   }
+
+  it("--march x86-64-v2 times the build for CPUs without AVX2, and is only for the native backend", async () => {
+    const result = await cli(["bench", "--march", "x86-64-v2", "-n", "8", "--json"], { timeoutMs: 300_000 });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout.trimEnd().split("\n").at(-1)!).cpu).toMatch(/\(-march=x86-64-v2\)$/);
+    const refused = await cli(["bench", "--backend", "node", "--march", "x86-64-v2"]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(/^uefi-llm: --march compiles the native backend/);
+  }, 300_000);
 });
 
 describe("the native backend", () => {

@@ -31,11 +31,19 @@ export function initMatmul(): bool {
   return initHalfTable();
 }
 
-// The product the jobs share: set before parallel_for, read-only while it runs.
-let jobOut: usize = 0;
-let jobX: usize = 0;
-let jobW: Matrix | null = null;
-let jobT: i32 = 0;
+// The product the jobs share: set before parallel_for, read-only while it runs. Plain
+// numbers and pointers, never objects: a function holding an object across a call keeps
+// it on AssemblyScript's shadow stack, one stack pointer for the whole module, which
+// jobs running on several processors at once would corrupt (build.test.ts checks this).
+let product: usize = 0; // (T, rows) f32, the output
+let vectors: usize = 0; // (T, cols) f32, or T int8 vectors (activations.ts)
+let vectorBytes: usize = 0;
+let T: i32 = 0;
+let weights: usize = 0; // (rows, cols) of the matrix's type
+let rows: i32 = 0;
+let cols: i32 = 0;
+let rowBytes: usize = 0;
+let kernel: u32 = 0; // the PairKernel's index in the function table
 let jobCount: i32 = 1;
 
 /**
@@ -46,24 +54,24 @@ let jobCount: i32 = 1;
  */
 export function matmul(out: usize, x: Input, w: Matrix): void {
   if (x.n != w.cols) abort("matmul: the input's length is not the matrix's column count");
-  jobX = takesInt8(w.type) ? x.int8() : x.x;
-  const jobs = min(workerCount(), w.rows / MIN_ROWS_PER_JOB);
-  if (jobs <= 1) {
-    pairedRows(out, jobX, w, x.T, 0, w.rows);
-    return;
-  }
-  jobOut = out;
-  jobW = w;
-  jobT = x.T;
-  jobCount = jobs;
-  spread(MATMUL_JOBS, jobs);
+  const int8 = takesInt8(w.type);
+  product = out;
+  vectors = int8 ? x.int8() : x.x;
+  vectorBytes = int8 ? int8VectorBytes(x.n) : <usize>x.n << 2;
+  T = x.T;
+  weights = w.ptr;
+  rows = w.rows;
+  cols = w.cols;
+  rowBytes = w.rowBytes;
+  kernel = pairKernel(w.type).index;
+  jobCount = min(workerCount(), rows / MIN_ROWS_PER_JOB);
+  if (jobCount <= 1) pairedRows(0, rows);
+  else spread(MATMUL_JOBS, jobCount);
 }
 
 /** Job `index` of the current matmul: its share of the rows. Called by the host, maybe on another processor. */
 export function runMatmulJob(index: i32): void {
-  const w = jobW!;
-  const first = shareStart(w.rows, index, jobCount), last = shareStart(w.rows, index + 1, jobCount);
-  pairedRows(jobOut, jobX, w, jobT, first, last);
+  pairedRows(shareStart(rows, index, jobCount), shareStart(rows, index + 1, jobCount));
 }
 
 /**
@@ -71,18 +79,16 @@ export function runMatmulJob(index: i32): void {
  * weights stream from two places at once, each in order. An odd last row goes with
  * itself: both of its outputs are its own place.
  */
-function pairedRows(out: usize, x: usize, w: Matrix, T: i32, first: i32, last: i32): void {
-  const kernel = pairKernel(w.type);
-  const n = w.cols, outStride = <usize>w.rows << 2;
-  const xStride = takesInt8(w.type) ? int8VectorBytes(n) : <usize>n << 2;
+function pairedRows(first: i32, last: i32): void {
+  const outStride = <usize>rows << 2;
   const half = (last - first + 1) >> 1;
   for (let i = first; i < first + half; i++) {
-    const row = w.ptr + <usize>i * w.rowBytes;
+    const row = weights + <usize>i * rowBytes;
     const hasTwin = i + half < last;
-    const twin = hasTwin ? row + <usize>half * w.rowBytes : row;
+    const twin = hasTwin ? row + <usize>half * rowBytes : row;
     for (let t = 0; t < T; t++) {
-      const o = out + <usize>t * outStride + (<usize>i << 2);
-      kernel(o, hasTwin ? o + (<usize>half << 2) : o, row, twin, x + <usize>t * xStride, n);
+      const o = product + <usize>t * outStride + (<usize>i << 2);
+      call_indirect<void>(kernel, o, hasTwin ? o + (<usize>half << 2) : o, row, twin, vectors + <usize>t * vectorBytes, cols);
     }
   }
 }
@@ -91,8 +97,9 @@ function pairedRows(out: usize, x: usize, w: Matrix, T: i32, first: i32, last: i
 type PairKernel = (out0: usize, out1: usize, row0: usize, row1: usize, x: usize, n: i32) => void;
 
 /**
- * The kernel for `type` (one file per weight type). Called through the function table,
- * so the C compiler keeps each kernel a function of its own.
+ * The kernel for `type` (one file per weight type). Called through the function table
+ * by index, so the C compiler keeps each kernel a function of its own, and the jobs hold
+ * a number rather than a function object.
  */
 function pairKernel(type: i32): PairKernel {
   switch (type) {

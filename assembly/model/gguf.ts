@@ -3,6 +3,7 @@
 // anything is read through it, so a corrupt file is an error, never a stray read.
 import { fail } from "../runtime/status";
 import { FileBytes } from "../runtime/files";
+import { objectHeapLeft } from "../runtime/object-heap";
 import { blockSize, typeSize, typeName } from "./tensor-types";
 
 export const GGUF_MAGIC: u32 = 0x46554747; // "GGUF"
@@ -13,6 +14,15 @@ export const T_U8: u32 = 0, T_I8: u32 = 1, T_U16: u32 = 2, T_I16: u32 = 3, T_U32
 
 const MAX_DIMS = 4;
 const MAX_NESTING = 8;
+// The GGUF specification's limits: a key is at most 65535 bytes, a tensor name at most 64.
+const MAX_KEY_BYTES: u64 = 65535;
+const MAX_NAME_BYTES: u64 = 64;
+/**
+ * Keys and tensor names become objects on the core's small object heap, below the arena
+ * that holds the file: parsing stops with an error while this much of it is still free
+ * (more than a longest key and the messages built from it need).
+ */
+const HEAP_RESERVE: u64 = 1 << 20;
 
 /** One metadata entry; `value` points at the value's bytes in the file (for arrays: at the first element). */
 export class GgufValue {
@@ -77,9 +87,14 @@ class Cursor {
     this.p += 8;
     return v;
   }
-  /** A GGUF string (u64 length, bytes) decoded; "" after a failure. */
-  str(what: string): string {
+  /** A GGUF string (u64 length, at most maxBytes, then the bytes) decoded; "" after a failure. */
+  str(what: string, maxBytes: u64): string {
     const n = this.u64(what);
+    if (!this.failed && n > maxBytes) {
+      this.failed = true;
+      fail("'" + this.path + "' is corrupt: " + what + " is " + n.toString() + " bytes long, more than GGUF allows (" + maxBytes.toString() + ")");
+      return "";
+    }
     if (!this.need(n, what)) return "";
     const s = String.UTF8.decodeUnsafe(this.p, <usize>n);
     this.p += <usize>n;
@@ -131,6 +146,11 @@ export function isGguf(file: FileBytes): bool {
   return file.size >= 4 && load<u32>(file.ptr) == GGUF_MAGIC;
 }
 
+/** Whether the object heap has room to index one more of `count` entries; false with the reason recorded. */
+function heapLeft(path: string, what: string, count: u64): bool {
+  return objectHeapLeft() >= HEAP_RESERVE || fail("'" + path + "' has too many " + what + " (" + count.toString() + ") for the core to index");
+}
+
 /** Parse header, metadata and tensor infos of a GGUF file in memory; null with the reason recorded. */
 export function parseGguf(file: FileBytes, path: string): GgufFile | null {
   const g = new GgufFile();
@@ -156,7 +176,8 @@ export function parseGguf(file: FileBytes, path: string): GgufFile | null {
   }
 
   for (let i: u64 = 0; i < kvCount; i++) {
-    const key = c.str("metadata key " + i.toString());
+    if (!heapLeft(path, "metadata entries", kvCount)) return null;
+    const key = c.str("metadata key " + i.toString(), MAX_KEY_BYTES);
     const type = c.u32("metadata '" + key + "'");
     if (c.failed) return null;
     const start = c.p;
@@ -186,7 +207,8 @@ export function parseGguf(file: FileBytes, path: string): GgufFile | null {
   const infos = new Array<GgufTensor>();
   const offsets = new Array<u64>();
   for (let i: u64 = 0; i < tensorCount; i++) {
-    const name = c.str("tensor info " + i.toString());
+    if (!heapLeft(path, "tensors", tensorCount)) return null;
+    const name = c.str("the name of tensor " + i.toString(), MAX_NAME_BYTES);
     const nDims = c.u32("tensor '" + name + "'");
     if (c.failed) return null;
     if (nDims < 1 || nDims > <u32>MAX_DIMS) {

@@ -43,6 +43,11 @@ export function objectHeapRelease(mark: usize): void {
   offset = mark;
 }
 
+/** Bytes the object heap can still take: loaders that index a file's names in objects stop cleanly before it is full. */
+export function objectHeapLeft(): usize {
+  return OBJECT_HEAP_END - offset;
+}
+
 /** Bytes of the object heap in use. */
 export function objectHeapUsed(): usize {
   return offset - startOffset;

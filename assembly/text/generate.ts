@@ -34,8 +34,9 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
   if (promptTokens > seqLen) {
     return fail("the prompt is " + promptTokens.toString() + " tokens long, more than the model's context of " + seqLen.toString() + " tokens");
   }
-  const total = steps < 0 ? seqLen : promptTokens - 1 + steps;
-  if (total > seqLen) {
+  // In 64 bits: steps goes up to 2^31 - 1, and the sum must not wrap to a small number.
+  const total = steps < 0 ? <i64>seqLen : <i64>promptTokens - 1 + <i64>steps;
+  if (total > <i64>seqLen) {
     return fail("-n " + steps.toString() + " is too many: the prompt uses " + promptTokens.toString() + " tokens of the model's context of " +
       seqLen.toString() + ", so at most " + (seqLen - promptTokens + 1).toString() + " more fit");
   }
@@ -56,8 +57,9 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
   let logits = forwardBatch(model, state, tokens, promptTokens, 0);
   let pos = promptTokens - 1; // the newest position in the KV cache
   let token = load<i32>(tokens + (<usize>pos << 2));
-  const wanted = total - pos;
-  while (true) {
+  const wanted = <i32>total - pos;
+  // steps = 0 asks for no new token: the loop's test after each token would never stop it.
+  while (wanted > 0) {
     const window = min(repeatLastN, pos + 1);
     penalizeRepeats(sampler, logits, tokens + (<usize>(pos + 1 - window) << 2), window);
     const next = sample(sampler, logits);

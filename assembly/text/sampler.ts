@@ -107,7 +107,8 @@ function sampleTruncated(s: Sampler, probs: usize, coin: f32, topPActive: bool):
   for (let i = 0; i < n; i++) {
     if (load<f32>(probs + (<usize>i << 2)) >= cutoff) store<i32>(s.candidates + (<usize>(count++) << 2), i);
   }
-  // Rounding can leave no token at or above the top-p cutoff (a flat distribution): take the most likely.
+  // Rounding can leave no token at or above the top-p cutoff (a flat distribution), and NaN
+  // probabilities (NaN weights in a corrupt model) pass none: take the most likely.
   if (count == 0) return argmax(probs, n);
   sortByProbability(s.candidates, count, probs);
   if (s.topK > 0 && count > s.topK) count = s.topK;

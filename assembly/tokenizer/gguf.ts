@@ -120,6 +120,11 @@ function readTokens(t: Tokenizer, g: GgufFile, path: string): bool {
   if ((t.scores = arenaAlloc(<u64>n * 4, "the tokenizer")) == 0) return false;
   if ((t.attrs = arenaAlloc(<u64>n * 2, "the tokenizer")) == 0) return false;
   // The reader checked every element of the array against the file's end: walking it stays inside.
+  // Empty tokens get names, in the arena: millions of them would overflow the object heap.
+  let empty = 0;
+  for (let id = 0, p = tokens.value; id < n; id++, p += 8 + <usize>load<u64>(p)) if (load<u64>(p) == 0) empty++;
+  let names = empty > 0 ? arenaAlloc(<u64>empty * EMPTY_NAME_BYTES, "the tokenizer") : 0;
+  if (empty > 0 && names == 0) return false;
   let p = tokens.value;
   for (let id = 0; id < n; id++) {
     const length = load<u64>(p);
@@ -128,10 +133,10 @@ function readTokens(t: Tokenizer, g: GgufFile, path: string): bool {
     store<i32>(t.lengths + (<usize>id << 2), <i32>length);
     p += 8 + <usize>length;
     if (length == 0) {
-      // llama.cpp names an empty token "[EMPTY_<id>]" (so that it stays unique and visible)
-      const name = String.UTF8.encode("[EMPTY_" + id.toString() + "]");
-      store<u32>(t.pieces + (<usize>id << 2), changetype<u32>(name));
-      store<i32>(t.lengths + (<usize>id << 2), name.byteLength);
+      store<u32>(t.pieces + (<usize>id << 2), <u32>names);
+      const nameLength = writeEmptyName(names, id);
+      store<i32>(t.lengths + (<usize>id << 2), nameLength);
+      names += <usize>nameLength;
     }
     let score: f32 = 0;
     if (scores != null) {
@@ -142,6 +147,20 @@ function readTokens(t: Tokenizer, g: GgufFile, path: string): bool {
     store<u16>(t.attrs + (<usize>id << 1), attrOfType(type));
   }
   return true;
+}
+
+/** "[EMPTY_" + the largest id (below 2^24: 8 digits) + "]". */
+const EMPTY_NAME_BYTES: u64 = 16;
+
+/** llama.cpp names an empty token "[EMPTY_<id>]" (so that it stays unique and visible): written at dst, returns its length. */
+function writeEmptyName(dst: usize, id: i32): i32 {
+  const prefix = "[EMPTY_";
+  for (let i = 0; i < prefix.length; i++) store<u8>(dst + i, <u8>prefix.charCodeAt(i));
+  let digits = 1;
+  for (let v = id; v >= 10; v /= 10) digits++;
+  for (let i = digits - 1, v = id; i >= 0; i--, v /= 10) store<u8>(dst + prefix.length + i, <u8>(0x30 + v % 10));
+  store<u8>(dst + prefix.length + digits, 0x5d); // ]
+  return prefix.length + digits + 1;
 }
 
 /** An optional per-token array: absent, or an array of int32 (or float32 when allowed) with an entry per token. */

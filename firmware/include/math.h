@@ -1,7 +1,7 @@
 // The math.h the generated core references, as compiler builtins: with SSE4.1
 // (-march=x86-64-v2 and up) floor/ceil/trunc/nearbyint are one roundss/roundsd and
-// sqrt is sqrtss/sqrtsd, all exact IEEE operations, so host and firmware agree bit
-// for bit.
+// sqrt is sqrtss/sqrtsd; on aarch64 they are frintm/frintp/frintz/frinti and fsqrt.
+// All exact IEEE operations, so host and firmware agree bit for bit.
 #ifndef MATH_H
 #define MATH_H
 

@@ -7,6 +7,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { execa } from "execa";
+import { ARCHES, type Arch } from "../toolchain/arch.js";
 import { buildEfi, checkBuildTools } from "../toolchain/pipeline.js";
 import { configText, type RunConfig } from "../config.js";
 import { UserError } from "../errors.js";
@@ -14,9 +15,9 @@ import { numberParser } from "../options.js";
 import { bundledModel, bundledTokenizer } from "../paths.js";
 import { checkInputFile } from "../input-file.js";
 import { checkOvmf } from "../qemu/ovmf.js";
-import { runQemu } from "../qemu/qemu.js";
+import { defaultCpu, runQemu } from "../qemu/qemu.js";
 import { Core } from "../runner/core.js";
-import { buildNative } from "../toolchain/native.js";
+import { type NativeMarch, buildNative } from "../toolchain/native.js";
 import { writeBootImage } from "./image.js";
 
 export interface BenchResult {
@@ -43,9 +44,11 @@ interface BenchFlags {
   nPredict: number;
   prompt: string;
   backend: Backend;
+  arch?: Arch;
   smp?: number;
   cpu?: string;
   threads?: number;
+  march?: NativeMarch;
   json?: boolean;
   roofline?: boolean;
 }
@@ -94,11 +97,13 @@ export const benchCommand = new Command("bench")
   .addOption(new Option("-n, --n-predict <n>", "tokens to generate").argParser(numberParser({ min: 2, max: 1 << 20, integer: true })).default(128))
   .addOption(new Option("-p, --prompt <text>", "prompt to prefill").default(""))
   .addOption(
-    new Option("--backend <name>", "where the core runs: native (wasm2c + POSIX shim, this CPU), node, or qemu (BOOTX64.EFI booted in QEMU/OVMF)")
+    new Option("--backend <name>", "where the core runs: native (wasm2c + POSIX shim, this CPU), node, or qemu (the EFI app booted in QEMU with OVMF or AAVMF)")
       .choices(["native", "node", "qemu"])
       .default("native"),
   )
   .addOption(new Option("--threads <n>", "native: threads that share the matrix products (default 1)").argParser(numberParser({ min: 1, max: 256, integer: true })))
+  .addOption(new Option("--march <level>", "native: the x86-64 level to compile for (default: this CPU's own)").choices(["native", "x86-64-v2", "x86-64-v3"]))
+  .addOption(new Option("--arch <arch>", "qemu: the machine, x86_64 (q35, OVMF) or aarch64 (virt, AAVMF; default x86_64)").choices([...ARCHES]))
   .addOption(new Option("--smp <n>", "qemu: virtual CPUs of the VM (default 1)").argParser(numberParser({ min: 1, max: 255, integer: true })))
   .addOption(new Option("--cpu <model>", "qemu: QEMU CPU model, e.g. max, Nehalem, max,-avx2; default: host with KVM, max with TCG"))
   .addOption(new Option("--roofline", "also time a plain streaming read of a buffer of the model's size, on this machine"))
@@ -106,8 +111,11 @@ export const benchCommand = new Command("bench")
   .action(async (flags: BenchFlags) => {
     if (flags.backend !== "qemu" && (flags.smp !== undefined || flags.cpu !== undefined))
       throw new UserError("--smp and --cpu set up the QEMU VM: use them with --backend qemu");
+    if (flags.backend !== "qemu" && flags.arch !== undefined) throw new UserError("--arch chooses the QEMU machine: use it with --backend qemu");
     if (flags.backend !== "native" && flags.threads !== undefined)
       throw new UserError("--threads is for --backend native (node runs on one thread; for qemu, --smp sets the processors)");
+    if (flags.backend !== "native" && flags.march !== undefined)
+      throw new UserError("--march compiles the native backend: use it with --backend native (for qemu, --cpu chooses the CPU and so the core's build)");
     const threads = flags.threads ?? 1;
     const model = flags.model ?? bundledModel;
     const tokenizer = flags.tokenizer ?? (flags.model === undefined ? bundledTokenizer : undefined);
@@ -121,11 +129,11 @@ export const benchCommand = new Command("bench")
     let native: string | undefined;
     switch (flags.backend) {
       case "native":
-        native = await buildNative();
-        run = { stderr: await runNative(native, config, threads), cpu: `${cpus()[0]?.model ?? "unknown"} (-march=native)` };
+        native = await buildNative(flags.march ?? "native");
+        run = { stderr: await runNative(native, config, threads), cpu: `${cpus()[0]?.model ?? "unknown"} (-march=${flags.march ?? "native"})` };
         break;
       case "node":
-        run = { stderr: runNode(config), cpu: "wasm in V8 (scalar)" };
+        run = { stderr: runNode(config), cpu: "wasm in V8" };
         break;
       case "qemu":
         run = await runInQemu(config, flags);
@@ -183,16 +191,18 @@ async function runNative(binary: string, config: RunConfig, threads: number): Pr
  * firmware chose (its banner) and the VM it ran in.
  */
 async function runInQemu(config: RunConfig, flags: BenchFlags): Promise<Run> {
+  const arch = flags.arch ?? "x86_64";
   await checkBuildTools();
-  await checkOvmf();
-  const efi = await buildEfi();
+  await checkOvmf(arch);
+  const efi = await buildEfi({ arch });
   const dir = mkdtempSync(join(tmpdir(), "uefi-llm-bench-"));
   let result;
   try {
     const image = join(dir, "bench.img");
     const { model, tokenizer, ...settings } = config;
-    await writeBootImage({ model, tokenizer, config: { ...settings, end: "shutdown" }, efi, output: image });
-    result = await runQemu(image, { smp: flags.smp, cpu: flags.cpu, timeoutSeconds: RUN_TIMEOUT_MS / 1000 });
+    const app = arch === "aarch64" ? { efiAarch64: efi } : { efi };
+    await writeBootImage({ model, tokenizer, config: { ...settings, end: "shutdown" }, ...app, output: image });
+    result = await runQemu(image, { arch, smp: flags.smp, cpu: flags.cpu, timeoutSeconds: RUN_TIMEOUT_MS / 1000 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -204,8 +214,7 @@ async function runInQemu(config: RunConfig, flags: BenchFlags): Promise<Run> {
   const banner = parseBanner(serial);
   if (!banner) throw new UserError(`no uefi-llm banner on the guest's serial port (QEMU exit code ${result.exitCode}):\n${serial.trim() || result.stderr.trim()}`);
   if (result.accel === "tcg") process.stderr.write("uefi-llm: warning: no KVM here: QEMU emulates the CPU (TCG), far slower than the hardware would run\n");
-  // qemu.ts's defaults when --cpu is not given.
-  const model = flags.cpu ?? (result.accel === "kvm" ? "host" : "max");
+  const model = flags.cpu ?? defaultCpu(arch, result.accel);
   const vcpus = flags.smp ?? 1;
   return {
     stderr: serial,

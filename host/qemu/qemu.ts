@@ -1,25 +1,32 @@
-// Boots a disk image in QEMU with OVMF: the guest's serial console on our stdout,
-// QEMU's exit status as the outcome. The one place a long-running, interactive
-// child is started, so signal forwarding and the KVM-to-TCG fallback live here.
+// Boots a disk image in QEMU with OVMF (x86-64, q35) or AAVMF (AArch64, virt): the
+// guest's serial console on our stdout, QEMU's exit status as the outcome. The one
+// place a long-running, interactive child is started, so signal forwarding and the
+// KVM-to-TCG fallback live here.
 import { access, constants, stat } from "node:fs/promises";
 import { constants as osConstants } from "node:os";
 import { execa } from "execa";
-import { verbose } from "../errors.js";
-import { missingTool } from "../tools/exec.js";
-import { freshVars, OVMF_CODE } from "./ovmf.js";
+import { UserError, verbose } from "../errors.js";
+import type { Arch } from "../toolchain/arch.js";
+import { FIRMWARE, freshVars } from "./ovmf.js";
 
-const QEMU = "qemu-system-x86_64";
+/** The QEMU for each architecture, its Debian package, and the host (process.arch) whose KVM can run it. */
+export const QEMU: Readonly<Record<Arch, { binary: string; debianPackage: string; kvmHost: string }>> = {
+  x86_64: { binary: "qemu-system-x86_64", debianPackage: "qemu-system-x86", kvmHost: "x64" },
+  aarch64: { binary: "qemu-system-aarch64", debianPackage: "qemu-system-arm", kvmHost: "arm64" },
+};
 /** After SIGTERM, how long QEMU gets to restore the terminal and exit before SIGKILL. */
 const KILL_GRACE_MS = 5000;
 
 export type Accel = "kvm" | "tcg";
 
 export interface QemuOptions {
+  arch?: Arch; // the guest's architecture; default x86_64
+  el2?: boolean; // aarch64: start the firmware at EL2 (virt,virtualization=on) instead of EL1
   timeoutSeconds?: number; // stop QEMU after this long; default: no limit
   memoryMb?: number; // default: defaultMemoryMb(image size)
   smp?: number; // virtual CPUs; default 1
   usb?: boolean; // attach the image as a USB stick on xHCI instead of a virtio disk
-  cpu?: string; // QEMU CPU model; default: host under KVM, max under TCG
+  cpu?: string; // QEMU CPU model; default: host under KVM, else defaultCpu(arch)
   accel?: Accel; // default: KVM when /dev/kvm works, else TCG
   /** Stream the serial console to our stdout and QEMU's messages to our stderr, and give QEMU our stdin. */
   interactive?: boolean;
@@ -56,7 +63,7 @@ let kvmFailed = false;
 export async function runQemu(image: string, options: QemuOptions = {}): Promise<QemuResult> {
   const deadline = options.timeoutSeconds === undefined ? undefined : Date.now() + options.timeoutSeconds * 1000;
   const memoryMb = options.memoryMb ?? defaultMemoryMb((await stat(image)).size);
-  let accel = options.accel ?? ((await kvmUsable()) ? "kvm" : "tcg");
+  let accel = options.accel ?? ((await kvmUsable(options.arch ?? "x86_64")) ? "kvm" : "tcg");
   for (;;) {
     const { result, kvmError } = await runOnce(image, accel, memoryMb, deadline, options, accel === "kvm" && options.accel === undefined);
     if (kvmError === undefined) return result;
@@ -72,8 +79,18 @@ function defaultMemoryMb(imageBytes: number): number {
   return Math.max(1024, Math.ceil((2 * imageBytes) / MiB / 256) * 256 + 512);
 }
 
-async function kvmUsable(): Promise<boolean> {
-  if (kvmFailed) return false;
+/**
+ * The CPU model under TCG: x86-64 "max" (AVX2, the v3 build); AArch64 "cortex-a72",
+ * a plain Armv8.0-A core, since "max" emulates pointer authentication, which makes
+ * TCG several times slower.
+ */
+export function defaultCpu(arch: Arch, accel: Accel): string {
+  if (accel === "kvm") return "host";
+  return arch === "aarch64" ? "cortex-a72" : "max";
+}
+
+async function kvmUsable(arch: Arch): Promise<boolean> {
+  if (kvmFailed || process.arch !== QEMU[arch].kvmHost) return false;
   return access("/dev/kvm", constants.R_OK | constants.W_OK).then(
     () => true,
     () => false,
@@ -81,6 +98,7 @@ async function kvmUsable(): Promise<boolean> {
 }
 
 function qemuArgs(image: string, vars: string, accel: Accel, memoryMb: number, options: QemuOptions): string[] {
+  const arch = options.arch ?? "x86_64";
   // QEMU's option syntax splits on commas; a literal one is written twice.
   const file = (path: string) => path.replace(/,/g, ",,");
   const disk = options.usb
@@ -88,12 +106,12 @@ function qemuArgs(image: string, vars: string, accel: Accel, memoryMb: number, o
     : ["-device", "virtio-blk-pci,drive=disk,bootindex=0"];
   return [
     "-nodefaults", // no VGA, NIC, floppy or CD-ROM: the serial port is the console, and OVMF tries no network boot
-    "-machine", "q35",
+    "-machine", arch === "aarch64" ? `virt${options.el2 ? ",virtualization=on" : ""}` : "q35",
     "-accel", accel,
-    "-cpu", options.cpu ?? (accel === "kvm" ? "host" : "max"),
+    "-cpu", options.cpu ?? defaultCpu(arch, accel),
     "-m", String(memoryMb),
     "-smp", String(options.smp ?? 1),
-    "-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${file(OVMF_CODE)}`,
+    "-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${file(FIRMWARE[arch].code)}`,
     "-drive", `if=pflash,format=raw,unit=1,file=${file(vars)}`,
     "-drive", `if=none,id=disk,format=raw,file=${file(image)}`,
     ...disk,
@@ -120,10 +138,12 @@ async function runOnce(
   kvmProbation: boolean,
 ): Promise<{ result: QemuResult; kvmError?: string }> {
   const interactive = options.interactive ?? false;
-  const vars = await freshVars();
+  const arch = options.arch ?? "x86_64";
+  const qemu = QEMU[arch].binary;
+  const vars = await freshVars(arch);
   const args = qemuArgs(image, vars.path, accel, memoryMb, options);
-  if (verbose) process.stderr.write(`$ ${[QEMU, ...args].join(" ")}\n`);
-  const child = execa(QEMU, args, {
+  if (verbose) process.stderr.write(`$ ${[qemu, ...args].join(" ")}\n`);
+  const child = execa(qemu, args, {
     stdin: interactive ? "inherit" : options.input ? "pipe" : "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -195,7 +215,8 @@ async function runOnce(
     process.off("SIGTERM", forward);
     await vars.remove();
   }
-  if ((result as { code?: string }).code === "ENOENT") throw missingTool(QEMU);
+  if ((result as { code?: string }).code === "ENOENT")
+    throw new UserError(`${qemu} not found: install the Debian package '${QEMU[arch].debianPackage}' (or run scripts/setup.sh)`);
 
   const stderr = Buffer.concat(messages).toString("utf8");
   const signalCode = result.signal ? 128 + (osConstants.signals[result.signal] ?? 0) : undefined;

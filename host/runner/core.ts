@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { UserError } from "../errors.js";
 import { coreWasmPath } from "../paths.js";
 import { writeStderr, writeStdout } from "../standard-streams.js";
-import { type CoreOutput, hostImports } from "./imports.js";
+import { type CoreOutput, type InMemoryHost, hostImports } from "./imports.js";
 
 interface CoreExports {
   memory: WebAssembly.Memory;
@@ -60,14 +60,15 @@ export class Core {
   private readonly exports: CoreExports;
   private readonly encoder = new TextEncoder();
 
-  constructor(output: CoreOutput = processOutput) {
+  /** inMemory: files and chat lines from memory instead of the file system and stdin (the fuzzer). */
+  constructor(output: CoreOutput = processOutput, inMemory?: InMemoryHost) {
     let memory: WebAssembly.Memory | undefined;
-    const instance = new WebAssembly.Instance(coreModule(), { host: hostImports(() => memory!, output, (index) => this.exports.job(index)) });
+    const instance = new WebAssembly.Instance(coreModule(), { host: hostImports(() => memory!, output, (index) => this.exports.job(index), inMemory) });
     this.exports = instance.exports as unknown as CoreExports;
     memory = this.exports.memory;
   }
 
-  /** Parse the configuration and load model and tokenizer. */
+  /** Parse the configuration (text, or bytes that need not be valid UTF-8) and load model and tokenizer. */
   load(configText: string | Uint8Array): void {
     this.check(this.trapping(() => this.exports.load(...this.input(configText))));
   }
@@ -149,7 +150,7 @@ export class Core {
   }
 
   /** Load only the tokenizer of the GGUF file named by the configuration's model (vocab-only files too). */
-  loadTokenizer(configText: string): void {
+  loadTokenizer(configText: string | Uint8Array): void {
     this.check(this.trapping(() => this.exports.load_tokenizer(...this.input(configText))));
   }
 

@@ -9,13 +9,30 @@ export interface CoreOutput {
   stderr(bytes: Uint8Array): void;
 }
 
+/**
+ * Files and chat input served from memory instead of the file system and stdin, so the
+ * fuzzer can hand the core thousands of inputs a second and never block on the terminal.
+ */
+export interface InMemoryHost {
+  /** Path → contents; every other path is missing. */
+  files: ReadonlyMap<string, Uint8Array>;
+  /** Chat lines in order; after the last one the input ends. */
+  lines: Uint8Array[];
+}
+
 /** The "host" import object; `memory` is called lazily because the core's memory exists only after instantiation. */
-export function hostImports(memory: () => WebAssembly.Memory, output: CoreOutput, runJob: (index: number) => void): WebAssembly.ModuleImports {
+export function hostImports(
+  memory: () => WebAssembly.Memory,
+  output: CoreOutput,
+  runJob: (index: number) => void,
+  inMemory?: InMemoryHost,
+): WebAssembly.ModuleImports {
   const files = new Map<number, number>();
+  const memoryFiles = new Map<number, Uint8Array>();
   let nextHandle = 0;
   const bytes = (ptr: number, len: number) => new Uint8Array(memory().buffer, ptr, len);
   const utf8 = new TextDecoder();
-  const input = new LineReader(0);
+  const input = inMemory ? new LineList(inMemory.lines) : new LineReader(0);
 
   return {
     write(stream: number, ptr: number, len: number): void {
@@ -26,6 +43,12 @@ export function hostImports(memory: () => WebAssembly.Memory, output: CoreOutput
     },
     file_open(pathPtr: number, pathLen: number): number {
       const path = utf8.decode(bytes(pathPtr, pathLen));
+      if (inMemory) {
+        const data = inMemory.files.get(path);
+        if (data === undefined) return -1;
+        memoryFiles.set(nextHandle, data);
+        return nextHandle++;
+      }
       try {
         // Non-blocking, so a FIFO is refused at once instead of waiting for a writer.
         const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -40,10 +63,18 @@ export function hostImports(memory: () => WebAssembly.Memory, output: CoreOutput
       }
     },
     file_size(handle: number): bigint {
+      const data = memoryFiles.get(handle);
+      if (data !== undefined) return BigInt(data.length);
       const fd = files.get(handle);
       return fd === undefined ? -1n : BigInt(fstatSync(fd).size);
     },
     file_read(handle: number, offset: bigint, dst: number, len: number): number {
+      const data = memoryFiles.get(handle);
+      if (data !== undefined) {
+        const chunk = data.subarray(Number(offset), Number(offset) + len);
+        bytes(dst, chunk.length).set(chunk);
+        return chunk.length;
+      }
       const fd = files.get(handle);
       if (fd === undefined) return -1;
       try {
@@ -59,6 +90,7 @@ export function hostImports(memory: () => WebAssembly.Memory, output: CoreOutput
       }
     },
     file_close(handle: number): void {
+      memoryFiles.delete(handle);
       const fd = files.get(handle);
       if (fd !== undefined) closeSync(fd);
       files.delete(handle);
@@ -85,6 +117,17 @@ export function hostImports(memory: () => WebAssembly.Memory, output: CoreOutput
       return 0;
     },
   };
+}
+
+/** Lines given up front (InMemoryHost). */
+class LineList {
+  private next = 0;
+
+  constructor(private readonly lines: Uint8Array[]) {}
+
+  readLine(): Uint8Array | undefined {
+    return this.lines[this.next++];
+  }
 }
 
 /** Lines from a file descriptor, read synchronously (the core waits for them inside a wasm call). */

@@ -1,22 +1,28 @@
-// Builds EFI/BOOT/BOOTX64.EFI: the AssemblyScript core -> wasm (asc) -> C (wasm2c),
-// once per x86-64 level -> freestanding x86-64 objects with the firmware shim (clang)
-// -> a PE32+ EFI application (lld-link) holding every level; the firmware runs the
-// highest one the CPU has. Each step is skipped when its outputs are newer than its
-// inputs, so repeated builds and test runs cost nothing.
+// Builds EFI/BOOT/BOOTX64.EFI or BOOTAA64.EFI: the AssemblyScript core -> wasm (asc)
+// -> C (wasm2c), once per level of the architecture -> freestanding objects with the
+// firmware shim (clang) -> a PE32+ EFI application (lld-link) holding every level; the
+// firmware runs the highest one the CPU has. The same wasm goes into both
+// architectures. Each step is skipped when its outputs are newer than its inputs, so
+// repeated builds and test runs cost nothing.
 import { mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ToolError, UserError } from "../errors.js";
 import { buildDir, packageRoot } from "../paths.js";
 import { runTool } from "../tools/exec.js";
+import { ARCH_TARGETS, type Arch, type CoreLevel } from "./arch.js";
+
+export { AARCH64_LEVELS, ARCH_TARGETS, ARCHES, CORE_LEVELS, type Arch, type ArchTarget, type CoreLevel } from "./arch.js";
 
 export interface BuildOptions {
   /** The core's debug build (assertions, no wasm optimization) and C with debug info. */
   debug?: boolean;
   /** Build from this .wasm instead of compiling assembly/ (test fixtures). */
   wasm?: string;
-  /** Where the generated C, the objects and BOOTX64.EFI go; default build/efi or build/efi-debug. */
+  /** Default x86_64. */
+  arch?: Arch;
+  /** Where the generated C, the objects and the EFI app go; default defaultOutDir(arch, debug). */
   outDir?: string;
 }
 
@@ -48,42 +54,22 @@ const SIMDE_HEADERS = "/usr/include/simde";
  */
 export const simdeIncludeDir = join(buildDir, "simde-include");
 
-/** One build of the core: the wasm2c module name (its exported symbols' prefix) and the CPU it needs. */
-export interface CoreLevel {
-  module: string; // wasm2c -n, letters and digits so wasm2c uses it as is: outDir/<module>.c exports w2c_<module>_run and friends
-  level: number; // x86-64 psABI level, as firmware/cpu.c's cpu_level() counts: 1 is the baseline
-  march: string; // clang's -march, and the name the banner prints ("core: x86-64-v3")
+/** build/efi (x86_64, where it always was) or build/efi-aarch64, -debug for debug builds. */
+export function defaultOutDir(arch: Arch, debug: boolean): string {
+  return join(buildDir, `efi${arch === "x86_64" ? "" : `-${arch}`}${debug ? "-debug" : ""}`);
 }
 
-/**
- * The builds in every BOOTX64.EFI, lowest level first; firmware/main.c runs the
- * highest the CPU has (CPUID, and XGETBV for the AVX state). The float math is the
- * same IEEE operations in the same order at every level (-ffp-contract=off: never
- * FMA), so every build prints the same text, bit for bit that of the Node host.
- * - x86-64-v2 (SSE4.2): the floor. SSE4.1's roundsd makes floor/ceil/trunc/nearbyint
- *   single exact instructions (firmware/include/math.h), and every x86-64 UEFI PC of
- *   the last decade has it. A CPU without it gets one clear error at boot.
- * - x86-64-v3 (AVX2): 8 floats a vector. Natively, decode ran ~1.3x v2's speed on q8_0
- *   stories110M and ~1.1x on f32, which memory bandwidth caps (noisy shared VM).
- * No x86-64-v4 (AVX-512): nothing here can show it pays or even run it (the machine
- * this was measured on has no AVX-512, and QEMU 7.2's TCG does not emulate it). Adding
- * it is one line here (cpu_level() already counts level 4), once a machine with
- * AVX-512 shows it pays.
- */
-export const CORE_LEVELS: readonly CoreLevel[] = [
-  { module: "corev2", level: 2, march: "x86-64-v2" },
-  { module: "corev3", level: 3, march: "x86-64-v3" },
-];
-
 /** clang flags for the firmware shim ("firmware") or one level's build of the generated core. */
-export function compileFlags(target: "firmware" | CoreLevel, options: { debug?: boolean; outDir: string; version: string }): string[] {
+export function compileFlags(target: "firmware" | CoreLevel, options: { debug?: boolean; outDir: string; version: string; arch?: Arch }): string[] {
   const core = target !== "firmware";
+  const arch = options.arch ?? "x86_64";
+  const spec = ARCH_TARGETS[arch];
   return [
-    "--target=x86_64-unknown-windows", // PE/COFF objects and the Microsoft x64 ABI that UEFI uses
+    `--target=${spec.clang}`,
     "-ffreestanding",
     "-nostdlibinc", // only clang's own headers and firmware/include, never the host's libc
     "-fno-stack-protector",
-    "-mno-red-zone", // interrupts run on the current stack
+    ...spec.flags,
     "-mno-stack-arg-probe", // no __chkstk: nothing to probe against, the guard pages are our own
     // Exact IEEE f32 results, bit for bit those of the Node host: no reassociation, no FMA contraction.
     "-fno-fast-math",
@@ -92,7 +78,7 @@ export function compileFlags(target: "firmware" | CoreLevel, options: { debug?: 
     options.debug ? "-O1" : core ? "-O3" : "-O2",
     ...(options.debug ? ["-g", "-gcodeview"] : []),
     // The shim stays baseline: it runs before the CPU is known, and every level's build calls it.
-    `-march=${core ? target.march : "x86-64"}`,
+    `-march=${core ? target.march : spec.shimMarch}`,
     // Without reassociation, the SLP vectorizer's reduction-seeded trees pair lanes from the final
     // sum of a multi-accumulator dot product and build half-empty vectors with shuffles; without
     // them it vectorizes the accumulators themselves: full-width movups/mulps/addps.
@@ -102,6 +88,7 @@ export function compileFlags(target: "firmware" | CoreLevel, options: { debug?: 
     ...(core ? ["-include", join(firmwareDir, "call_depth.h"), "-Dwasm_rt_call_stack_depth=(*call_depth())"] : []),
     `-DUEFI_LLM_VERSION="${options.version}"`,
     "-I", join(firmwareDir, "include"),
+    "-I", join(firmwareDir, arch), // arch.h: what firmware.h takes from the architecture
     "-I", firmwareDir, // wasm-rt.h, our runtime's interface, which the generated headers include
     "-I", simdeIncludeDir,
     "-I", options.outDir, // core.h, corev*.h
@@ -172,13 +159,15 @@ export async function checkBuildTools(): Promise<void> {
   await linkSimde();
 }
 
-/** Builds BOOTX64.EFI and returns its path. */
+/** Builds BOOTX64.EFI (or, with arch, BOOTAA64.EFI) and returns its path. */
 export async function buildEfi(options: BuildOptions = {}): Promise<string> {
-  const outDir = options.outDir ?? join(buildDir, options.debug ? "efi-debug" : "efi");
-  const wasm = options.wasm ?? (await buildCore(options.debug ?? false));
-  await generateCores(wasm, outDir);
-  const objects = await compileAll(outDir, options.debug ?? false);
-  return link(objects, outDir, options.debug ?? false);
+  const arch = options.arch ?? "x86_64";
+  const debug = options.debug ?? false;
+  const outDir = options.outDir ?? defaultOutDir(arch, debug);
+  const wasm = options.wasm ?? (await buildCore(debug));
+  await generateCores(wasm, outDir, arch);
+  const objects = await compileAll(outDir, debug, arch);
+  return link(objects, outDir, debug, arch);
 }
 
 /** asc assembly/index.ts, unless the wasm is newer than every file in assembly/. */
@@ -227,16 +216,17 @@ async function linkSimde(): Promise<void> {
  * CORE_BUILDS(X), an X-macro called as X(module, level, march) per build, lowest first.
  * Returns the generated C files, in CORE_LEVELS order.
  */
-export async function generateCores(wasm: string, outDir: string): Promise<string[]> {
+export async function generateCores(wasm: string, outDir: string, arch: Arch = "x86_64"): Promise<string[]> {
+  const levels = ARCH_TARGETS[arch].levels;
   const sources: string[] = [];
-  for (const level of CORE_LEVELS) sources.push((await generateC(wasm, outDir, level.module)).source);
+  for (const level of levels) sources.push((await generateC(wasm, outDir, level.module)).source);
   const header = [
-    "/* Generated by host/toolchain/pipeline.ts: the core, compiled once per x86-64 level (CORE_LEVELS). */",
+    `/* Generated by host/toolchain/pipeline.ts: the core, compiled once per ${arch} level (ARCH_TARGETS). */`,
     "#ifndef CORE_H_GENERATED_",
     "#define CORE_H_GENERATED_",
-    ...CORE_LEVELS.map((level) => `#include "${level.module}.h"`),
+    ...levels.map((level) => `#include "${level.module}.h"`),
     "/* X(module, level, march) for each build, lowest level first. */",
-    `#define CORE_BUILDS(X) ${CORE_LEVELS.map((l) => `X(${l.module}, ${l.level}, "${l.march}")`).join(" ")}`,
+    `#define CORE_BUILDS(X) ${levels.map((l) => `X(${l.module}, ${l.level}, "${l.march}")`).join(" ")}`,
     "#endif",
     "",
   ].join("\n");
@@ -246,25 +236,35 @@ export async function generateCores(wasm: string, outDir: string): Promise<strin
   return sources;
 }
 
-async function compileAll(outDir: string, debug: boolean): Promise<string[]> {
+/** The shim's shared files (firmware/) and its architecture's (firmware/<arch>/), each with its object's name. */
+async function firmwareFiles(arch: Arch, ext: (name: string) => boolean): Promise<{ path: string; object: string }[]> {
+  const archDir = join(firmwareDir, arch);
+  return [
+    ...(await readdir(firmwareDir)).filter(ext).map((f) => ({ path: join(firmwareDir, f), object: f })),
+    ...(await readdir(archDir)).filter(ext).map((f) => ({ path: join(archDir, f), object: `${arch}-${f}` })),
+  ];
+}
+
+async function compileAll(outDir: string, debug: boolean, arch: Arch): Promise<string[]> {
   const version = JSON.parse(await readFile(join(packageRoot, "package.json"), "utf8")).version as string;
+  const levels = ARCH_TARGETS[arch].levels;
   const objDir = join(outDir, "obj");
   await mkdir(objDir, { recursive: true });
-  const firmwareSources = (await readdir(firmwareDir)).filter((f) => f.endsWith(".c") || f.endsWith(".S")).map((f) => join(firmwareDir, f));
+  const firmwareSources = await firmwareFiles(arch, (f) => f.endsWith(".c") || f.endsWith(".S"));
   const headers = [
-    ...(await readdir(firmwareDir)).filter((f) => f.endsWith(".h")).map((f) => join(firmwareDir, f)),
+    ...(await firmwareFiles(arch, (f) => f.endsWith(".h"))).map((f) => f.path),
     ...(await filesIn(join(firmwareDir, "include"))),
     join(outDir, "core.h"),
-    ...CORE_LEVELS.map((level) => join(outDir, `${level.module}.h`)),
+    ...levels.map((level) => join(outDir, `${level.module}.h`)),
   ];
   // The core's builds are by far the biggest files (~8 s each): they start first.
   const jobs = [
-    ...CORE_LEVELS.map((level) => ({ source: join(outDir, `${level.module}.c`), target: level })),
-    ...firmwareSources.map((source) => ({ source, target: "firmware" as const })),
-  ].map(({ source, target }) => ({
+    ...levels.map((level) => ({ source: join(outDir, `${level.module}.c`), object: level.module, target: level })),
+    ...firmwareSources.map(({ path, object }) => ({ source: path, object, target: "firmware" as const })),
+  ].map(({ source, object, target }) => ({
     source,
-    object: join(objDir, basename(source).replace(/\.[cS]$/, ".obj")),
-    flags: compileFlags(target, { debug, outDir, version }),
+    object: join(objDir, object.replace(/\.[cS]$/, "") + ".obj"),
+    flags: compileFlags(target, { debug, outDir, version, arch }),
   }));
 
   let next = 0;
@@ -279,12 +279,13 @@ async function compileAll(outDir: string, debug: boolean): Promise<string[]> {
   return jobs.map((job) => job.object);
 }
 
-async function link(objects: string[], outDir: string, debug: boolean): Promise<string> {
-  const output = join(outDir, "BOOTX64.EFI");
+async function link(objects: string[], outDir: string, debug: boolean, arch: Arch): Promise<string> {
+  const output = join(outDir, ARCH_TARGETS[arch].efiFile);
   if (await isFresh([output], [...objects, pipelineSource])) return output;
   await runTool(
     "lld-link",
     [
+      `/machine:${ARCH_TARGETS[arch].machine}`,
       "/subsystem:efi_application",
       "/entry:efi_main",
       "/nodefaultlib", // everything comes from firmware/: there is no C runtime to link

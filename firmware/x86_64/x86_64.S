@@ -68,10 +68,13 @@ longjmp:
   mov 64(%rcx), %rsp
   jmp *72(%rcx)
 
-// void call_on_stack(void (*fn)(void *), void *arg, void *stack_top)
+// void call_on_stack(void (*fn)(void *), void *arg, void *stack_top), and
+// call_on_firmware_stack with the same arguments: on x86-64 a stack is just RSP.
   .globl call_on_stack
+  .globl call_on_firmware_stack
   .p2align 4
 call_on_stack:
+call_on_firmware_stack:
   push %rbp
   mov %rsp, %rbp
   mov %r8, %rsp
