@@ -162,7 +162,7 @@ describe("pre-tokenizers against the reference encoder (gpt-2's vocabulary under
     "run `npm test` and $HOME, a+b <= c ^ d ~ e | f",
   ];
   const dir = tempDir();
-  for (const pre of ["gpt-2", "default", "falcon", "smollm", "llama-bpe", "qwen2", "deepseek-coder", "poro-chat", "viking"]) {
+  for (const pre of ["gpt-2", "default", "falcon", "smollm", "llama-bpe", "qwen2", "deepseek-coder", "poro-chat", "viking", "superbpe", "seed-coder"]) {
     it(pre, () => {
       const file = join(dir, `gpt-2-as-${pre}.gguf`);
       withStringValue(vocabFile("gpt-2"), file, "tokenizer.ggml.pre", pre);

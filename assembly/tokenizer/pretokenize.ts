@@ -14,6 +14,8 @@ export const PRE_QWEN2 = 5; // llama3 regex with \p{N} single
 export const PRE_DEEPSEEK_CODER = 6; // [\r\n], \s?\p{L}+, \s?\p{P}+, [一-龥ࠀ-一가-퟿]+, \p{N}
 export const PRE_PORO = 7; //  ?[^(\s|.,!?…。，、।۔،)]+
 export const PRE_VIKING = 8; // poro's, then \p{N}
+export const PRE_SUPERBPE = 9; // \p{N}+, then digit runs cut into threes from their end: (?=(\d{3})+(?!\d))
+export const PRE_SEED_CODER = 10; // qwen2's regex without the line breaks after a punctuation run
 
 // The gpt2 regex:  's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 // The llama3 one:  (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
@@ -21,7 +23,7 @@ export const PRE_VIKING = 8; // poro's, then \p{N}
 /** Split the cp code points at cps into chunks (lengths into `out`, room for cp); returns the chunk count. `spare` has room for cp too. */
 export function pretokenize(pre: i32, cps: usize, cp: i32, out: usize, spare: usize): i32 {
   if (cp == 0) return 0;
-  const passes = pre == PRE_DEFAULT ? 4 : pre == PRE_FALCON ? 3 : pre == PRE_STARCODER ? 2 : pre == PRE_DEEPSEEK_CODER ? 5 : pre == PRE_VIKING ? 2 : 1;
+  const passes = pre == PRE_DEFAULT ? 4 : pre == PRE_FALCON ? 3 : pre == PRE_STARCODER ? 2 : pre == PRE_DEEPSEEK_CODER ? 5 : pre == PRE_VIKING || pre == PRE_SUPERBPE ? 2 : 1;
   // Each pass reads the chunks in `a` and writes them to `b`, then they swap: start so that the last pass writes `out`.
   let a = passes % 2 == 1 ? spare : out;
   let b = passes % 2 == 1 ? out : spare;
@@ -33,8 +35,10 @@ export function pretokenize(pre: i32, cps: usize, cp: i32, out: usize, spare: us
     for (let c = 0; c < count; c++) {
       const end = begin + load<i32>(a + (<usize>c << 2));
       n = step == STEP_GPT2 ? splitGpt2(cps, begin, end, b, n)
-        : step == STEP_LLAMA3 ? splitLlama3(cps, begin, end, 3, b, n)
-        : step == STEP_QWEN2 ? splitLlama3(cps, begin, end, 1, b, n)
+        : step == STEP_LLAMA3 ? splitLlama3(cps, begin, end, 3, true, b, n)
+        : step == STEP_QWEN2 ? splitLlama3(cps, begin, end, 1, true, b, n)
+        : step == STEP_SEED_CODER ? splitLlama3(cps, begin, end, 1, false, b, n)
+        : step == STEP_DIGIT_GROUPS ? splitDigitGroups(cps, begin, end, b, n)
         : step == STEP_PORO ? splitPoro(cps, begin, end, b, n)
         : isolate(step, cps, begin, end, b, n);
       begin = end;
@@ -59,6 +63,8 @@ const STEP_SPACE_LETTERS = 9; // \s?\p{L}+
 const STEP_SPACE_PUNCT = 10; // \s?\p{P}+
 const STEP_CJK = 11; // [一-龥ࠀ-一가-퟿]+
 const STEP_PORO = 12; //  ?[^(\s|.,!?…。，、।۔،)]+
+const STEP_DIGIT_GROUPS = 13; // (?=(\d{3})+(?!\d)), zero-width: cuts only
+const STEP_SEED_CODER = 14;
 
 function passAt(pre: i32, pass: i32): i32 {
   if (pre == PRE_DEFAULT) return pass == 0 ? STEP_PUNCT : pass == 1 ? STEP_GPT2 : pass == 2 ? STEP_NUMBERS : STEP_DIGITS3;
@@ -66,6 +72,8 @@ function passAt(pre: i32, pass: i32): i32 {
   if (pre == PRE_STARCODER) return pass == 0 ? STEP_NUMBER : STEP_GPT2;
   if (pre == PRE_DEEPSEEK_CODER) return pass == 0 ? STEP_LINE_BREAK : pass == 1 ? STEP_SPACE_LETTERS : pass == 2 ? STEP_SPACE_PUNCT : pass == 3 ? STEP_CJK : STEP_NUMBER;
   if (pre == PRE_PORO) return STEP_PORO;
+  if (pre == PRE_SUPERBPE) return pass == 0 ? STEP_NUMBERS : STEP_DIGIT_GROUPS;
+  if (pre == PRE_SEED_CODER) return STEP_SEED_CODER;
   if (pre == PRE_VIKING) return pass == 0 ? STEP_PORO : STEP_NUMBER;
   return pre == PRE_LLAMA3 ? STEP_LLAMA3 : pre == PRE_QWEN2 ? STEP_QWEN2 : STEP_GPT2;
 }
@@ -146,8 +154,11 @@ function contractionLength(cps: usize, pos: i32, end: i32, anyCase: bool): i32 {
   return anyCase && c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
 }
 
-/** The llama3 regex over [begin, end), with numbers in groups of up to maxDigits (qwen2: 1). */
-function splitLlama3(cps: usize, begin: i32, end: i32, maxDigits: i32, out: usize, count: i32): i32 {
+/**
+ * The llama3 regex over [begin, end), with numbers in groups of up to maxDigits (qwen2: 1);
+ * without punctNewlines (seed-coder) a punctuation run does not take the line breaks after it.
+ */
+function splitLlama3(cps: usize, begin: i32, end: i32, maxDigits: i32, punctNewlines: bool, out: usize, count: i32): i32 {
   let last = begin, pos = begin;
   while (pos < end) {
     const c = cpAt(cps, pos);
@@ -179,7 +190,7 @@ function splitLlama3(cps: usize, begin: i32, end: i32, maxDigits: i32, out: usiz
     if ((next & (SPACE | LETTER | NUMBER)) == 0) {
       if (c == 0x20) pos++;
       while (pos < end && runOf(classOf(cpAt(cps, pos))) == OTHER) pos++;
-      while (pos < end && (cpAt(cps, pos) == 0x0d || cpAt(cps, pos) == 0x0a)) pos++;
+      while (punctNewlines && pos < end && (cpAt(cps, pos) == 0x0d || cpAt(cps, pos) == 0x0a)) pos++;
       count = emit(out, count, pos - last); last = pos;
       continue;
     }
@@ -266,4 +277,19 @@ function splitPoro(cps: usize, begin: i32, end: i32, out: usize, count: i32): i3
     last = pos;
   }
   return emit(out, count, pos - last);
+}
+
+/** superbpe's (?=(\d{3})+(?!\d)) over [begin, end): each ASCII digit run cut where a multiple of three digits remains. */
+function splitDigitGroups(cps: usize, begin: i32, end: i32, out: usize, count: i32): i32 {
+  let last = begin, pos = begin;
+  while (pos < end) {
+    if (!asciiDigit(cpAt(cps, pos))) { pos++; continue; }
+    let runEnd = pos;
+    while (runEnd < end && asciiDigit(cpAt(cps, runEnd))) runEnd++;
+    for (let p = pos + 1; p < runEnd; p++) {
+      if ((runEnd - p) % 3 == 0) { count = emit(out, count, p - last); last = p; }
+    }
+    pos = runEnd;
+  }
+  return emit(out, count, end - last);
 }
