@@ -1,9 +1,8 @@
 // Tokens through the transformer: the Llama architecture, as in the paper, with the
 // variations of its descendants switched on by the configuration (each says whose it is).
-import { Model, ModelConfig } from "./model";
+import { LayerWeights, Model, ModelConfig } from "./model";
 import { BATCH, RunState } from "./state";
 import { addInPlace, copyRow, geglu, mulInPlace, rmsnorm, scaleInPlace, shortConv, softcap, swiglu } from "../kernels/ops";
-import { LayerWeights } from "./model";
 import { attention } from "./attention";
 import { matmul } from "../kernels/matmul";
 
