@@ -5,7 +5,7 @@
 // output compiled with the same float flags for a chosen -march. Greedy text shrugs
 // off a last-bit difference (an FMA build prints the same here), so the bit-level
 // promise is checked on the code itself: no FMA in any level (test/build.test.ts).
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -47,6 +47,8 @@ describe("each level's build of the core prints what Node prints", () => {
     ["test-llama", "q4_k"],
     ["test-llama", "q6_k"],
     ["test-qwen2", "q8_0"],
+    ["test-qwen3", "q8_0"],
+    ["test-gemma3", "q8_0"],
   ])("%s %s: greedy, 48 tokens, the text and the token ids", async (shape, type) => {
     const model = await synth(shape, type);
     const config: RunConfig = { model, prompt: "Once upon a time", steps: 48, temperature: 0, ignoreEos: true, printIds: true };
@@ -59,4 +61,23 @@ describe("each level's build of the core prints what Node prints", () => {
       expect(stdout, march).toBe(expected);
     }
   }, 120_000);
+});
+
+describe("each level's build of the core gives llama.cpp's greedy ids on the new architectures", () => {
+  const archs = join(import.meta.dirname, "fixtures", "llama.cpp-made", "archs");
+  it.each(["synth-qwen3-F32", "synth-qwen3-Q8_0", "synth-gemma3-F32", "synth-gemma3-Q8_0", "synth-phi3-fused-F32", "synth-smollm3-F32", "synth-granite-F32", "synth-llama32-tied-F32"])(
+    "%s: 48 greedy ids after the prompt",
+    async (stem) => {
+      const ref = JSON.parse(readFileSync(join(archs, "refs", `${stem}.json`), "utf8"));
+      const config: RunConfig = { model: join(archs, `${stem}.gguf`), prompt: ref.prompt_text, steps: 48, temperature: 0, ignoreEos: true, printIds: true };
+      const file = join(workDir, `${stem}.cfg`);
+      writeFileSync(file, configText(config));
+      const expected = `[${ref.greedy.generated_ids.join(", ")}]`;
+      for (const [march, binary] of binaries) {
+        const { stdout } = await execa(binary, [file], { stripFinalNewline: false });
+        expect(stdout.replaceAll(" ", "").includes(expected.replaceAll(" ", "")), `${march}: ${stdout.slice(-400)}`).toBe(true);
+      }
+    },
+    120_000,
+  );
 });

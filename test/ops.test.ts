@@ -23,7 +23,10 @@ interface OpsExports {
   head_dot(q: number, k: number, n: number): number;
   weighted_sum(out: number, values: number, stride: number, weights: number, count: number, size: number): void;
   rope_heads(vec: number, heads: number, headSize: number, ropeDim: number, neox: number, theta: number, pos: number, cosines: number, sines: number): void;
-  attend(nHeads: number, nKvHeads: number, headSize: number, seqLen: number, T: number, pos: number, q: number, keys: number, values: number, att: number, xb: number): void;
+  attend(nHeads: number, nKvHeads: number, headSize: number, seqLen: number, T: number, pos: number, q: number, keys: number, values: number, att: number, xb: number, window: number, cap: number): void;
+  ge_glu(gate: number, up: number, size: number): void;
+  soft_cap(x: number, cap: number, size: number): void;
+  short_conv(out: number, w: number, u0: number, u1: number, u2: number, size: number): void;
 }
 
 let ops: OpsExports;
@@ -205,29 +208,75 @@ describe("RoPE", () => {
 describe("attention over the cache against float64", () => {
   // [nHeads, nKvHeads, headSize]: 260K's shape, grouped-query, odd head sizes
   const shapes: Array<[number, number, number]> = [[8, 4, 8], [4, 4, 5], [6, 2, 19], [3, 1, 36], [2, 2, 64]];
-  it.each(shapes)("%i query heads, %i kv heads, head size %i; 3 tokens at positions 9..11", (nHeads, nKvHeads, headSize) => {
+  // [nHeads, nKvHeads, headSize, window, cap]: window 0 = all positions; cap 0 = no soft-capping
+  const cases: Array<[number, number, number, number, number]> = [...shapes.map(([a, b, c]) => [a, b, c, 0, 0] as [number, number, number, number, number]), [4, 2, 19, 5, 0], [6, 2, 8, 1, 0], [4, 2, 32, 0, 2.5], [4, 4, 5, 4, 2.5]];
+  it.each(cases)("%i query heads, %i kv heads, head size %i, window %i, soft-cap %f; 3 tokens at positions 9..11", (nHeads, nKvHeads, headSize, window, cap) => {
     const seqLen = 16, T = 3, pos = 9, qDim = nHeads * headSize, kvDim = nKvHeads * headSize;
     const q = values(T * qDim, 91 + headSize, 1.5), keys = values(seqLen * kvDim, 93 + headSize, 1.5), vals = values(seqLen * kvDim, 97 + headSize, 2);
     const xb = ops.floats(T * qDim);
-    ops.attend(nHeads, nKvHeads, headSize, seqLen, T, pos, put(q), put(keys), put(vals), ops.floats(nHeads * seqLen), xb);
+    ops.attend(nHeads, nKvHeads, headSize, seqLen, T, pos, put(q), put(keys), put(vals), ops.floats(nHeads * seqLen), xb, window, cap);
     const expected: number[] = [];
     for (let t = 0; t < T; t++) {
+      const first = window > 0 ? Math.max(0, pos + t - window + 1) : 0;
       for (let h = 0; h < nHeads; h++) {
         const kv = Math.floor(h / (nHeads / nKvHeads)) * headSize;
         const scores: number[] = [];
-        for (let p = 0; p <= pos + t; p++) {
+        for (let p = first; p <= pos + t; p++) {
           let s = 0;
           for (let j = 0; j < headSize; j++) s += q[t * qDim + h * headSize + j] * keys[p * kvDim + kv + j];
-          scores.push(s / Math.sqrt(headSize));
+          s /= Math.sqrt(headSize);
+          scores.push(cap > 0 ? cap * Math.tanh(s / cap) : s);
         }
         const max = Math.max(...scores), sum = scores.reduce((a, s) => a + Math.exp(s - max), 0);
         for (let j = 0; j < headSize; j++) {
           let o = 0;
-          for (let p = 0; p < scores.length; p++) o += (Math.exp(scores[p] - max) / sum) * vals[p * kvDim + kv + j];
+          for (let p = 0; p < scores.length; p++) o += (Math.exp(scores[p] - max) / sum) * vals[(first + p) * kvDim + kv + j];
           expected.push(o);
         }
       }
     }
     expectClose(get(xb, T * qDim), expected, 1e-5);
+  });
+});
+
+describe("Gemma's and LFM2's kernels", () => {
+  /** x (an f32) to the nearest half, ties to even. */
+  function half(x: number): number {
+    const a = Math.abs(f(x));
+    if (a === 0) return x;
+    const e = Math.max(Math.floor(Math.log2(a)), -14);
+    let step = 2 ** (e - 10);
+    if (a / step >= 2048) step *= 2;
+    const r = a / step, n = r - Math.floor(r) === 0.5 ? 2 * Math.round(r / 2) : Math.round(r);
+    return Math.sign(x) * n * step;
+  }
+  const gelu = (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+
+  it.each(SIZES)("GeGLU, size %i: ggml's half-precision GELU times up (float64 GELU between the two roundings)", (n) => {
+    const g = values(n, 51 + n, 6), u = values(n, 53 + n);
+    g[0] = -12; // below -10: 0
+    if (n > 1) g[1] = 11; // at or above 10: g itself
+    const ptr = put(g);
+    ops.ge_glu(ptr, put(u), n);
+    const expected = Array.from(g, (x, i) => (x <= -10 ? 0 : x >= 10 ? x : half(gelu(half(x)))) * u[i]);
+    // the f32 tanh inside may move a GELU value across a half-precision rounding boundary: one half ulp
+    expectClose(get(ptr, n), expected, 1e-3);
+    expect(get(ptr, n).filter((v, i) => Math.abs(v - expected[i]) > 1e-6 * Math.max(1, Math.abs(expected[i]))).length).toBeLessThanOrEqual(Math.ceil(n / 50));
+  });
+
+  it.each(SIZES)("soft-capping, size %i: cap · tanh(x / cap)", (n) => {
+    const x = values(n, 61 + n, 80);
+    const ptr = put(x);
+    ops.soft_cap(ptr, 30, n);
+    expectClose(get(ptr, n), Array.from(x, (v) => 30 * Math.tanh(v / 30)), 1e-6);
+  });
+
+  it.each(SIZES)("short convolution, size %i: w0 u[-2] + w1 u[-1] + w2 u[0] per channel, in that order bit for bit; no history at the start", (n) => {
+    const w = values(3 * n, 71 + n), u0 = values(n, 73 + n, 2), u1 = values(n, 79 + n, 2), u2 = values(n, 83 + n, 2);
+    const out = ops.floats(n);
+    ops.short_conv(out, put(w), put(u0), put(u1), put(u2), n);
+    expectBits(get(out, n), Array.from(u0, (v, c) => f(f(f(w[3 * c] * u2[c]) + f(w[3 * c + 1] * u1[c])) + f(w[3 * c + 2] * v))));
+    ops.short_conv(out, put(w), put(u0), 0, 0, n); // position 0
+    expectBits(get(out, n), Array.from(u0, (v, c) => f(w[3 * c + 2] * v)));
   });
 });

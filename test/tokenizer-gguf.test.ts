@@ -42,7 +42,7 @@ function decodeAll(core: Core, ids: number[], first = -1): string {
   return Buffer.concat(parts).toString("utf8");
 }
 
-const VOCABS = ["phi-3", "gpt-2", "falcon", "mpt"];
+const VOCABS = ["phi-3", "gpt-2", "falcon", "mpt", "deepseek-coder", "starcoder", "refact"];
 
 const roundTripSamples = [
   "Hello world",
@@ -162,7 +162,7 @@ describe("pre-tokenizers against the reference encoder (gpt-2's vocabulary under
     "run `npm test` and $HOME, a+b <= c ^ d ~ e | f",
   ];
   const dir = tempDir();
-  for (const pre of ["gpt-2", "default", "falcon", "smollm", "llama-bpe", "qwen2"]) {
+  for (const pre of ["gpt-2", "default", "falcon", "smollm", "llama-bpe", "qwen2", "deepseek-coder", "poro-chat", "viking", "superbpe", "seed-coder"]) {
     it(pre, () => {
       const file = join(dir, `gpt-2-as-${pre}.gguf`);
       withStringValue(vocabFile("gpt-2"), file, "tokenizer.ggml.pre", pre);

@@ -4,7 +4,7 @@
 // Node host and the wasm2c build on bare metal compute the same bits: explicit f32x4
 // lanes, each adding in a written order, and the lanes reduced in a fixed order.
 import { Matrix } from "../model/model";
-import { dequantizeRow } from "./quant";
+import { dequantizeRow, halfToFloat } from "./quant";
 import { reduceLanes } from "./simd";
 
 /** Row `row` of W as f32 into out (cols,): the token embedding lookup. */
@@ -182,5 +182,119 @@ export function weightedSum(out: usize, values: usize, stride: usize, weights: u
     let vp = values + (<usize>i << 2);
     for (let p = 0; p < count; p++, vp += stride) sum += load<f32>(weights + (<usize>p << 2)) * load<f32>(vp);
     store<f32>(out + (<usize>i << 2), sum);
+  }
+}
+
+/** x *= a over size floats. */
+export function scaleInPlace(x: usize, a: f32, size: i32): void {
+  const as = f32x4.splat(a);
+  let i = 0;
+  for (; i + 4 <= size; i += 4) {
+    const at = x + (<usize>i << 2);
+    v128.store(at, f32x4.mul(v128.load(at), as));
+  }
+  for (; i < size; i++) store<f32>(x + (<usize>i << 2), load<f32>(x + (<usize>i << 2)) * a);
+}
+
+/**
+ * x = cap · tanh(x / cap) over size floats: Gemma 2's soft-capping of attention scores and
+ * logits. wasm has no vector tanh, so it is lane by lane, in the order ggml writes it
+ * (scale, tanh, scale).
+ */
+export function softcap(x: usize, cap: f32, size: i32): void {
+  const inverse: f32 = 1.0 / cap;
+  for (let i = 0; i < size; i++) {
+    const at = x + (<usize>i << 2);
+    store<f32>(at, Mathf.tanh(load<f32>(at) * inverse) * cap);
+  }
+}
+
+/** f32 to IEEE half bits, rounding to nearest even (what x86's F16C vcvtps2ph does with imm 0). */
+export function floatToHalf(f: f32): u32 {
+  const x = reinterpret<u32>(f);
+  const sign = (x >> 16) & 0x8000;
+  const biased = <i32>((x >> 23) & 0xff);
+  let m = x & 0x7fffff;
+  if (biased == 0xff) return sign | 0x7c00 | (m != 0 ? 0x200 : 0);
+  const e = biased - 127 + 15;
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    m |= 0x800000;
+    const shift = <u32>(14 - e);
+    let h = m >> shift;
+    const rest = m & ((1 << shift) - 1), half: u32 = 1 << (shift - 1);
+    if (rest > half || (rest == half && (h & 1) != 0)) h++;
+    return sign | h;
+  }
+  let h = (<u32>e << 10) | (m >> 13);
+  const rest = m & 0x1fff;
+  if (rest > 0x1000 || (rest == 0x1000 && (h & 1) != 0)) h++; // a carry runs into the exponent, as it should
+  return sign | h;
+}
+
+/** GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) x (1 + 0.044715 x^2))), in f32 as ggml writes it. */
+export function geluTanh(x: f32): f32 {
+  const sqrt2OverPi: f32 = 0.79788456080286535587989211986876;
+  const coefA: f32 = 0.044715;
+  return <f32>0.5 * x * (<f32>1.0 + Mathf.tanh(sqrt2OverPi * x * (<f32>1.0 + coefA * x * x)));
+}
+
+/**
+ * gate = gelu(gate) · up over size floats: Gemma's GeGLU. As llama.cpp's CPU backend computes
+ * it, so greedy paths agree with it: for |g| < 10, g is rounded to half precision, GELU taken
+ * in f32 and the result rounded to half again (ggml's f16 lookup table); 0 for g <= -10, g at
+ * or above 10. Against an exact GELU this moves values by up to ~1e-3 relative.
+ */
+export function geglu(gate: usize, up: usize, size: i32): void {
+  for (let i = 0; i < size; i++) {
+    const at = <usize>i << 2;
+    const g = load<f32>(gate + at);
+    let y: f32;
+    if (g <= -10.0) y = 0;
+    else if (g >= 10.0) y = g;
+    else y = halfToFloat(floatToHalf(geluTanh(halfToFloat(floatToHalf(g)))));
+    store<f32>(gate + at, y * load<f32>(up + at));
+  }
+}
+
+/** x *= y over size floats. */
+export function mulInPlace(x: usize, y: usize, size: i32): void {
+  let i = 0;
+  for (; i + 4 <= size; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(x + at, f32x4.mul(v128.load(x + at), v128.load(y + at)));
+  }
+  for (; i < size; i++) {
+    const at = <usize>i << 2;
+    store<f32>(x + at, load<f32>(x + at) * load<f32>(y + at));
+  }
+}
+
+/**
+ * out[c] = (w[c][0] · u2[c] + w[c][1] · u1[c]) + w[c][2] · u0[c] over size channels: LFM2's
+ * causal short convolution (kernel 3) at one position, u0 its own input, u1 and u2 the one and
+ * two positions before (0 = before the start: zero). w is (size, 3); the order is ggml's.
+ */
+export function shortConv(out: usize, w: usize, u0: usize, u1: usize, u2: usize, size: i32): void {
+  const zero = f32x4.splat(0);
+  let c = 0;
+  for (; c + 4 <= size; c += 4) {
+    const wc = w + <usize>c * 12; // four rows of three
+    const w0 = f32x4(load<f32>(wc, 0), load<f32>(wc, 12), load<f32>(wc, 24), load<f32>(wc, 36));
+    const w1 = f32x4(load<f32>(wc, 4), load<f32>(wc, 16), load<f32>(wc, 28), load<f32>(wc, 40));
+    const w2 = f32x4(load<f32>(wc, 8), load<f32>(wc, 20), load<f32>(wc, 32), load<f32>(wc, 44));
+    const at = <usize>c << 2;
+    const a = u2 != 0 ? f32x4.mul(w0, v128.load(u2 + at)) : zero;
+    const b = u1 != 0 ? f32x4.mul(w1, v128.load(u1 + at)) : zero;
+    v128.store(out + at, f32x4.add(f32x4.add(f32x4.add(zero, a), b), f32x4.mul(w2, v128.load(u0 + at))));
+  }
+  for (; c < size; c++) {
+    const wc = w + <usize>c * 12, at = <usize>c << 2;
+    let sum: f32 = 0;
+    if (u2 != 0) sum += load<f32>(wc, 0) * load<f32>(u2 + at);
+    if (u1 != 0) sum += load<f32>(wc, 4) * load<f32>(u1 + at);
+    sum += load<f32>(wc, 8) * load<f32>(u0 + at);
+    store<f32>(out + at, sum);
   }
 }

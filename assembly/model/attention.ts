@@ -24,12 +24,16 @@ let layerValues: usize = 0; // (seqLen, kvDim)
 let tokens: i32 = 0;
 let firstPos: i32 = 0;
 let jobCount: i32 = 1;
+let window: i32 = 0; // sliding window: positions a token sees, itself included (0 = all)
+let scale: f32 = 0; // multiplies q · k; 0 = divide by sqrt(headSize)
+let softcap: f32 = 0; // Gemma 2: scores become cap · tanh(score / cap)
 
 /**
  * T tokens at positions pos..pos+T-1, their queries in s.q (T, qDim), the keys and values
  * of layer l in the cache up to the last of them: each head's output into s.xb (T, qDim).
+ * With slidingWindow W > 0 the token at p sees positions p-W+1..p only (W, itself included).
  */
-export function attention(c: ModelConfig, s: RunState, l: i32, T: i32, pos: i32): void {
+export function attention(c: ModelConfig, s: RunState, l: i32, T: i32, pos: i32, slidingWindow: i32): void {
   nHeads = c.nHeads;
   headSize = c.headSize;
   kvPerHead = c.nHeads / c.nKvHeads;
@@ -42,6 +46,9 @@ export function attention(c: ModelConfig, s: RunState, l: i32, T: i32, pos: i32)
   layerValues = s.valueCache + <usize>l * <usize>c.seqLen * (<usize>c.kvDim << 2);
   tokens = T;
   firstPos = pos;
+  window = slidingWindow;
+  scale = c.attentionScale;
+  softcap = c.attentionSoftcap;
   jobCount = min(workerCount(), nHeads);
   if (jobCount <= 1) heads(0, nHeads);
   else spread(ATTENTION_JOBS, jobCount);
@@ -56,22 +63,27 @@ export function runAttentionJob(index: i32): void {
 function heads(first: i32, last: i32): void {
   const qStride = <usize>(nHeads * headSize) << 2, kvStride = <usize>kvDim << 2;
   const sqrtHeadSize = Mathf.sqrt(<f32>headSize);
+  const inverseCap: f32 = softcap > 0 ? <f32>1.0 / softcap : 0;
   for (let t = 0; t < tokens; t++) {
-    const end = firstPos + t; // token t sees positions 0..end
+    const end = firstPos + t; // token t sees positions start..end
+    const start = window > 0 ? max(0, end - window + 1) : 0;
+    const count = end - start + 1;
     const q = queries + <usize>t * qStride;
     // scores position by position, so the key cache streams through in order
-    for (let p = 0; p <= end; p++) {
+    for (let p = start; p <= end; p++) {
       const keys = layerKeys + <usize>p * kvStride;
       for (let h = first; h < last; h++) {
-        const score = headDot(q + (<usize>(h * headSize) << 2), keys + (<usize>((h / kvPerHead) * headSize) << 2), headSize) / sqrtHeadSize;
+        const dot = headDot(q + (<usize>(h * headSize) << 2), keys + (<usize>((h / kvPerHead) * headSize) << 2), headSize);
+        let score = scale != 0 ? dot * scale : dot / sqrtHeadSize;
+        if (softcap > 0) score = Mathf.tanh(score * inverseCap) * softcap; // Gemma 2's soft-capping, in ggml's order
         store<f32>(scores + ((<usize>h * <usize>seqLen + <usize>p) << 2), score);
       }
     }
     for (let h = first; h < last; h++) {
-      const weights = scores + (<usize>h * <usize>seqLen << 2);
-      softmax(weights, end + 1);
+      const weights = scores + ((<usize>h * <usize>seqLen + <usize>start) << 2);
+      softmax(weights, count);
       const out = outputs + <usize>t * qStride + (<usize>(h * headSize) << 2);
-      weightedSum(out, layerValues + (<usize>((h / kvPerHead) * headSize) << 2), kvStride, weights, end + 1, headSize);
+      weightedSum(out, layerValues + <usize>start * kvStride + (<usize>((h / kvPerHead) * headSize) << 2), kvStride, weights, count, headSize);
     }
   }
 }

@@ -1,7 +1,8 @@
-// Tokens through the transformer: the Llama architecture, as in the paper.
-import { Model, ModelConfig } from "./model";
+// Tokens through the transformer: the Llama architecture, as in the paper, with the
+// variations of its descendants switched on by the configuration (each says whose it is).
+import { LayerWeights, Model, ModelConfig } from "./model";
 import { BATCH, RunState } from "./state";
-import { addInPlace, copyRow, rmsnorm, swiglu } from "../kernels/ops";
+import { addInPlace, copyRow, geglu, mulInPlace, rmsnorm, scaleInPlace, shortConv, softcap, swiglu } from "../kernels/ops";
 import { attention } from "./attention";
 import { matmul } from "../kernels/matmul";
 
@@ -33,6 +34,8 @@ export function forwardBatch(model: Model, s: RunState, tokens: usize, count: i3
   const last = s.x + <usize>((count - 1) % BATCH) * (<usize>c.dim << 2);
   rmsnorm(last, last, model.weights.finalNorm, c.dim, c.normEps);
   matmul(s.logits, s.input.set(last, c.dim, 1), model.weights.classifier!);
+  if (c.logitScale != 1) scaleInPlace(s.logits, c.logitScale, c.vocabSize); // Granite
+  if (c.finalSoftcap > 0) softcap(s.logits, c.finalSoftcap, c.vocabSize); // Gemma 2
   return s.logits;
 }
 
@@ -46,7 +49,9 @@ function layers(model: Model, s: RunState, tokens: usize, T: i32, pos: i32): voi
 
   for (let t = 0; t < T; t++) {
     copyRow(s.x + <usize>t * xStride, w.tokenEmbedding!, load<i32>(tokens + (<usize>t << 2)));
-    ropeAngles(s, c, w.ropeFactors, t, pos + t);
+    if (c.embeddingScale != 1) scaleInPlace(s.x + <usize>t * xStride, c.embeddingScale, dim); // Gemma, Granite
+    ropeAngles(s.ropeCos, s.ropeSin, c, c.ropeTheta, w.ropeFactors, t, pos + t);
+    if (c.slidingWindow > 0) ropeAngles(s.ropeCosLocal, s.ropeSinLocal, c, c.ropeThetaLocal, w.ropeFactors, t, pos + t);
   }
 
   for (let l = 0; l < c.nLayers; l++) {
@@ -57,6 +62,13 @@ function layers(model: Model, s: RunState, tokens: usize, T: i32, pos: i32): voi
 
     // attention: rmsnorm, then q, k, v
     for (let t = 0; t < T; t++) rmsnorm(s.xb + <usize>t * xStride, s.x + <usize>t * xStride, layer.attentionNorm, dim, c.normEps);
+    if (layer.conv != 0) {
+      // LFM2: a short convolution instead of attention, then the FFN as usual
+      convolution(s, c, layer, l, T, pos);
+      addInPlace(s.x, s.xb2, T * dim);
+      feedForward(s, c, layer, T);
+      continue;
+    }
     const normed = s.input.set(s.xb, dim, T); // quantized once for all three, where they need it
     matmul(s.q, normed, layer.wq!);
     matmul(k, normed, layer.wk!);
@@ -66,38 +78,99 @@ function layers(model: Model, s: RunState, tokens: usize, T: i32, pos: i32): voi
       if (layer.bq != 0) addInPlace(q, layer.bq, qDim);
       if (layer.bk != 0) addInPlace(kt, layer.bk, kvDim);
       if (layer.bv != 0) addInPlace(vt, layer.bv, kvDim);
+      // Qwen3, Gemma 3: each head of q and k RMS-normed on its own
+      if (layer.qNorm != 0) headNorms(q, layer.qNorm, c.nHeads, c);
+      if (layer.kNorm != 0) headNorms(kt, layer.kNorm, c.nKvHeads, c);
       // RoPE: rotate pairs of q and k dimensions by angles that grow with the position
-      rope(s, c, t, q, c.nHeads);
-      rope(s, c, t, kt, c.nKvHeads);
+      // (sliding-window layers have their own base; SmolLM3's NoPE layers none at all)
+      if (layer.rope) {
+        const cosines = layer.slidingWindow ? s.ropeCosLocal : s.ropeCos, sines = layer.slidingWindow ? s.ropeSinLocal : s.ropeSin;
+        rope(cosines, sines, c, t, q, c.nHeads);
+        rope(cosines, sines, c, t, kt, c.nKvHeads);
+      }
     }
 
-    // causal multi-head attention over the cache, into s.xb
-    attention(c, s, l, T, pos);
+    // causal multi-head attention over the cache (or its last slidingWindow positions), into s.xb
+    attention(c, s, l, T, pos, layer.slidingWindow ? c.slidingWindow : 0);
 
-    // output projection and residual
+    // output projection, [post-norm], [scale], residual
     matmul(s.xb2, s.input.set(s.xb, qDim, T), layer.wo!);
+    branchOutput(s, c, layer.postAttentionNorm, T);
     addInPlace(s.x, s.xb2, T * dim);
 
-    // feed-forward: rmsnorm, then w2(silu(w1 x) * w3 x), and residual
-    for (let t = 0; t < T; t++) rmsnorm(s.xb + <usize>t * xStride, s.x + <usize>t * xStride, layer.ffnNorm, dim, c.normEps);
-    const ffnInput = s.input.set(s.xb, dim, T);
-    matmul(s.hb, ffnInput, layer.w1!);
-    matmul(s.hb2, ffnInput, layer.w3!);
-    swiglu(s.hb, s.hb2, T * c.hiddenDim);
-    matmul(s.xb2, s.input.set(s.hb, c.hiddenDim, T), layer.w2!);
-    addInPlace(s.x, s.xb2, T * dim);
+    feedForward(s, c, layer, T);
   }
 }
 
-/** cos and sin of pos * scale * theta^(-2i / ropeDim) (divided by the model's factor i, if any) for each pair i. */
-export function ropeAngles(s: RunState, c: ModelConfig, factors: usize, t: i32, pos: i32): void {
+/** Feed-forward: rmsnorm, then w2(silu(w1 x) * w3 x) (gelu for Gemma), [post-norm], [scale], residual. */
+function feedForward(s: RunState, c: ModelConfig, layer: LayerWeights, T: i32): void {
+  const dim = c.dim, xStride = <usize>dim << 2;
+  for (let t = 0; t < T; t++) rmsnorm(s.xb + <usize>t * xStride, s.x + <usize>t * xStride, layer.ffnNorm, dim, c.normEps);
+  const ffnInput = s.input.set(s.xb, dim, T);
+  matmul(s.hb, ffnInput, layer.w1!);
+  matmul(s.hb2, ffnInput, layer.w3!);
+  if (c.geglu) geglu(s.hb, s.hb2, T * c.hiddenDim);
+  else swiglu(s.hb, s.hb2, T * c.hiddenDim);
+  matmul(s.xb2, s.input.set(s.hb, c.hiddenDim, T), layer.w2!);
+  branchOutput(s, c, layer.postFfnNorm, T);
+  addInPlace(s.x, s.xb2, T * dim);
+}
+
+/**
+ * LFM2's short-convolution block on the normed s.xb (T, dim), into s.xb2: [B; C; x] = in(h),
+ * u = B·x kept in the layer's convolution cache at its position, y = conv3(u) over this
+ * position and the two before, out = W_out (C·y).
+ */
+function convolution(s: RunState, c: ModelConfig, layer: LayerWeights, l: i32, T: i32, pos: i32): void {
+  const dim = c.dim, xStride = <usize>dim << 2;
+  const input = s.input.set(s.xb, dim, T);
+  const u = s.convCache + (<usize>l * <usize>c.seqLen + <usize>pos) * xStride; // (T, dim): B·x of these tokens
+  matmul(s.convB, input, layer.convB!);
+  matmul(s.convC, input, layer.convC!);
+  matmul(u, input, layer.convX!);
+  mulInPlace(u, s.convB, T * dim);
+  for (let t = 0; t < T; t++) {
+    const p = pos + t, ut = u + <usize>t * xStride;
+    shortConv(s.convB + <usize>t * xStride, layer.conv, ut, p >= 1 ? ut - xStride : 0, p >= 2 ? ut - 2 * xStride : 0, dim);
+  }
+  mulInPlace(s.convB, s.convC, T * dim);
+  matmul(s.xb2, s.input.set(s.convB, dim, T), layer.convOut!);
+}
+
+/** Each of `heads` heads of vec (headSize floats each) RMS-normed in place with the same weights. */
+function headNorms(vec: usize, weight: usize, heads: i32, c: ModelConfig): void {
+  for (let h = 0; h < heads; h++) {
+    const head = vec + (<usize>(h * c.headSize) << 2);
+    rmsnorm(head, head, weight, c.headSize, c.normEps);
+  }
+}
+
+/** A block's output in s.xb2 (T, dim) before its residual add: Gemma's post-norm, Granite's residual scale. */
+function branchOutput(s: RunState, c: ModelConfig, postNorm: usize, T: i32): void {
+  const xStride = <usize>c.dim << 2;
+  if (postNorm != 0) {
+    for (let t = 0; t < T; t++) rmsnorm(s.xb2 + <usize>t * xStride, s.xb2 + <usize>t * xStride, postNorm, c.dim, c.normEps);
+  }
+  if (c.residualScale != 1) scaleInPlace(s.xb2, c.residualScale, T * c.dim);
+}
+
+/**
+ * Row t of the tables: cos and sin of pos * scale * theta^(-2i / ropeDim) (divided by the
+ * model's factor i, if any) for each pair i, times LongRoPE's attention factor if any.
+ */
+export function ropeAngles(cosines: usize, sines: usize, c: ModelConfig, theta: f32, factors: usize, t: i32, pos: i32): void {
   const row = <usize>t * (<usize>(c.ropeDim >> 1) << 2);
   for (let i = 0; i < c.ropeDim; i += 2) {
-    let freq: f32 = 1.0 / Mathf.pow(c.ropeTheta, <f32>i / <f32>c.ropeDim);
+    let freq: f32 = 1.0 / Mathf.pow(theta, <f32>i / <f32>c.ropeDim);
     if (factors != 0) freq /= load<f32>(factors + (<usize>i << 1));
     const angle = <f32>pos * c.ropeScale * freq;
-    store<f32>(s.ropeCos + row + (<usize>i << 1), Mathf.cos(angle));
-    store<f32>(s.ropeSin + row + (<usize>i << 1), Mathf.sin(angle));
+    let cos = Mathf.cos(angle), sin = Mathf.sin(angle);
+    if (c.ropeAttnFactor != 1) {
+      cos *= c.ropeAttnFactor;
+      sin *= c.ropeAttnFactor;
+    }
+    store<f32>(cosines + row + (<usize>i << 1), cos);
+    store<f32>(sines + row + (<usize>i << 1), sin);
   }
 }
 
@@ -106,9 +179,9 @@ export function ropeAngles(s: RunState, c: ModelConfig, factors: usize, t: i32, 
  * models. Four pairs at a time in f32x4, then one by one; each value is a · cos ∓ b · sin
  * computed lane by lane, so the bits are those of the scalar form.
  */
-export function rope(s: RunState, c: ModelConfig, t: i32, vec: usize, heads: i32): void {
+export function rope(cosTable: usize, sinTable: usize, c: ModelConfig, t: i32, vec: usize, heads: i32): void {
   const pairs = c.ropeDim >> 1;
-  const cosines = s.ropeCos + <usize>t * (<usize>pairs << 2), sines = s.ropeSin + <usize>t * (<usize>pairs << 2);
+  const cosines = cosTable + <usize>t * (<usize>pairs << 2), sines = sinTable + <usize>t * (<usize>pairs << 2);
   const evenSign = i32x4(0x80000000, 0, 0x80000000, 0); // flips the sign of lanes 0 and 2
   for (let h = 0; h < heads; h++) {
     const head = vec + (<usize>(h * c.headSize) << 2);

@@ -29,6 +29,30 @@ export class ModelConfig {
   /** Positions are multiplied by this (linear RoPE scaling). */
   ropeScale: f32 = 1.0;
   normEps: f32 = 1e-5;
+  /** general.architecture: llama, qwen2, qwen3, gemma2, gemma3, phi3, smollm3, granite, lfm2. */
+  arch: string = "llama";
+  /** The embedding row is multiplied by this (Gemma: sqrt(dim); Granite: embedding_scale). */
+  embeddingScale: f32 = 1.0;
+  /** Each attention and FFN output is multiplied by this before its residual add (Granite). */
+  residualScale: f32 = 1.0;
+  /** q · k is multiplied by this when set; 0 = divided by sqrt(headSize), as most models do. */
+  attentionScale: f32 = 0.0;
+  /** Scores become cap · tanh(score / cap) before the softmax when cap > 0 (Gemma 2). */
+  attentionSoftcap: f32 = 0.0;
+  /** Logits become cap · tanh(logit / cap) when cap > 0 (Gemma 2). */
+  finalSoftcap: f32 = 0.0;
+  /** The logits are multiplied by this (Granite: 1 / logit_scale). */
+  logitScale: f32 = 1.0;
+  /** The FFN activation: GELU (tanh form) instead of SiLU (Gemma's GeGLU). */
+  geglu: bool = false;
+  /** A sliding-window layer's token sees at most this many positions, itself included (0 = no window). */
+  slidingWindow: i32 = 0;
+  /** RoPE base of the sliding-window layers (Gemma 3's local base; others use ropeTheta). */
+  ropeThetaLocal: f32 = 10000.0;
+  /** LFM2: some layers are short convolutions, which keep B·x of every position (a cache like the keys'). */
+  hasConv: bool = false;
+  /** cos and sin are multiplied by this (LongRoPE's attention factor, Phi-3). */
+  ropeAttnFactor: f32 = 1.0;
 }
 
 export class LayerWeights {
@@ -44,6 +68,18 @@ export class LayerWeights {
   w1: Matrix | null = null; // gate (hiddenDim, dim)
   w2: Matrix | null = null; // down (dim, hiddenDim)
   w3: Matrix | null = null; // up (hiddenDim, dim)
+  qNorm: usize = 0; // (headSize,) f32 per-head RMSNorm of q before RoPE (Qwen3, Gemma 3), or 0
+  kNorm: usize = 0; // (headSize,) f32 per-head RMSNorm of k before RoPE, or 0
+  postAttentionNorm: usize = 0; // (dim,) f32 RMSNorm of the attention output before the residual (Gemma), or 0
+  postFfnNorm: usize = 0; // (dim,) f32 RMSNorm of the FFN output before the residual (Gemma), or 0
+  slidingWindow: bool = false; // this layer attends to the last config.slidingWindow positions only
+  rope: bool = true; // false on SmolLM3's NoPE layers
+  // LFM2's short-convolution layers, in place of attention (conv != 0):
+  conv: usize = 0; // (dim, 3) f32 causal kernel per channel; [c][2] multiplies the current token
+  convB: Matrix | null = null; // (dim, dim) the rows of in_proj that make the B gate
+  convC: Matrix | null = null; // (dim, dim) ... the C gate
+  convX: Matrix | null = null; // (dim, dim) ... the convolved input x
+  convOut: Matrix | null = null; // (dim, dim)
 }
 
 export class Weights {
@@ -65,7 +101,10 @@ export function bytesPerToken(m: Model): u64 {
   let total: u64 = <u64>w.tokenEmbedding!.rowBytes + size(w.classifier) + <u64>c.dim * 4;
   for (let l = 0; l < c.nLayers; l++) {
     const layer = unchecked(w.layers[l]);
-    total += size(layer.wq) + size(layer.wk) + size(layer.wv) + size(layer.wo) + size(layer.w1) + size(layer.w2) + size(layer.w3) + <u64>c.dim * 8;
+    const mixer = layer.conv != 0
+      ? size(layer.convB) + size(layer.convC) + size(layer.convX) + size(layer.convOut) + <u64>c.dim * 12
+      : size(layer.wq) + size(layer.wk) + size(layer.wv) + size(layer.wo);
+    total += mixer + size(layer.w1) + size(layer.w2) + size(layer.w3) + <u64>c.dim * 8;
   }
   return total;
 }

@@ -18,11 +18,16 @@ export class RunState {
   att: usize = 0; // (nHeads, seqLen) attention scores of one token
   ropeCos: usize = 0; // (BATCH, ropeDim / 2) rotation of each pair at each token's position
   ropeSin: usize = 0; // (BATCH, ropeDim / 2)
+  ropeCosLocal: usize = 0; // (BATCH, ropeDim / 2) the same for sliding-window layers, with their RoPE base
+  ropeSinLocal: usize = 0; // (BATCH, ropeDim / 2)
   logits: usize = 0; // (vocabSize,) for the last token
   token: usize = 0; // (1,) i32 a single token, as a batch of one
   input: Input = new Input(); // the vectors the next matmuls multiply, with their int8 form
   keyCache: usize = 0; // (layer, seqLen, kvDim)
   valueCache: usize = 0; // (layer, seqLen, kvDim)
+  convCache: usize = 0; // (layer, seqLen, dim) B·x of each position, for LFM2's short convolutions, or 0
+  convB: usize = 0; // (BATCH, dim) the convolution's B gate, then B·x
+  convC: usize = 0; // (BATCH, dim) its C gate
 }
 
 /** All buffers for `c`, or null with the reason recorded. */
@@ -39,6 +44,8 @@ export function newRunState(c: ModelConfig): RunState | null {
   if ((s.q = arenaAlloc(batch(qDim), "activations")) == 0) return null;
   if ((s.ropeCos = arenaAlloc(batch(c.ropeDim >> 1), "activations")) == 0) return null;
   if ((s.ropeSin = arenaAlloc(batch(c.ropeDim >> 1), "activations")) == 0) return null;
+  if ((s.ropeCosLocal = arenaAlloc(batch(c.ropeDim >> 1), "activations")) == 0) return null;
+  if ((s.ropeSinLocal = arenaAlloc(batch(c.ropeDim >> 1), "activations")) == 0) return null;
   const widest = max(max(c.dim, c.hiddenDim), qDim);
   if (!initMatmul() || !s.input.reserve(widest, BATCH)) return null;
   if ((s.att = arenaAlloc(<u64>c.nHeads * <u64>c.seqLen * 4, "attention scores")) == 0) return null;
@@ -46,5 +53,10 @@ export function newRunState(c: ModelConfig): RunState | null {
   if ((s.token = arenaAlloc(4, "activations")) == 0) return null;
   if ((s.keyCache = arenaAlloc(cache, "the key cache")) == 0) return null;
   if ((s.valueCache = arenaAlloc(cache, "the value cache")) == 0) return null;
+  if (c.hasConv) {
+    if ((s.convCache = arenaAlloc(<u64>c.nLayers * <u64>c.seqLen * <u64>c.dim * 4, "the convolution cache")) == 0) return null;
+    if ((s.convB = arenaAlloc(batch(c.dim), "activations")) == 0) return null;
+    if ((s.convC = arenaAlloc(batch(c.dim), "activations")) == 0) return null;
+  }
   return s;
 }

@@ -9,7 +9,7 @@ import {
   ATTR_UNKNOWN, ATTR_UNUSED, ATTR_NORMAL, ATTR_CONTROL, ATTR_USER_DEFINED, ATTR_BYTE,
 } from "./vocab";
 import { markSpecialTokens, fimKey, FIM_ROLES } from "./special-tokens";
-import { PRE_GPT2, PRE_DEFAULT, PRE_FALCON, PRE_STARCODER, PRE_LLAMA3, PRE_QWEN2 } from "./pretokenize";
+import { PRE_GPT2, PRE_DEFAULT, PRE_FALCON, PRE_STARCODER, PRE_LLAMA3, PRE_QWEN2, PRE_DEEPSEEK_CODER, PRE_PORO, PRE_VIKING, PRE_SUPERBPE, PRE_SEED_CODER } from "./pretokenize";
 import { charByte, utf8Length } from "./unicode";
 
 // Largest vocabulary and merge list accepted: far beyond real ones, and merge ranks stay exact as f32.
@@ -85,7 +85,12 @@ function choosePreTokenizer(t: Tokenizer, pre: string, path: string): bool {
     t.pre = PRE_LLAMA3;
     t.ignoreMerges = true;
     t.addBos = true;
-  } else if (pre == "dbrx" || pre == "smaug-bpe") t.pre = PRE_LLAMA3;
+  } else if (pre == "dbrx" || pre == "smaug-bpe" || pre == "chatglm-bpe" || pre == "glm4") t.pre = PRE_LLAMA3;
+  else if (pre == "deepseek-coder") t.pre = PRE_DEEPSEEK_CODER;
+  else if (pre == "poro-chat" || pre == "bloom" || pre == "gpt3-finnish") t.pre = PRE_PORO;
+  else if (pre == "viking") t.pre = PRE_VIKING;
+  else if (pre == "superbpe") t.pre = PRE_SUPERBPE;
+  else if (pre == "seed-coder") t.pre = PRE_SEED_CODER;
   else if (pre == "falcon") t.pre = PRE_FALCON;
   else if (pre == "gpt-2" || pre == "phi-2" || pre == "mpt" || pre == "olmo" || pre == "jais" || pre == "jina-es" || pre == "jina-de" ||
     pre == "gigachat" || pre == "jina-v2-es" || pre == "jina-v2-de" || pre == "a.x-4.0" || pre == "mellum" || pre == "exaone4" ||
@@ -93,9 +98,9 @@ function choosePreTokenizer(t: Tokenizer, pre: string, path: string): bool {
   else if (pre == "starcoder" || pre == "refact" || pre == "command-r" || pre == "smollm" || pre == "codeshell" || pre == "exaone" ||
     pre == "minerva-7b" || pre == "mellum2") t.pre = PRE_STARCODER;
   else if (pre == "qwen2" || pre == "deepseek-r1-qwen" || pre == "kormo" || pre == "f2llmv2" || pre == "megrez" || pre == "stablelm2" ||
-    pre == "hunyuan" || pre == "solar-open") t.pre = PRE_QWEN2;
+    pre == "hunyuan" || pre == "solar-open" || pre == "grok-2") t.pre = PRE_QWEN2;
   else return fail("pre-tokenizer '" + pre + "' (tokenizer.ggml.pre) of '" + path + "' is not supported " +
-    "(supported: default, gpt-2, mpt, falcon, llama3/llama-bpe, qwen2, smollm/starcoder and the names llama.cpp treats as these)");
+    "(supported: default, gpt-2, mpt, falcon, llama3/llama-bpe, qwen2, smollm/starcoder, deepseek-coder, poro-chat, viking, superbpe, seed-coder and the names llama.cpp treats as these)");
   return true;
 }
 

@@ -11,6 +11,11 @@ export const PRE_FALCON = 2; // punctuation runs (with `), gpt2, [0-9]{3}
 export const PRE_STARCODER = 3; // \p{N}, gpt2
 export const PRE_LLAMA3 = 4; // llama3 regex (\p{N}{1,3})
 export const PRE_QWEN2 = 5; // llama3 regex with \p{N} single
+export const PRE_DEEPSEEK_CODER = 6; // [\r\n], \s?\p{L}+, \s?\p{P}+, [一-龥ࠀ-一가-퟿]+, \p{N}
+export const PRE_PORO = 7; //  ?[^(\s|.,!?…。，、।۔،)]+
+export const PRE_VIKING = 8; // poro's, then \p{N}
+export const PRE_SUPERBPE = 9; // \p{N}+, then digit runs cut into threes from their end: (?=(\d{3})+(?!\d))
+export const PRE_SEED_CODER = 10; // qwen2's regex without the line breaks after a punctuation run
 
 // The gpt2 regex:  's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 // The llama3 one:  (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
@@ -18,7 +23,7 @@ export const PRE_QWEN2 = 5; // llama3 regex with \p{N} single
 /** Split the cp code points at cps into chunks (lengths into `out`, room for cp); returns the chunk count. `spare` has room for cp too. */
 export function pretokenize(pre: i32, cps: usize, cp: i32, out: usize, spare: usize): i32 {
   if (cp == 0) return 0;
-  const passes = pre == PRE_DEFAULT ? 4 : pre == PRE_FALCON ? 3 : pre == PRE_STARCODER ? 2 : 1;
+  const passes = pre == PRE_DEFAULT ? 4 : pre == PRE_FALCON ? 3 : pre == PRE_STARCODER ? 2 : pre == PRE_DEEPSEEK_CODER ? 5 : pre == PRE_VIKING || pre == PRE_SUPERBPE ? 2 : 1;
   // Each pass reads the chunks in `a` and writes them to `b`, then they swap: start so that the last pass writes `out`.
   let a = passes % 2 == 1 ? spare : out;
   let b = passes % 2 == 1 ? out : spare;
@@ -30,8 +35,11 @@ export function pretokenize(pre: i32, cps: usize, cp: i32, out: usize, spare: us
     for (let c = 0; c < count; c++) {
       const end = begin + load<i32>(a + (<usize>c << 2));
       n = step == STEP_GPT2 ? splitGpt2(cps, begin, end, b, n)
-        : step == STEP_LLAMA3 ? splitLlama3(cps, begin, end, 3, b, n)
-        : step == STEP_QWEN2 ? splitLlama3(cps, begin, end, 1, b, n)
+        : step == STEP_LLAMA3 ? splitLlama3(cps, begin, end, 3, true, b, n)
+        : step == STEP_QWEN2 ? splitLlama3(cps, begin, end, 1, true, b, n)
+        : step == STEP_SEED_CODER ? splitLlama3(cps, begin, end, 1, false, b, n)
+        : step == STEP_DIGIT_GROUPS ? splitDigitGroups(cps, begin, end, b, n)
+        : step == STEP_PORO ? splitPoro(cps, begin, end, b, n)
         : isolate(step, cps, begin, end, b, n);
       begin = end;
     }
@@ -50,11 +58,23 @@ const STEP_PUNCT_TICK = 4; // [\p{P}\$\+<=>\^~\|`]+
 const STEP_NUMBERS = 5; // \p{N}+
 const STEP_NUMBER = 6; // \p{N}
 const STEP_DIGITS3 = 7; // [0-9][0-9][0-9]
+const STEP_LINE_BREAK = 8; // [\r\n]
+const STEP_SPACE_LETTERS = 9; // \s?\p{L}+
+const STEP_SPACE_PUNCT = 10; // \s?\p{P}+
+const STEP_CJK = 11; // [一-龥ࠀ-一가-퟿]+
+const STEP_PORO = 12; //  ?[^(\s|.,!?…。，、।۔،)]+
+const STEP_DIGIT_GROUPS = 13; // (?=(\d{3})+(?!\d)), zero-width: cuts only
+const STEP_SEED_CODER = 14;
 
 function passAt(pre: i32, pass: i32): i32 {
   if (pre == PRE_DEFAULT) return pass == 0 ? STEP_PUNCT : pass == 1 ? STEP_GPT2 : pass == 2 ? STEP_NUMBERS : STEP_DIGITS3;
   if (pre == PRE_FALCON) return pass == 0 ? STEP_PUNCT_TICK : pass == 1 ? STEP_GPT2 : STEP_DIGITS3;
   if (pre == PRE_STARCODER) return pass == 0 ? STEP_NUMBER : STEP_GPT2;
+  if (pre == PRE_DEEPSEEK_CODER) return pass == 0 ? STEP_LINE_BREAK : pass == 1 ? STEP_SPACE_LETTERS : pass == 2 ? STEP_SPACE_PUNCT : pass == 3 ? STEP_CJK : STEP_NUMBER;
+  if (pre == PRE_PORO) return STEP_PORO;
+  if (pre == PRE_SUPERBPE) return pass == 0 ? STEP_NUMBERS : STEP_DIGIT_GROUPS;
+  if (pre == PRE_SEED_CODER) return STEP_SEED_CODER;
+  if (pre == PRE_VIKING) return pass == 0 ? STEP_PORO : STEP_NUMBER;
   return pre == PRE_LLAMA3 ? STEP_LLAMA3 : pre == PRE_QWEN2 ? STEP_QWEN2 : STEP_GPT2;
 }
 
@@ -134,8 +154,11 @@ function contractionLength(cps: usize, pos: i32, end: i32, anyCase: bool): i32 {
   return anyCase && c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
 }
 
-/** The llama3 regex over [begin, end), with numbers in groups of up to maxDigits (qwen2: 1). */
-function splitLlama3(cps: usize, begin: i32, end: i32, maxDigits: i32, out: usize, count: i32): i32 {
+/**
+ * The llama3 regex over [begin, end), with numbers in groups of up to maxDigits (qwen2: 1);
+ * without punctNewlines (seed-coder) a punctuation run does not take the line breaks after it.
+ */
+function splitLlama3(cps: usize, begin: i32, end: i32, maxDigits: i32, punctNewlines: bool, out: usize, count: i32): i32 {
   let last = begin, pos = begin;
   while (pos < end) {
     const c = cpAt(cps, pos);
@@ -167,7 +190,7 @@ function splitLlama3(cps: usize, begin: i32, end: i32, maxDigits: i32, out: usiz
     if ((next & (SPACE | LETTER | NUMBER)) == 0) {
       if (c == 0x20) pos++;
       while (pos < end && runOf(classOf(cpAt(cps, pos))) == OTHER) pos++;
-      while (pos < end && (cpAt(cps, pos) == 0x0d || cpAt(cps, pos) == 0x0a)) pos++;
+      while (punctNewlines && pos < end && (cpAt(cps, pos) == 0x0d || cpAt(cps, pos) == 0x0a)) pos++;
       count = emit(out, count, pos - last); last = pos;
       continue;
     }
@@ -193,6 +216,16 @@ function isolate(step: i32, cps: usize, begin: i32, end: i32, out: usize, count:
       if (pos + 3 <= end && asciiDigit(cpAt(cps, pos)) && asciiDigit(cpAt(cps, pos + 1)) && asciiDigit(cpAt(cps, pos + 2))) match = 3;
     } else if (step == STEP_NUMBER) {
       if ((classOf(cpAt(cps, pos)) & NUMBER) != 0) match = 1;
+    } else if (step == STEP_LINE_BREAK) {
+      if (cpAt(cps, pos) == 0x0d || cpAt(cps, pos) == 0x0a) match = 1;
+    } else if (step == STEP_SPACE_LETTERS || step == STEP_SPACE_PUNCT) {
+      // \s? then a run of the class: the space is taken only when the run follows it
+      const cls = step == STEP_SPACE_LETTERS ? LETTER : PUNCTUATION;
+      const skip = (classOf(cpAt(cps, pos)) & SPACE) != 0 && (classAt(cps, pos + 1, end) & cls) != 0 ? 1 : 0;
+      while (pos + skip + match < end && (classOf(cpAt(cps, pos + skip + match)) & cls) != 0) match++;
+      if (match > 0) match += skip;
+    } else if (step == STEP_CJK) {
+      while (pos + match < end && isCjk(cpAt(cps, pos + match))) match++;
     } else {
       while (pos + match < end && inRun(step, cpAt(cps, pos + match))) match++;
     }
@@ -216,4 +249,47 @@ function inRun(step: i32, c: u32): bool {
   // Every printable ASCII character that is not a letter, digit or space, except ` outside falcon.
   const graphic = c > 0x20 && c < 0x7f && !asciiDigit(c) && ((c | 0x20) < 0x61 || (c | 0x20) > 0x7a);
   return graphic && (c != 0x60 || step == STEP_PUNCT_TICK);
+}
+
+/** deepseek-coder's [一-龥ࠀ-一가-퟿]: U+4E00..U+9FA5, U+0800..U+4E00, U+AC00..U+D7FF. */
+@inline function isCjk(c: u32): bool {
+  return (c >= 0x0800 && c <= 0x9fa5) || (c >= 0xac00 && c <= 0xd7ff);
+}
+
+/** poro's excluded set: ( \s | . , ! ? … 。 ， 、 । ۔ ، ) (the parentheses and bar are literal in its class). */
+function poroExcluded(c: u32): bool {
+  if ((classOf(c) & SPACE) != 0) return true;
+  return c == 0x28 || c == 0x29 || c == 0x7c || c == 0x2e || c == 0x2c || c == 0x21 || c == 0x3f || c == 0x2026 ||
+    c == 0x3002 || c == 0xff0c || c == 0x3001 || c == 0x0964 || c == 0x06d4 || c == 0x060c;
+}
+
+/** " ?[^(\s|.,!?…。，、।۔،)]+" over [begin, end): matches and the gaps between them become chunks. */
+function splitPoro(cps: usize, begin: i32, end: i32, out: usize, count: i32): i32 {
+  let last = begin, pos = begin;
+  while (pos < end) {
+    const skip = cpAt(cps, pos) == 0x20 && pos + 1 < end && !poroExcluded(cpAt(cps, pos + 1)) ? 1 : 0;
+    let match = 0;
+    while (pos + skip + match < end && !poroExcluded(cpAt(cps, pos + skip + match))) match++;
+    if (match == 0) { pos++; continue; }
+    count = emit(out, count, pos - last);
+    count = emit(out, count, skip + match);
+    pos += skip + match;
+    last = pos;
+  }
+  return emit(out, count, pos - last);
+}
+
+/** superbpe's (?=(\d{3})+(?!\d)) over [begin, end): each ASCII digit run cut where a multiple of three digits remains. */
+function splitDigitGroups(cps: usize, begin: i32, end: i32, out: usize, count: i32): i32 {
+  let last = begin, pos = begin;
+  while (pos < end) {
+    if (!asciiDigit(cpAt(cps, pos))) { pos++; continue; }
+    let runEnd = pos;
+    while (runEnd < end && asciiDigit(cpAt(cps, runEnd))) runEnd++;
+    for (let p = pos + 1; p < runEnd; p++) {
+      if ((runEnd - p) % 3 == 0) { count = emit(out, count, p - last); last = p; }
+    }
+    pos = runEnd;
+  }
+  return emit(out, count, end - last);
 }

@@ -71,7 +71,7 @@ function tensorRows(options: SynthOptions, name: string, rowLength: number): (fi
 async function synthGGUF(options: SynthOptions): Promise<{ fileSize: number; summary: string }> {
   const { shape } = options;
   const metadata: [string, GGUFValue][] = modelMetadata(shape, `synthetic ${options.shapeName}`, options.type);
-  metadata.push(...(shape.arch === "llama" ? spmMetadata(syntheticSpmVocab(shape.vocabSize)) : syntheticBpeMetadata(shape.vocabSize)));
+  metadata.push(...(shape.arch === "llama" || shape.arch === "gemma3" ? spmMetadata(syntheticSpmVocab(shape.vocabSize)) : syntheticBpeMetadata(shape.vocabSize)));
   const tensors = modelTensors(shape, TYPE_OPTIONS[options.type]);
 
   const fileSize = await writeModelGGUF(options.output, metadata, tensors, (name, rowLength) => tensorRows(options, name, rowLength), `synth ${options.shapeName}`, options.outputOptions);

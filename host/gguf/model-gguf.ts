@@ -1,5 +1,5 @@
 // Llama-family models as GGUF: llama.cpp's tensor names, shapes and metadata keys
-// for the llama and qwen2 architectures, the tensor types a requested quantization
+// for the llama, qwen2, qwen3 and gemma3 architectures, the tensor types a requested quantization
 // gives each tensor, and streaming a tensor's rows through a quantizer into a writer.
 
 import { UserError } from "../errors.js";
@@ -10,7 +10,7 @@ import { GGML, type GGUFValue, LLAMA_FTYPE, gguf, ggmlRowBytes, ggmlTypeName } f
 import { type GGUFTensorSpec, GGUFWriter } from "./writer.js";
 
 export interface ModelShape {
-  arch: "llama" | "qwen2";
+  arch: "llama" | "qwen2" | "qwen3" | "gemma3";
   dim: number; // embedding_length
   hiddenDim: number; // feed_forward_length
   nLayers: number;
@@ -22,6 +22,10 @@ export interface ModelShape {
   rmsEps: number;
   tiedEmbeddings: boolean; // true: no output.weight, the classifier is token_embd
   qkvBias: boolean; // qwen2: attn_{q,k,v}.bias
+  headDim?: number; // attention.key_length when heads x head size != dim (qwen3, gemma3)
+  qkNorm?: boolean; // qwen3, gemma3: attn_{q,k}_norm per head
+  postNorms?: boolean; // gemma3: post_attention_norm, post_ffw_norm
+  extraMetadata?: [string, GGUFValue][]; // further "<arch>.*" keys (gemma3's sliding window)
 }
 
 /** The --type values and their ggml types. */
@@ -36,7 +40,7 @@ export function parseTypeOption(value: string | undefined): TypeOption {
 }
 
 export function headSize(shape: ModelShape): number {
-  return shape.dim / shape.nHeads;
+  return shape.headDim ?? shape.dim / shape.nHeads;
 }
 
 // ----------------------------------------------------------------------------
@@ -66,6 +70,7 @@ export function modelTensors(shape: ModelShape, type: number): GGUFTensorSpec[] 
     if (shape.qkvBias) tensors.push(vector(b + "attn_k.bias", kvDim));
     tensors.push(matrix(b + "attn_v.weight", dim, kvDim));
     if (shape.qkvBias) tensors.push(vector(b + "attn_v.bias", kvDim));
+    if (shape.qkNorm) tensors.push(vector(b + "attn_q_norm.weight", headSize(shape)), vector(b + "attn_k_norm.weight", headSize(shape)));
     tensors.push(
       matrix(b + "attn_output.weight", qDim, dim),
       vector(b + "attn_norm.weight", dim),
@@ -74,6 +79,7 @@ export function modelTensors(shape: ModelShape, type: number): GGUFTensorSpec[] 
       matrix(b + "ffn_up.weight", dim, hiddenDim),
       vector(b + "ffn_norm.weight", dim),
     );
+    if (shape.postNorms) tensors.push(vector(b + "post_attention_norm.weight", dim), vector(b + "post_ffw_norm.weight", dim));
   }
   return tensors;
 }
@@ -164,8 +170,10 @@ export function modelMetadata(shape: ModelShape, name: string, type: TypeOption)
     [`${a}.attention.head_count`, gguf.u32(shape.nHeads)],
     [`${a}.attention.head_count_kv`, gguf.u32(shape.nKvHeads)],
   );
-  if (a === "llama") entries.push([`${a}.rope.dimension_count`, gguf.u32(headSize(shape))]);
+  if (a !== "qwen2") entries.push([`${a}.rope.dimension_count`, gguf.u32(headSize(shape))]);
+  if (shape.headDim !== undefined) entries.push([`${a}.attention.key_length`, gguf.u32(shape.headDim)], [`${a}.attention.value_length`, gguf.u32(shape.headDim)]);
   entries.push([`${a}.attention.layer_norm_rms_epsilon`, gguf.f32(shape.rmsEps)], [`${a}.rope.freq_base`, gguf.f32(shape.ropeFreqBase)]);
+  entries.push(...(shape.extraMetadata ?? []));
   return entries;
 }
 

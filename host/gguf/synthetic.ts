@@ -1,6 +1,6 @@
 // Seeded synthetic models at real shapes: the shapes, a per-tensor random stream,
 // weight scales that keep activations near unit size, and made-up vocabularies
-// (SentencePiece-style for llama, byte-level BPE for qwen2) that loaders accept.
+// (SentencePiece-style for llama and gemma3, byte-level BPE for qwen2 and qwen3) that loaders accept.
 
 import { UserError } from "../errors.js";
 import { type ModelShape, type SpmVocab, TOKEN_TYPE } from "./model-gguf.js";
@@ -16,15 +16,33 @@ const qwen2 = (dim: number, hiddenDim: number, nLayers: number, nHeads: number, 
   arch: "qwen2", dim, hiddenDim, nLayers, nHeads, nKvHeads, vocabSize, contextLength, ropeFreqBase: 1_000_000, rmsEps: 1e-6, tiedEmbeddings: true, qkvBias: true,
 });
 
-/** The published shapes (qwen2.5-0.5b's context cut from 32768 to 4096), and two tiny ones for tests. */
+const qwen3 = (dim: number, hiddenDim: number, nLayers: number, nHeads: number, nKvHeads: number, headDim: number, vocabSize: number, contextLength: number): ModelShape => ({
+  arch: "qwen3", dim, hiddenDim, nLayers, nHeads, nKvHeads, vocabSize, contextLength, ropeFreqBase: 1_000_000, rmsEps: 1e-6, tiedEmbeddings: true, qkvBias: false, headDim, qkNorm: true,
+});
+/** Gemma 3: sliding-window layers (window, one global layer every `pattern`) with RoPE base 10000, global ones 1e6. */
+const gemma3 = (dim: number, hiddenDim: number, nLayers: number, nHeads: number, nKvHeads: number, headDim: number, vocabSize: number, contextLength: number, window: number, pattern: number): ModelShape => ({
+  arch: "gemma3", dim, hiddenDim, nLayers, nHeads, nKvHeads, vocabSize, contextLength, ropeFreqBase: 1_000_000, rmsEps: 1e-6, tiedEmbeddings: true, qkvBias: false, headDim, qkNorm: true, postNorms: true,
+  extraMetadata: [
+    ["gemma3.attention.sliding_window", gguf.u32(window)],
+    ["gemma3.attention.sliding_window_pattern", gguf.u32(pattern)],
+    ["gemma3.rope.freq_base_swa", gguf.f32(10000)],
+  ],
+});
+
+/** The published shapes (contexts over 4096 cut to 4096), and tiny ones for tests. */
 export const SHAPES: Record<string, ModelShape> = {
   stories15M: llama(288, 768, 6, 6, 6, 32000, 256, true),
   stories42M: llama(512, 1376, 8, 8, 8, 32000, 1024, true),
   stories110M: llama(768, 2048, 12, 12, 12, 32000, 1024, true),
   "tinyllama-1.1b": llama(2048, 5632, 22, 32, 4, 32000, 2048, false),
   "qwen2.5-0.5b": qwen2(896, 4864, 24, 14, 2, 151936, 4096),
+  "qwen3-0.6b": qwen3(1024, 3072, 28, 16, 8, 128, 151936, 4096),
+  "gemma3-270m": gemma3(640, 2048, 18, 4, 1, 256, 262144, 4096, 512, 6),
+  "gemma3-1b": gemma3(1152, 6912, 26, 4, 1, 256, 262144, 4096, 512, 6),
   "test-llama": llama(256, 512, 2, 4, 2, 512, 128, false),
   "test-qwen2": qwen2(128, 256, 2, 4, 2, 640, 128),
+  "test-qwen3": qwen3(64, 128, 2, 4, 2, 32, 640, 128),
+  "test-gemma3": gemma3(64, 128, 3, 4, 2, 32, 512, 128, 4, 3),
 };
 
 export const PUBLIC_SHAPES = Object.keys(SHAPES).filter((name) => !name.startsWith("test-"));

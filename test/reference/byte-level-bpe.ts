@@ -21,6 +21,11 @@ export const PRE_TOKENIZER_REGEXES: Record<string, string[]> = {
   smollm: ["\\p{N}", GPT2],
   "llama-bpe": [llama3("{1,3}")],
   qwen2: [llama3("")],
+  "deepseek-coder": ["[\\r\\n]", "\\s?\\p{L}+", "\\s?\\p{P}+", "[\u4e00-\u9fa5\u0800-\u4e00\uac00-\ud7ff]+", "\\p{N}"],
+  "poro-chat": [" ?[^(\\s|.,!?\u2026\u3002\uff0c\u3001\u0964\u06d4\u060c)]+"],
+  superbpe: ["\\p{N}+", "(?=(\\d{3})+(?!\\d))"],
+  "seed-coder": ["(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1}| ?[^\\s\\p{L}\\p{N}\\r\\n]+|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"],
+  viking: [" ?[^(\\s|.,!?\u2026\u3002\uff0c\u3001\u0964\u06d4\u060c)]+", "\\p{N}"],
 };
 
 interface GgufStrings {
