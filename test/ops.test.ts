@@ -66,8 +66,8 @@ function fourLaneSum(terms: number[]): number {
   return sum;
 }
 
-/** headDot's order: sixteen lanes over blocks of 16, added as a tree, then the rest one by one. */
-function headDotOrder(q: Float32Array, k: Float32Array): number {
+/** dot()'s order (kernels/f32.ts): sixteen lanes over blocks of 16, added as a tree, then the rest one by one. */
+function dotOrder(q: Float32Array, k: Float32Array): number {
   const lanes = new Array<number>(16).fill(0);
   let j = 0;
   for (; j + 16 <= q.length; j += 16) for (let m = 0; m < 16; m++) lanes[m] = f(lanes[m] + f(q[j + m] * k[j + m]));
@@ -157,11 +157,11 @@ describe("per-token kernels at sizes that are not multiples of 4 or 16", () => {
     expectBits(get(ptr, n), Array.from(x, (v, i) => f(v + y[i])));
   });
 
-  it.each(SIZES)("attention score (headDot), size %i: float64 reference, and dot()'s order bit for bit", (n) => {
+  it.each(SIZES)("attention score (dot), size %i: float64 reference, and its order bit for bit", (n) => {
     const q = values(n, 61 + n, 2), k = values(n, 67 + n, 2);
     const actual = ops.head_dot(put(q), put(k), n);
     expect(Math.abs(actual - q.reduce((s, v, i) => s + v * k[i], 0))).toBeLessThan(1e-5 * n);
-    expect(actual).toBe(headDotOrder(q, k));
+    expect(actual).toBe(dotOrder(q, k));
   });
 
   it.each(SIZES)("weighted sum of values, size %i: every output in position order, bit for bit", (n) => {

@@ -127,27 +127,6 @@ export function swiglu(gate: usize, up: usize, size: i32): void {
 }
 
 /**
- * q · k over n floats, for one attention head's score. Sixteen partial sums in four
- * f32x4 accumulators (a_m lane k takes the products 16i + 4m + k); each a_m's lanes are
- * added as r_m = (l0 + l1) + (l2 + l3), the four as (r0 + r1) + (r2 + r3), then the last
- * n % 16 products one by one: the order dot() used until now, so the scores kept their bits.
- */
-export function headDot(q: usize, k: usize, n: i32): f32 {
-  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-  let j = 0;
-  for (; j + 16 <= n; j += 16) {
-    const pq = q + (<usize>j << 2), pk = k + (<usize>j << 2);
-    a0 = f32x4.add(a0, f32x4.mul(v128.load(pq, 0), v128.load(pk, 0)));
-    a1 = f32x4.add(a1, f32x4.mul(v128.load(pq, 16), v128.load(pk, 16)));
-    a2 = f32x4.add(a2, f32x4.mul(v128.load(pq, 32), v128.load(pk, 32)));
-    a3 = f32x4.add(a3, f32x4.mul(v128.load(pq, 48), v128.load(pk, 48)));
-  }
-  let sum = (reduceLanes(a0) + reduceLanes(a1)) + (reduceLanes(a2) + reduceLanes(a3));
-  for (; j < n; j++) sum += load<f32>(q + (<usize>j << 2)) * load<f32>(k + (<usize>j << 2));
-  return sum;
-}
-
-/**
  * out (size,) = Σ_p weights[p] · v_p over `count` vectors v_p at values + p · stride bytes:
  * attention's weighted sum of the values. Sixteen outputs at a time stay in four f32x4
  * registers while the positions stream past, then four, then one; every output adds its

@@ -4,7 +4,8 @@
 // the processors; each writes only its own scores and outputs.
 import { ModelConfig } from "./model";
 import { RunState } from "./state";
-import { headDot, softmax, weightedSum } from "../kernels/ops";
+import { softmax, weightedSum } from "../kernels/ops";
+import { dot } from "../kernels/f32";
 import { ATTENTION_JOBS, shareStart, spread, workerCount } from "../runtime/parallel";
 
 // The attention the jobs share: set before spreading, read-only while they run. Plain
@@ -73,8 +74,8 @@ function heads(first: i32, last: i32): void {
     for (let p = start; p <= end; p++) {
       const keys = layerKeys + <usize>p * kvStride;
       for (let h = first; h < last; h++) {
-        const dot = headDot(q + (<usize>(h * headSize) << 2), keys + (<usize>((h / kvPerHead) * headSize) << 2), headSize);
-        let score = scale != 0 ? dot * scale : dot / sqrtHeadSize;
+        const qk = dot(q + (<usize>(h * headSize) << 2), keys + (<usize>((h / kvPerHead) * headSize) << 2), headSize);
+        let score = scale != 0 ? qk * scale : qk / sqrtHeadSize;
         if (softcap > 0) score = Mathf.tanh(score * inverseCap) * softcap; // Gemma 2's soft-capping, in ggml's order
         store<f32>(scores + ((<usize>h * <usize>seqLen + <usize>p) << 2), score);
       }
