@@ -12,6 +12,7 @@ import { GGML } from "../host/gguf/types.js";
 import { Core } from "../host/runner/core.js";
 import { int8Activations } from "./reference/activations.js";
 import { dequantizeQ2K, dequantizeQ3K, dequantizeQ5K } from "./reference/kquants.js";
+import { kernelValues } from "./helpers/kernel-values.js";
 
 const ROWS = 37;
 const COLS = 768; // three super-blocks
@@ -45,19 +46,6 @@ const kinds: Kind[] = [
   { name: "Q6_K", type: GGML.Q6_K, blockBytes: 210, halves: [208], decode: (row) => dequantizeRow(GGML.Q6_K, row, COLS), quantizable: true },
 ];
 
-/** Deterministic values with a spread of magnitudes, an all-zero block and an outlier. */
-function values(count: number, seed: number): Float32Array {
-  const out = new Float32Array(count);
-  let state = seed >>> 0;
-  for (let i = 0; i < count; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    out[i] = ((state / 2 ** 32) * 2 - 1) * (1 + (i % 7));
-  }
-  out.fill(0, 32, 64);
-  out[count - 5] = 40;
-  return out;
-}
-
 /** A row of `fill` bytes, or of random ones when fill is undefined, with every f16 scale a finite value in [2^-10, 2^-3). */
 function blocks(kind: Kind, seed: number, fill?: number): Uint8Array {
   const bytes = new Uint8Array((COLS / 256) * kind.blockBytes);
@@ -79,7 +67,7 @@ function rows(kind: Kind): Uint8Array[] {
   return Array.from({ length: ROWS }, (_, r) => {
     if (r === 0) return blocks(kind, 0, 0x00);
     if (r === 1) return blocks(kind, 0, 0xff);
-    if (kind.quantizable && r % 2 === 0) return quantizeRow(kind.type, values(COLS, 1000 + r));
+    if (kind.quantizable && r % 2 === 0) return quantizeRow(kind.type, kernelValues(COLS, 1000 + r));
     return blocks(kind, 77 * r + kind.type);
   });
 }
@@ -91,7 +79,7 @@ describe("K-quant kernels against float64 sums over int8 activations", () => {
       const weights = new Uint8Array(ROWS * weightRows[0].length);
       weightRows.forEach((row, r) => weights.set(row, r * row.length));
       const decoded = weightRows.map(kind.decode);
-      const x = values(VECTORS * COLS, 7);
+      const x = kernelValues(VECTORS * COLS, 7);
 
       const product = new Core({ stdout: () => {}, stderr: () => {} }).multiply(kind.type, ROWS, COLS, weights, x);
 

@@ -13,22 +13,10 @@ import { dequantizeRow, f16ToF32, f32ToF16, quantizeRow } from "../host/gguf/qua
 import { GGML } from "../host/gguf/types.js";
 import { Core } from "../host/runner/core.js";
 import { int8Activations } from "./reference/activations.js";
+import { kernelValues } from "./helpers/kernel-values.js";
 
 const ROWS = 37;
 const VECTORS = 3; // the batched-prefill path: several vectors share each pass over the weights
-
-/** Deterministic values with a spread of magnitudes, an all-zero block and an outlier. */
-function values(count: number, seed: number): Float32Array {
-  const out = new Float32Array(count);
-  let state = seed >>> 0;
-  for (let i = 0; i < count; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    out[i] = ((state / 2 ** 32) * 2 - 1) * (1 + (i % 7));
-  }
-  out.fill(0, 32, 64);
-  out[count - 5] = 40;
-  return out;
-}
 
 /** Deterministic bytes. */
 function bytes(count: number, seed: number): Uint8Array {
@@ -129,11 +117,11 @@ const cases: Case[] = [
 describe("matrix kernels against float64 sums", () => {
   for (const { name, type, cols, int8, row, decode } of cases) {
     it(name, () => {
-      const rows = Array.from({ length: ROWS }, (_, r) => (row ?? ((x) => quantizeRow(type, x)))(values(cols, 1000 + r), 1000 + r));
+      const rows = Array.from({ length: ROWS }, (_, r) => (row ?? ((x) => quantizeRow(type, x)))(kernelValues(cols, 1000 + r), 1000 + r));
       const weights = new Uint8Array(rows.reduce((sum, row) => sum + row.length, 0));
       rows.reduce((offset, row) => (weights.set(row, offset), offset + row.length), 0);
       const decoded = rows.map((r) => (decode ?? ((b, n) => dequantizeRow(type, b, n)))(r, cols));
-      const x = values(VECTORS * cols, 7);
+      const x = kernelValues(VECTORS * cols, 7);
 
       const product = new Core({ stdout: () => {}, stderr: () => {} }).multiply(type, ROWS, cols, weights, x);
 
