@@ -136,7 +136,9 @@ function turn(c: Chat, message: string): void {
   // decode: sample, print, feed back, until the end of the turn, a key, or the limits
   let prev = -1;
   let produced = 0;
-  while (true) {
+  // steps = 0: no answer at all; -1: until an end token, a key or a full context (shifting
+  // it would let such an answer run forever); N: at most N tokens, shifting the context as needed.
+  while (c.maxAnswer != 0) {
     const window = min(c.repeatLastN, c.pos);
     penalizeRepeats(c.sampler, logits, c.history + (<usize>(c.pos - window) << 2), window);
     const token = sample(c.sampler, logits);
@@ -148,7 +150,7 @@ function turn(c: Chat, message: string): void {
     if (n > 0) write(STDOUT, decodedPtr, n);
     prev = token;
     produced++;
-    if (c.pos >= c.model.config.seqLen && !shift(c, 1)) {
+    if (c.pos >= c.model.config.seqLen && (c.maxAnswer < 0 || !shift(c, 1))) {
       writeString(STDERR, "\n(the context is full: /reset starts a new conversation)");
       break;
     }
@@ -187,7 +189,10 @@ function shift(c: Chat, needed: i32): bool {
   c.pos = keep + kept;
   if (kept > 0) forwardBatch(c.model, c.state, c.history + (<usize>keep << 2), kept, keep);
   c.shifts++;
+  // An endless answer may shift thousands of times within one line: its message gives its strings back.
+  const mark = objectHeapMark();
   writeString(STDERR, "(context shift: dropped " + drop.toString() + " tokens)");
+  objectHeapRelease(mark);
   return true;
 }
 

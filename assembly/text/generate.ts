@@ -9,6 +9,7 @@ import { Sampler, sample, penalizeRepeats } from "./sampler";
 import { forward, forwardBatch } from "../model/forward";
 import { arenaAlloc } from "../runtime/memory";
 import { fail } from "../runtime/status";
+import { objectHeapMark, objectHeapRelease } from "../runtime/object-heap";
 import { fixed, writeString } from "./text";
 
 export class Generation {
@@ -104,7 +105,10 @@ function shiftContext(model: Model, state: RunState, tokens: usize, pos: i32, ke
   // the kept tokens and the next one move down together
   memory.copy(tokens + (<usize>keep << 2), tokens + (<usize>(keep + drop) << 2), <usize>(kept + 1) << 2);
   if (kept > 0) forwardBatch(model, state, tokens + (<usize>keep << 2), kept, keep);
+  // A long generation may shift thousands of times: the message gives its strings back.
+  const mark = objectHeapMark();
   writeString(STDERR, "(context shift: dropped " + drop.toString() + " tokens)");
+  objectHeapRelease(mark);
   return keep + kept - 1;
 }
 

@@ -18,6 +18,8 @@ export interface InMemoryHost {
   files: ReadonlyMap<string, Uint8Array>;
   /** Chat lines in order; after the last one the input ends. */
   lines: Uint8Array[];
+  /** From this many ms after the host is made, interrupted() says yes: a user pressing Esc. */
+  stopAfterMs?: number;
 }
 
 /** The "host" import object; `memory` is called lazily because the core's memory exists only after instantiation. */
@@ -33,7 +35,7 @@ export function hostImports(
   const bytes = (ptr: number, len: number) => new Uint8Array(memory().buffer, ptr, len);
   const utf8 = new TextDecoder();
   const input = inMemory ? new LineList(inMemory.lines) : new LineReader(0);
-  const stops = interruptSource();
+  const stops = inMemory?.stopAfterMs !== undefined ? stopAfter(inMemory.stopAfterMs) : interruptSource();
 
   return {
     write(stream: number, ptr: number, len: number): void {
@@ -119,6 +121,12 @@ export function hostImports(
       return stops?.() ? 1 : 0;
     },
   };
+}
+
+/** A user who stops every answer `ms` after the host was made (InMemoryHost.stopAfterMs). */
+function stopAfter(ms: number): () => boolean {
+  const deadline = Date.now() + ms;
+  return () => Date.now() >= deadline;
 }
 
 /** Lines given up front (InMemoryHost). */

@@ -24,6 +24,13 @@ const PROBE_TEXT = new Uint8Array([
 ]);
 
 /**
+ * After this long, the core is told the user pressed Esc (its interrupted() import), as a
+ * user would end a generation they asked to be endless (steps = 2^31 - 1 with a context
+ * that shifts). A real hang never asks and still runs into the budget.
+ */
+const USER_STOP_MS = 500;
+
+/**
  * Run the case: load and generate (chat-mode configurations read CHAT_LINES), then, if
  * that worked, encode PROBE_TEXT and decode every token after its predecessor.
  */
@@ -32,7 +39,7 @@ export function runCase(c: FuzzCase, seeds: Record<SeedName, Uint8Array>): Outco
   const decoder = new TextDecoder();
   const output = { stdout: () => {}, stderr: (bytes: Uint8Array) => void diagnostics.push(decoder.decode(bytes)) };
   try {
-    const core = new Core(output, { files: filesOf(c, seeds), lines: CHAT_LINES.slice() });
+    const core = new Core(output, { files: filesOf(c, seeds), lines: CHAT_LINES.slice(), stopAfterMs: USER_STOP_MS });
     core.run(configOf(c));
     core.encode(PROBE_TEXT, { bos: true, eos: true, parseSpecial: true });
     for (let token = 0; token < core.vocabSize; token++) {
