@@ -15,6 +15,7 @@ import { chatCommand } from "./commands/chat.js";
 import { convertCommand } from "./commands/convert.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { synthCommand } from "./commands/synth.js";
+import { serveCommand } from "./commands/serve.js";
 
 const program = new Command("uefi-llm")
   .description("Turn a small language model into a bootable UEFI USB stick, or run it right here.")
@@ -23,7 +24,7 @@ const program = new Command("uefi-llm")
   .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, "uefi-llm: ")) })
   .hook("preAction", (command) => setVerbose(Boolean(command.opts().verbose)));
 
-for (const command of [demoCommand, generateCommand, chatCommand, tokenizeCommand, inspectCommand, convertCommand, buildCommand, imageCommand, flashCommand, keysCommand, runCommand, benchCommand, synthCommand]) program.addCommand(command.copyInheritedSettings(program));
+for (const command of [demoCommand, generateCommand, chatCommand, serveCommand, tokenizeCommand, inspectCommand, convertCommand, buildCommand, imageCommand, flashCommand, keysCommand, runCommand, benchCommand, synthCommand]) program.addCommand(command.copyInheritedSettings(program));
 
 endQuietlyWhenOutputCloses();
 program.parseAsync(process.argv).catch(handleError);

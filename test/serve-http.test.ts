@@ -27,7 +27,7 @@ interface Parsed {
 class Entry {
   private readonly exports: Record<string, (...args: number[]) => number> & { memory: WebAssembly.Memory };
 
-  constructor(bytes: Uint8Array) {
+  constructor(bytes: Uint8Array<ArrayBuffer>) {
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { abort: () => { throw new Error("abort"); } } });
     this.exports = instance.exports as never;
   }
