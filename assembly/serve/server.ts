@@ -11,7 +11,7 @@ import { forward, forwardBatch } from "../model/forward";
 import { fitsContext } from "../text/generate";
 import { firstTurn, userTurn, afterAnswer, endOfTurn, templateWritesBos } from "../text/chat-template";
 import { arenaAlloc } from "../runtime/memory";
-import { objectHeapMark, objectHeapRelease } from "../runtime/object-heap";
+import { objectHeapMark, objectHeapRelease, objectHeapUsed } from "../runtime/object-heap";
 import { fail } from "../runtime/status";
 import { writeString } from "../text/text";
 import { HTTP_COMPLETE, HTTP_INCOMPLETE, parseRequest, reasonPhrase, HttpRequest } from "./http";
@@ -141,9 +141,11 @@ function closeConnection(c: Connection): void {
 /** Read what the connection has, answer a request if one is complete; true if anything happened. */
 function poll(s: Server, c: Connection): bool {
   let happened = false;
+  let ended = false; // the client ended its side (it may still read the answer)
   if (c.used < BUFFER) {
     const n = net_read(c.handle, c.buf + <usize>c.used, <usize>(BUFFER - c.used), 0);
-    if (n == 0 || n == -2) { closeConnection(c); return true; }
+    if (n == -2) { closeConnection(c); return true; }
+    if (n == 0) { ended = true; happened = true; }
     if (n > 0) {
       if (c.used == 0) c.since = clock_us();
       c.used += n;
@@ -151,11 +153,16 @@ function poll(s: Server, c: Connection): bool {
     }
   }
   if (c.used == 0) {
-    if (clock_us() - c.since > IDLE_US) closeConnection(c);
+    if (ended || clock_us() - c.since > IDLE_US) closeConnection(c);
     return happened;
   }
   const r = parseRequest(c.buf, c.used, s.body, MAX_HEADER, MAX_BODY);
   if (r.status == HTTP_INCOMPLETE) {
+    if (ended) {
+      sendError(c, 400, "the connection ended in the middle of a request", "invalid_request_error", false);
+      closeConnection(c);
+      return true;
+    }
     if (r.expectContinue && !c.continued) {
       c.continued = true;
       sendText(c, "HTTP/1.1 100 Continue\r\n\r\n");
@@ -178,7 +185,7 @@ function poll(s: Server, c: Connection): bool {
   c.used = rest;
   c.since = clock_us();
   c.continued = false;
-  if (!r.keepAlive || c.dead) closeConnection(c);
+  if (!r.keepAlive || c.dead || (ended && rest == 0)) closeConnection(c);
   return true;
 }
 
@@ -222,7 +229,9 @@ function handle(s: Server, c: Connection, r: HttpRequest): void {
   if (q >= 0) path = path.substring(0, q);
   if (path == "/health" || path == "/v1/health") {
     if (r.method != "GET") { sendError(c, 405, "use GET for " + path, "invalid_request_error", r.keepAlive); return; }
-    sendResponse(c, 200, "application/json", "{\"status\":\"ok\"}", r.keepAlive);
+    // The memory figures let a client (and the tests) see that requests give back what they take.
+    sendResponse(c, 200, "application/json", "{\"status\":\"ok\",\"requests\":" + s.requests.toString() + ",\"object_heap_bytes\":" +
+      objectHeapUsed().toString() + ",\"memory_bytes\":" + (<u64>memory.size() << 16).toString() + "}", r.keepAlive);
     return;
   }
   if (path == "/v1/models" || path == "/models") {
