@@ -125,6 +125,21 @@ describe("the API", () => {
     expect(chunks.map((c) => c.choices[0].text).join("")).toBe(full.slice(0, stopAt));
   });
 
+  it("prefix caching: a request that continues the last one reuses its cache and still gives generate's text", async () => {
+    const first = "Once upon a time";
+    const a = await post("/v1/completions", { prompt: first, max_tokens: 30, temperature: 0 });
+    const again = await post("/v1/completions", { prompt: first, max_tokens: 30, temperature: 0 });
+    expect(again.json.choices[0].text).toBe(a.json.choices[0].text);
+    expect(again.json.usage.prompt_tokens_details.cached_tokens).toBe(a.json.usage.prompt_tokens - 1);
+    const longer = first + a.json.choices[0].text + " The end.";
+    const b = await post("/v1/completions", { prompt: longer, max_tokens: 30, temperature: 0.8, seed: 5 });
+    expect(b.json.usage.prompt_tokens_details.cached_tokens).toBeGreaterThan(20);
+    expect(b.json.choices[0].text).toBe(await generated(longer, ["-n", "30", "--temp", "0.8", "-s", "5"]));
+    // A different start computes everything again.
+    const c = await post("/v1/completions", { prompt: "Tom", max_tokens: 5, temperature: 0 });
+    expect(c.json.usage.prompt_tokens_details.cached_tokens).toBe(1); // the BOS token
+  }, 60_000);
+
   it("max_tokens 0 and 1; a context too small for the prompt is a 400 with code context_length_exceeded", async () => {
     expect((await post("/v1/completions", { prompt: "Hi", max_tokens: 0 })).json.choices[0].text).toBe("");
     expect((await post("/v1/completions", { prompt: "Hi", max_tokens: 1, temperature: 0 })).json.usage.completion_tokens).toBe(1);

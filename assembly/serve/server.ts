@@ -57,6 +57,9 @@ export class Server {
   text: usize = 0;
   textCap: i32 = 0;
   requests: i32 = 0;
+  /** The tokens whose keys and values the KV cache holds, at positions [0, cachedCount). */
+  cached: usize = 0;
+  cachedCount: i32 = 0;
 
   constructor(model: Model, state: RunState, tokenizer: Tokenizer, sampler: Sampler, family: i32, modelId: string) {
     this.model = model;
@@ -85,7 +88,8 @@ export function serve(s: Server, host: string, port: i32): bool {
   s.tokens = arenaAlloc(<u64>max(maxTokens(MAX_BODY), seqLen + 1) * 4, "the token buffer");
   s.textCap = seqLen * max(s.tokenizer.longest, 4) + 64;
   s.text = arenaAlloc(<u64>s.textCap, "the answer's text");
-  if (s.body == 0 || s.tokens == 0 || s.text == 0) return false;
+  s.cached = arenaAlloc(<u64>(seqLen + 1) * 4, "the cached tokens");
+  if (s.body == 0 || s.tokens == 0 || s.text == 0 || s.cached == 0) return false;
   const hostBytes = String.UTF8.encode(host);
   const listener = net_listen(changetype<usize>(hostBytes), hostBytes.byteLength, port);
   if (listener < 0) return fail("cannot listen on " + host + ":" + port.toString() + " (no network, or the port is taken)");
@@ -426,9 +430,21 @@ function streamPiece(s: Server, c: Connection, isChat: bool, id: string, text: s
   sendChunk(c, completeSsePrefix(s, isChat, id) + content + ",\"finish_reason\":null}]}\n\n");
 }
 
-function usage(promptTokens: i32, completionTokens: i32): string {
+function usage(promptTokens: i32, completionTokens: i32, cachedTokens: i32): string {
   return "{\"prompt_tokens\":" + promptTokens.toString() + ",\"completion_tokens\":" + completionTokens.toString() +
-    ",\"total_tokens\":" + (promptTokens + completionTokens).toString() + "}";
+    ",\"total_tokens\":" + (promptTokens + completionTokens).toString() + ",\"prompt_tokens_details\":{\"cached_tokens\":" + cachedTokens.toString() + "}}";
+}
+
+/**
+ * Prefix caching, as llama.cpp's server does: the prompt's first tokens that equal the
+ * tokens already in the KV cache are not computed again. At least the last prompt token
+ * is, for its logits. Returns the first position to compute.
+ */
+function reusablePrefix(s: Server, promptTokens: i32): i32 {
+  let same = 0;
+  const n = min(promptTokens - 1, s.cachedCount);
+  while (same < n && load<i32>(s.tokens + (<usize>same << 2)) == load<i32>(s.cached + (<usize>same << 2))) same++;
+  return same;
 }
 
 function complete(s: Server, c: Connection, p: Params, isChat: bool, keepAlive: bool): void {
@@ -466,8 +482,12 @@ function complete(s: Server, c: Connection, p: Params, isChat: bool, keepAlive: 
   let end = 0; // bytes of text
   let sent = 0; // bytes of text already streamed
   let finish = "length";
+  let reused = 0;
   if (p.maxTokens > 0) {
-    let logits = forwardBatch(s.model, s.state, s.tokens, promptTokens, 0);
+    reused = reusablePrefix(s, promptTokens);
+    // Positions past `reused` are overwritten from here on: until the end they no longer hold the cached tokens.
+    s.cachedCount = reused;
+    let logits = forwardBatch(s.model, s.state, s.tokens + (<usize>reused << 2), promptTokens - reused, reused);
     let pos = promptTokens - 1;
     let token = load<i32>(s.tokens + (<usize>pos << 2));
     // As generate.ts: penalize, sample, stop at the end token; no context shift (a request ends with the context).
@@ -504,13 +524,16 @@ function complete(s: Server, c: Connection, p: Params, isChat: bool, keepAlive: 
       if (pos + 1 >= seqLen) break; // the context is full
       logits = forward(s.model, s.state, token, ++pos);
     }
+    // The cache now holds the keys and values of tokens [0, pos].
+    memory.copy(s.cached, s.tokens, <usize>(pos + 1) << 2);
+    s.cachedCount = pos + 1;
   }
   const textValue = String.UTF8.decodeUnsafe(s.text, <usize>end);
   if (p.stream) {
     if (c.dead) return;
     if (end > sent) streamPiece(s, c, isChat, id, String.UTF8.decodeUnsafe(s.text + <usize>sent, <usize>(end - sent)), sent == 0);
     const last = isChat ? "\"delta\":{}" : "\"text\":\"\",\"logprobs\":null";
-    sendChunk(c, completeSsePrefix(s, isChat, id) + last + ",\"finish_reason\":\"" + finish + "\"}],\"usage\":" + usage(promptTokens, generated) + "}\n\n");
+    sendChunk(c, completeSsePrefix(s, isChat, id) + last + ",\"finish_reason\":\"" + finish + "\"}],\"usage\":" + usage(promptTokens, generated, reused) + "}\n\n");
     sendChunk(c, "data: [DONE]\n\n");
     sendText(c, "0\r\n\r\n");
     return;
@@ -518,5 +541,5 @@ function complete(s: Server, c: Connection, p: Params, isChat: bool, keepAlive: 
   const choice = isChat ? "\"message\":{\"role\":\"assistant\",\"content\":" + jsonString(textValue) + "}" : "\"text\":" + jsonString(textValue) + ",\"logprobs\":null";
   sendResponse(c, 200, "application/json", "{\"id\":" + jsonString(id) + ",\"object\":\"" + (isChat ? "chat.completion" : "text_completion") +
     "\",\"created\":0,\"model\":" + jsonString(s.modelId) + ",\"choices\":[{\"index\":0," + choice + ",\"finish_reason\":\"" + finish + "\"}],\"usage\":" +
-    usage(promptTokens, generated) + "}", keepAlive);
+    usage(promptTokens, generated, reused) + "}", keepAlive);
 }
