@@ -239,6 +239,17 @@ describe("bad requests: a 4xx with an OpenAI-style error, and the server keeps s
     expect(answer.match(/HTTP\/1\.1 200 OK/g)?.length).toBe(2);
   });
 
+  it("a client that goes away mid-stream: the server goes on serving", async () => {
+    for (let i = 0; i < 5; i++) {
+      const controller = new AbortController();
+      const res = await fetch(base + "/v1/completions", { method: "POST", body: JSON.stringify({ prompt: "Once upon a time", max_tokens: 400, stream: true, seed: i + 1 }), signal: controller.signal });
+      const reader = res.body!.getReader();
+      await reader.read();
+      controller.abort();
+    }
+    expect(await post2()).toBe(200);
+  });
+
   it("a client that stops sending mid-request does not keep others waiting", async () => {
     const socket = connect(port, "127.0.0.1");
     socket.on("error", () => {});

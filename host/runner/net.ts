@@ -73,6 +73,15 @@ function wait(kind, handle, cap, timeoutMs, ready) {
 }
 
 parentPort.on("message", (m) => {
+  // A failure here must still answer: the core's thread sleeps until it does.
+  try {
+    handleMessage(m);
+  } catch {
+    reply(-2);
+  }
+});
+
+function handleMessage(m) {
   if (m.op === "listen") {
     const host = Buffer.from(data.subarray(0, m.len)).toString("utf8");
     const server = net.createServer({ allowHalfOpen: true });
@@ -119,7 +128,7 @@ parentPort.on("message", (m) => {
     }
     reply(0);
   }
-});
+}
 `;
 
 export interface NetImports {
