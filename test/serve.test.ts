@@ -326,3 +326,16 @@ describe.runIf(openaiModule)("the official openai client", () => {
     await expect(openai.completions.create({ model: "x", prompt, temperature: 5e6 })).rejects.toMatchObject({ status: 400, message: expect.stringContaining("temperature") });
   });
 });
+
+describe("serve's own errors: one line and exit 1", () => {
+  it("a taken port, a bad port, a missing model", async () => {
+    const taken = await cli(["serve", "--port", String(port)]);
+    expect(taken.exitCode).toBe(1);
+    expect(taken.stderr).toBe(`uefi-llm: cannot listen on 127.0.0.1:${port} (no network, or the port is taken)\n`);
+    const bad = await cli(["serve", "--port", "99999"]);
+    expect(bad.stderr).toBe("uefi-llm: --port must be a whole number from 1 to 65535, not '99999'\n");
+    const missing = await cli(["serve", "-m", "/nonexistent/model.gguf"]);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toMatch(/^uefi-llm: cannot open model '\/nonexistent\/model.gguf'/);
+  }, 60_000);
+});
