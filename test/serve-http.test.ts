@@ -234,6 +234,18 @@ describe("JSON", () => {
     expect(entry.json("[".repeat(100) + "]".repeat(100))).toMatch(/^!JSON nested deeper/);
   });
 
+  it("refuses more than 16384 values, which would fill the bounded object heap", () => {
+    expect(entry.json("[" + Array(16383).fill(1).join(",") + "]")).toMatch(/^\[1,/);
+    expect(entry.json("[" + Array(16384).fill(1).join(",") + "]")).toBe("!more than 16384 JSON values");
+  });
+
+  it("long strings full of escapes, and lone or swapped surrogates, as JSON.parse reads them", () => {
+    const long = JSON.stringify({ prompt: "line\n\t\"q\" é😀 ".repeat(5000) });
+    expect(entry.json(long)).toBe(long);
+    // JSON.parse keeps a lone surrogate; a UTF-8 string cannot, so it becomes U+FFFD.
+    expect(entry.json(String.raw`"a\ud800b\udc00c\ud800\u0041\ud83d\ude00"`)).toBe(`"a\ufffdb\ufffdc\ufffdA😀"`);
+  });
+
   it("refuses invalid UTF-8", () => {
     for (const bytes of [[0x22, 0xff, 0x22], [0x22, 0xc0, 0xaf, 0x22], [0x22, 0xed, 0xa0, 0x80, 0x22], [0x22, 0xe2, 0x82]]) {
       expect(entry.json(new Uint8Array(bytes))).toMatch(/^!/);

@@ -43,6 +43,9 @@ async function post(path: string, body: unknown): Promise<{ status: number; json
   return { status: res.status, json: await res.json() };
 }
 
+/** post() under another name, for the tests where post is the raw request builder. */
+const postJson = (path: string, body: unknown) => post(path, body);
+
 /** The text `generate` prints after the prompt's echo, without the final newline. */
 async function generated(prompt: string, args: string[]): Promise<string> {
   const r = await cli(["generate", "-p", prompt, ...args]);
@@ -237,6 +240,20 @@ describe("bad requests: a 4xx with an OpenAI-style error, and the server keeps s
       socket.end(one + one);
     });
     expect(answer.match(/HTTP\/1\.1 200 OK/g)?.length).toBe(2);
+  });
+
+  it("the largest bodies (escapes, many messages) are refused cleanly, not by filling the core's heap", async () => {
+    const content = "a\n".repeat(80_000); // ~240 KiB of JSON
+    const big = await postJson("/v1/chat/completions", { messages: [{ role: "system", content }, { role: "user", content }] });
+    expect(big.status).toBe(413);
+    const one = await postJson("/v1/chat/completions", { messages: [{ role: "user", content: content.slice(0, 100_000) }] });
+    expect(one.status).toBe(400);
+    expect(one.json.error.code).toBe("context_length_exceeded");
+    const many = Array.from({ length: 3000 }, (_, i) => ({ role: i % 2 ? "assistant" : "user", content: "hello there" }));
+    const manyAnswer = await postJson("/v1/chat/completions", { messages: [...many, { role: "user", content: "x" }] });
+    expect(manyAnswer.status).toBe(400);
+    expect(manyAnswer.json.error.code).toBe("context_length_exceeded");
+    expect(await post2()).toBe(200);
   });
 
   it("a client that goes away mid-stream: the server goes on serving", async () => {

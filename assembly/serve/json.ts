@@ -11,6 +11,8 @@ export const JSON_OBJECT: i32 = 5;
 
 /** Deeper nesting is refused (the parser recurses). */
 const MAX_DEPTH: i32 = 64;
+/** More values are refused: each is an object on the bounded object heap (~150 bytes with its arrays). */
+const MAX_VALUES: i32 = 16384;
 
 export class JsonValue {
   kind: i32 = JSON_NULL;
@@ -37,6 +39,7 @@ export class JsonParse {
 
 class Reader {
   pos: i32 = 0;
+  values: i32 = 0;
   error: string = "";
   constructor(public buf: usize, public len: i32) {}
 
@@ -82,6 +85,7 @@ export function parseJson(buf: usize, len: i32): JsonParse {
 
 function parseValue(r: Reader, depth: i32): JsonValue | null {
   if (depth > MAX_DEPTH) return r.fail("JSON nested deeper than " + MAX_DEPTH.toString() + " levels");
+  if (++r.values > MAX_VALUES) return r.fail("more than " + MAX_VALUES.toString() + " JSON values");
   const c = r.peek();
   if (c == 0x7b) return parseObject(r, depth);
   if (c == 0x5b) return parseArray(r, depth);
@@ -198,54 +202,80 @@ function hex4(r: Reader): i32 {
   return v;
 }
 
-/** A string from the opening quote; its escapes resolved. Unpaired surrogate escapes become U+FFFD. */
+/**
+ * A string from the opening quote; its escapes resolved. Unpaired surrogate escapes become
+ * U+FFFD. The bytes are decoded once, into one string: building it piece by piece would
+ * copy it again for every escape, which a long prompt full of \n would make quadratic.
+ */
 function parseString(r: Reader): string | null {
   r.pos++;
-  let out = "";
-  let runStart = r.pos;
+  const start = r.pos;
+  let escaped = false;
   while (true) {
     if (r.pos >= r.len) { r.fail("unterminated JSON string"); return null; }
     const c = load<u8>(r.buf + <usize>r.pos);
-    if (c == 0x22) {
-      out += String.UTF8.decodeUnsafe(r.buf + <usize>runStart, <usize>(r.pos - runStart));
-      r.pos++;
-      return out;
-    }
+    if (c == 0x22) break;
     if (c < 0x20) { r.fail("a control character in a JSON string"); return null; }
-    if (c != 0x5c) { r.pos++; continue; }
-    out += String.UTF8.decodeUnsafe(r.buf + <usize>runStart, <usize>(r.pos - runStart));
+    if (c == 0x5c) { escaped = true; r.pos++; }
     r.pos++;
-    const e = r.peek();
-    r.pos++;
-    if (e == 0x22) out += "\"";
-    else if (e == 0x5c) out += "\\";
-    else if (e == 0x2f) out += "/";
-    else if (e == 0x62) out += "\b";
-    else if (e == 0x66) out += "\f";
-    else if (e == 0x6e) out += "\n";
-    else if (e == 0x72) out += "\r";
-    else if (e == 0x74) out += "\t";
-    else if (e == 0x75) {
-      let u = hex4(r);
-      if (u < 0) { r.fail("malformed \\u escape in a JSON string"); return null; }
-      if (u >= 0xd800 && u < 0xdc00 && r.pos + 1 < r.len && load<u8>(r.buf + <usize>r.pos) == 0x5c && load<u8>(r.buf + <usize>r.pos + 1) == 0x75) {
-        const save = r.pos;
-        r.pos += 2;
-        const low = hex4(r);
-        if (low >= 0xdc00 && low < 0xe000) {
-          out += String.fromCodePoint(0x10000 + ((u - 0xd800) << 10) + (low - 0xdc00));
-        } else {
-          r.pos = save;
-          out += "\uFFFD";
-        }
-      } else if (u >= 0xd800 && u < 0xe000) {
-        out += "\uFFFD";
-      } else {
-        out += String.fromCharCode(u);
-      }
-    } else { r.pos--; r.fail("unknown escape in a JSON string"); return null; }
-    runStart = r.pos;
   }
+  const end = r.pos;
+  r.pos++;
+  if (!escaped) return String.UTF8.decodeUnsafe(r.buf + <usize>start, <usize>(end - start));
+  // Escapes never take more bytes than they resolve to: \uXXXX (6) is at most 3 bytes, a pair (12) 4.
+  const out = changetype<usize>(new ArrayBuffer(end - start));
+  let n = 0;
+  let i = start;
+  while (i < end) {
+    const c = load<u8>(r.buf + <usize>i);
+    if (c != 0x5c) { store<u8>(out + <usize>n, c); n++; i++; continue; }
+    const e = i + 1 < end ? load<u8>(r.buf + <usize>(i + 1)) : 0;
+    i += 2;
+    let b: i32 = -1;
+    if (e == 0x22) b = 0x22;
+    else if (e == 0x5c) b = 0x5c;
+    else if (e == 0x2f) b = 0x2f;
+    else if (e == 0x62) b = 0x08;
+    else if (e == 0x66) b = 0x0c;
+    else if (e == 0x6e) b = 0x0a;
+    else if (e == 0x72) b = 0x0d;
+    else if (e == 0x74) b = 0x09;
+    if (b >= 0) { store<u8>(out + <usize>n, <u8>b); n++; continue; }
+    if (e != 0x75) { r.pos = i - 1; r.fail("unknown escape in a JSON string"); return null; }
+    r.pos = i;
+    let u = hex4(r);
+    if (u < 0 || r.pos > end) { r.fail("malformed \\u escape in a JSON string"); return null; }
+    i = r.pos;
+    let cp: u32 = <u32>u;
+    if (u >= 0xd800 && u < 0xdc00 && i + 5 < end && load<u8>(r.buf + <usize>i) == 0x5c && load<u8>(r.buf + <usize>(i + 1)) == 0x75) {
+      r.pos = i + 2;
+      const low = hex4(r);
+      if (low >= 0xdc00 && low < 0xe000) {
+        cp = 0x10000 + ((<u32>u - 0xd800) << 10) + (<u32>low - 0xdc00);
+        i = r.pos;
+      } else {
+        cp = 0xfffd; // the next escape is read on its own
+      }
+    } else if (u >= 0xd800 && u < 0xe000) {
+      cp = 0xfffd;
+    }
+    n += putUtf8(out + <usize>n, cp);
+  }
+  r.pos = end + 1;
+  return String.UTF8.decodeUnsafe(out, <usize>n);
+}
+
+/** Code point cp as UTF-8 at p; returns its length. */
+function putUtf8(p: usize, cp: u32): i32 {
+  if (cp < 0x80) { store<u8>(p, <u8>cp); return 1; }
+  if (cp < 0x800) { store<u8>(p, <u8>(0xc0 | (cp >> 6))); store<u8>(p, <u8>(0x80 | (cp & 63)), 1); return 2; }
+  if (cp < 0x10000) {
+    store<u8>(p, <u8>(0xe0 | (cp >> 12))); store<u8>(p, <u8>(0x80 | ((cp >> 6) & 63)), 1); store<u8>(p, <u8>(0x80 | (cp & 63)), 2);
+    return 3;
+  }
+  store<u8>(p, <u8>(0xf0 | (cp >> 18))); store<u8>(p, <u8>(0x80 | ((cp >> 12) & 63)), 1);
+  store<u8>(p, <u8>(0x80 | ((cp >> 6) & 63)), 2); store<u8>(p, <u8>(0x80 | (cp & 63)), 3);
+  return 4;
 }
 
 /** Whether [buf, buf + len) is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
@@ -275,7 +305,9 @@ export function validUtf8(buf: usize, len: i32): bool {
 
 /** `s` as a JSON string literal, quotes included: ", \ and control characters escaped; the rest as is. */
 export function jsonString(s: string): string {
-  let out = "\"";
+  // Pieces joined once at the end: appending to one string would copy it for every escape.
+  const parts = new Array<string>();
+  parts.push("\"");
   let runStart = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -295,11 +327,14 @@ export function jsonString(s: string): string {
       esc = "\uFFFD";
     }
     if (esc != null) {
-      out += s.substring(runStart, i) + esc;
+      parts.push(s.substring(runStart, i));
+      parts.push(esc);
       runStart = i + 1;
     }
   }
-  return out + s.substring(runStart) + "\"";
+  parts.push(s.substring(runStart));
+  parts.push("\"");
+  return parts.join("");
 }
 
 const HEX = "0123456789abcdef";

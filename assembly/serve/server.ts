@@ -18,7 +18,7 @@ import { HTTP_COMPLETE, HTTP_INCOMPLETE, parseRequest, reasonPhrase, HttpRequest
 import { JsonValue, JSON_ARRAY, JSON_BOOL, JSON_NULL, JSON_NUMBER, JSON_OBJECT, JSON_STRING, jsonString, jsonNumber, parseJson } from "./json";
 
 const MAX_HEADER: i32 = 16 << 10;
-const MAX_BODY: i32 = 1 << 20;
+const MAX_BODY: i32 = 256 << 10; // its strings take a few times this on the 8 MiB object heap
 /** Received bytes a connection can hold: a whole request at its limits, chunk framing included. */
 const BUFFER: i32 = MAX_HEADER + 2 * MAX_BODY;
 const MAX_CONNECTIONS: i32 = 8;
@@ -343,7 +343,7 @@ function renderMessages(s: Server, messages: JsonValue, p: Params): bool {
   const bos = t.bos >= 0 ? pieceText(t, t.bos) : "";
   const eos = t.eos >= 0 ? pieceText(t, t.eos) : "";
   let system = "";
-  let text = "";
+  const text = new Array<string>(); // joined once: appending would copy the conversation for every message
   let turns = 0;
   let last = "";
   for (let i = 0; i < messages.items.length; i++) {
@@ -369,16 +369,16 @@ function renderMessages(s: Server, messages: JsonValue, p: Params): bool {
       system += (system.length > 0 ? "\n" : "") + value;
     } else if (r == "user") {
       if (last == "user") return bad(p, "messages", "two user messages in a row");
-      text += turns == 0 ? firstTurn(s.family, system, value, bos) : userTurn(s.family, value);
+      text.push(turns == 0 ? firstTurn(s.family, system, value, bos) : userTurn(s.family, value));
       turns++;
     } else if (r == "assistant") {
       if (last != "user") return bad(p, "messages", "an assistant message must follow a user message");
-      text += value + endOfTurn(s.family, eos) + afterAnswer(s.family, bos);
+      text.push(value + endOfTurn(s.family, eos) + afterAnswer(s.family, bos));
     } else return bad(p, "messages", "unknown role '" + r + "'");
     if (r != "system" && r != "developer") last = r;
   }
   if (last != "user") return bad(p, "messages", "the last message must be the user's");
-  p.prompt = text;
+  p.prompt = text.join("");
   p.addBos = !templateWritesBos(s.family);
   return true;
 }
