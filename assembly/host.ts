@@ -49,6 +49,23 @@
 //       Whether the user asked to stop the current answer (Esc or Ctrl-C) since
 //       the last call. Called once per generated token: it must not block.
 //
+//   net_listen(host_ptr, host_len, port)         -> i32 listener handle, or -1
+//       Listen for TCP connections on the UTF-8 address (Node: "127.0.0.1", "0.0.0.0";
+//       UEFI: ignored, the configured address) and port. -1: the host has no network,
+//       or the port is taken; the core reports it. Only the server (export serve) calls it.
+//
+//   net_accept(listener, timeout_ms)             -> i32 connection handle, -1 none yet, -2 failed
+//       The next waiting connection, waiting at most timeout_ms (0: only look).
+//
+//   net_read(conn, dst, cap, timeout_ms)         -> i32 bytes, 0 the peer closed, -1 none yet, -2 failed
+//       Copy up to cap received bytes to dst, waiting at most timeout_ms for the first.
+//
+//   net_write(conn, ptr, len)                    -> i32 len, or -1 if the peer is gone
+//       Send all len bytes (the host may buffer them) before returning.
+//
+//   net_close(handle)                            -> void
+//       Close a connection (after sending what is buffered) or a listener.
+//
 // Exports (implemented in assembly/index.ts):
 //
 //   memory                                       the linear memory
@@ -73,6 +90,9 @@
 //   job(index)                                   one share of the work parallel_for spreads
 //   dequantize_tensor(name_ptr, name_len)        -> ptr to a GGUF tensor's values as f32 (tests, tools)
 //   multiply(type, rows, cols, w, x, count)      -> ptr to W @ x_t for count vectors (tests, tools)
+//   serve(config_ptr, config_len, host_ptr, host_len, port) -> i32 status
+//       load(), then serve the OpenAI-style HTTP API (assembly/serve/) on host:port
+//       until the host ends the program; returns only if listening fails.
 //   object_heap_used()                           -> bytes of the bounded heap for strings and small objects (tests)
 //   error_ptr(), error_len()                     the message of the last failed call
 //
@@ -109,6 +129,21 @@ export declare function parallel_for(jobs: i32): void;
 
 @external("host", "interrupted")
 export declare function interrupted(): i32;
+
+@external("host", "net_listen")
+export declare function net_listen(hostPtr: usize, hostLen: usize, port: i32): i32;
+
+@external("host", "net_accept")
+export declare function net_accept(listener: i32, timeoutMs: i32): i32;
+
+@external("host", "net_read")
+export declare function net_read(conn: i32, dst: usize, cap: usize, timeoutMs: i32): i32;
+
+@external("host", "net_write")
+export declare function net_write(conn: i32, ptr: usize, len: usize): i32;
+
+@external("host", "net_close")
+export declare function net_close(handle: i32): void;
 
 export const STDOUT: i32 = 1;
 export const STDERR: i32 = 2;

@@ -24,6 +24,7 @@ import { injectOutOfBoundsRead } from "./runtime/memory";
 import { Region, take, reuse, keep } from "./runtime/request-memory";
 import { fail, errorPointer, errorLength } from "./runtime/status";
 import { objectHeapUsed } from "./runtime/object-heap";
+import { Server, serve as serveHttp } from "./serve/server";
 
 export { coreAbort } from "./host";
 
@@ -114,6 +115,35 @@ export function run(configPtr: usize, configLen: u32): i32 {
   sampler.repeatPenalty = c.repeatPenalty;
   if (c.mode == "chat") return chat(new Chat(model!, state!, tokenizer!, sampler, chatFamily(c), c.system, c.steps, c.repeatLastN)) ? OK : FAILED;
   return generate(model!, state!, tokenizer!, sampler, c.promptPtr, c.promptLen, c.steps, c.repeatLastN, c.printIds, c.ignoreEos, loadUs) ? OK : FAILED;
+}
+
+/**
+ * load(), then serve the OpenAI-style HTTP API on host:port (the UTF-8 bytes at hostPtr):
+ * the configuration's sampling settings and steps are the defaults a request can override.
+ * Returns only when listening fails.
+ */
+export function serve(configPtr: usize, configLen: u32, hostPtr: usize, hostLen: u32, port: i32): i32 {
+  const host = String.UTF8.decodeUnsafe(hostPtr, hostLen);
+  if (load(configPtr, configLen) != OK) return FAILED;
+  const c = config!;
+  const sampler = newSampler(model!.config.vocabSize, 1);
+  if (sampler == null) return FAILED;
+  sampler.temperature = c.temperature;
+  sampler.topP = c.topP;
+  sampler.topK = c.topK;
+  sampler.minP = c.minP;
+  sampler.repeatPenalty = c.repeatPenalty;
+  const s = new Server(model!, state!, tokenizer!, sampler, chatFamily(c), modelName(c.model));
+  s.steps = c.steps;
+  s.repeatLastN = c.repeatLastN;
+  s.seed = c.seed;
+  return serveHttp(s, host, port) ? OK : FAILED;
+}
+
+/** The model's id in the API: its file name without folders. */
+function modelName(path: string): string {
+  const slash = max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  return path.substring(slash + 1);
 }
 
 /** The template family: the configured one, else the one the GGUF's chat template implies, else plain text. */

@@ -16,6 +16,7 @@ import { convertCommand } from "./commands/convert.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { synthCommand } from "./commands/synth.js";
 import { pullCommand } from "./commands/pull.js";
+import { serveCommand } from "./commands/serve.js";
 
 const program = new Command("uefi-llm")
   .description("Turn a small language model into a bootable UEFI USB stick, or run it right here.")
@@ -24,7 +25,7 @@ const program = new Command("uefi-llm")
   .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, "uefi-llm: ")) })
   .hook("preAction", (command) => setVerbose(Boolean(command.opts().verbose)));
 
-for (const command of [demoCommand, generateCommand, chatCommand, tokenizeCommand, inspectCommand, pullCommand, convertCommand, buildCommand, imageCommand, flashCommand, keysCommand, runCommand, benchCommand, synthCommand]) program.addCommand(command.copyInheritedSettings(program));
+for (const command of [demoCommand, generateCommand, chatCommand, serveCommand, tokenizeCommand, inspectCommand, pullCommand, convertCommand, buildCommand, imageCommand, flashCommand, keysCommand, runCommand, benchCommand, synthCommand]) program.addCommand(command.copyInheritedSettings(program));
 
 endQuietlyWhenOutputCloses();
 program.parseAsync(process.argv).catch(handleError);

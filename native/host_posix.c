@@ -187,6 +187,32 @@ u32 w2c_host_interrupted(struct w2c_host *host) {
   return pending;
 }
 
+/* Sockets for the core's HTTP server (assembly/host.ts net_*): not on this host yet.
+ * net_listen says so with -1 (the core reports it); the others are never reached. */
+u32 w2c_host_net_listen(struct w2c_host *host, u32 host_ptr, u32 host_len, u32 port) {
+  (void)host; (void)host_ptr; (void)host_len; (void)port;
+  return (u32)-1;
+}
+
+u32 w2c_host_net_accept(struct w2c_host *host, u32 listener, u32 timeout_ms) {
+  (void)host; (void)listener; (void)timeout_ms;
+  return (u32)-2;
+}
+
+u32 w2c_host_net_read(struct w2c_host *host, u32 conn, u32 dst, u32 cap, u32 timeout_ms) {
+  (void)host; (void)conn; (void)dst; (void)cap; (void)timeout_ms;
+  return (u32)-2;
+}
+
+u32 w2c_host_net_write(struct w2c_host *host, u32 conn, u32 ptr, u32 len) {
+  (void)host; (void)conn; (void)ptr; (void)len;
+  return (u32)-1;
+}
+
+void w2c_host_net_close(struct w2c_host *host, u32 handle) {
+  (void)host; (void)handle;
+}
+
 /* The read bandwidth a decoder can hope for: stream `bytes` from memory as fast as
  * the core would (integer adds vectorize without any floating-point licence). */
 static int roofline(uint64_t bytes) {

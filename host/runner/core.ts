@@ -29,6 +29,7 @@ interface CoreExports {
   multiply(type: number, rows: number, cols: number, w: number, x: number, count: number): number;
   job(index: number): void;
   object_heap_used(): number;
+  serve(ptr: number, len: number, hostPtr: number, hostLen: number, port: number): number;
   error_ptr(): number;
   error_len(): number;
 }
@@ -81,6 +82,13 @@ export class Core {
   /** Load, generate and stream, as the firmware does at boot. */
   run(configText: string | Uint8Array): void {
     this.check(this.trapping(() => this.exports.run(...this.input(configText))));
+  }
+
+  /** Load, then serve the OpenAI-style HTTP API on host:port; returns only if that cannot start (a UserError). */
+  serve(configText: string | Uint8Array, host: string, port: number): void {
+    const config = this.input(configText);
+    const address = this.input(host);
+    this.check(this.trapping(() => this.exports.serve(...config, ...address, port)));
   }
 
   forward(token: number, pos: number): Float32Array {

@@ -1,6 +1,7 @@
 // The host interface (assembly/host.ts) implemented for Node: files through fs,
 // output to callbacks, time from the monotonic clock.
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { netImports } from "./net.js";
 
 export interface CoreOutput {
   /** Stream 1: generated text. */
@@ -38,6 +39,8 @@ export function hostImports(
   const stops = inMemory?.stopAfterMs !== undefined ? stopAfter(inMemory.stopAfterMs) : interruptSource();
 
   return {
+    // Sockets for the server (export serve): a worker thread that owns them, started on first use.
+    ...netImports(bytes),
     write(stream: number, ptr: number, len: number): void {
       // Copy: the memory may grow (and its buffer detach) before the callback uses the bytes.
       const data = bytes(ptr, len).slice();
