@@ -20,6 +20,7 @@ packages=(
   efitools     # keys: cert-to-efi-sig-list, sign-efi-sig-list
   openssl      # keys: the key pairs and certificates
   util-linux   # flash: lsblk, blockdev; tests: losetup
+  curl         # tests: a real HTTP client against serve
 )
 
 missing=()
