@@ -122,16 +122,25 @@ static pthread_t threads[256];
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work_ready = PTHREAD_COND_INITIALIZER;
 static w2c_core *pool_core;
-static u32 jobs_total, jobs_next, jobs_finished;
-static uint64_t generation;
+/* The current batch in one word, so that a worker never takes a job of a batch it did not
+ * join: bits 40-63 the batch number, 20-39 its job count, 0-19 the next job to hand out.
+ * A worker that was preempted between batches sees another batch number and stops,
+ * instead of counting a finished job that never ran (a race that changed the text on a
+ * loaded machine). Jobs are claimed by compare-and-swap, never by blind increments. */
+static uint64_t claims;
+static u32 jobs_finished;
+static uint64_t generation; /* the newest batch number, for waking idle workers */
 
 #define SPINS_BEFORE_SLEEP 200000
 
-static void run_jobs(void) {
-  u32 index;
-  while ((index = __atomic_fetch_add(&jobs_next, 1, __ATOMIC_ACQ_REL)) < __atomic_load_n(&jobs_total, __ATOMIC_ACQUIRE)) {
-    w2c_core_job(pool_core, index);
+static void run_jobs(uint64_t batch) {
+  uint64_t c = __atomic_load_n(&claims, __ATOMIC_ACQUIRE);
+  for (;;) {
+    if ((c >> 40) != batch || (c & 0xfffff) >= ((c >> 20) & 0xfffff)) return;
+    if (!__atomic_compare_exchange_n(&claims, &c, c + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) continue;
+    w2c_core_job(pool_core, (u32)(c & 0xfffff));
     __atomic_fetch_add(&jobs_finished, 1, __ATOMIC_ACQ_REL);
+    c = __atomic_load_n(&claims, __ATOMIC_ACQUIRE);
   }
 }
 
@@ -144,7 +153,7 @@ static void *worker(void *unused) {
     while (__atomic_load_n(&generation, __ATOMIC_ACQUIRE) == seen) pthread_cond_wait(&work_ready, &pool_lock);
     pthread_mutex_unlock(&pool_lock);
     seen = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
-    run_jobs();
+    run_jobs(seen);
   }
   return NULL;
 }
@@ -155,15 +164,15 @@ u32 w2c_host_worker_count(struct w2c_host *host) {
 }
 
 void w2c_host_parallel_for(struct w2c_host *host, u32 jobs) {
+  const uint64_t batch = (__atomic_load_n(&generation, __ATOMIC_ACQUIRE) + 1) & 0xffffff;
   pool_core = host->core;
   __atomic_store_n(&jobs_finished, 0, __ATOMIC_RELEASE);
-  __atomic_store_n(&jobs_total, jobs, __ATOMIC_RELEASE);
-  __atomic_store_n(&jobs_next, 0, __ATOMIC_RELEASE);
+  __atomic_store_n(&claims, (batch << 40) | ((uint64_t)jobs << 20), __ATOMIC_RELEASE);
   pthread_mutex_lock(&pool_lock);
-  __atomic_fetch_add(&generation, 1, __ATOMIC_ACQ_REL);
+  __atomic_store_n(&generation, batch, __ATOMIC_RELEASE);
   pthread_cond_broadcast(&work_ready);
   pthread_mutex_unlock(&pool_lock);
-  run_jobs(); /* this thread works too */
+  run_jobs(batch); /* this thread works too */
   while (__atomic_load_n(&jobs_finished, __ATOMIC_ACQUIRE) < jobs) __builtin_ia32_pause();
 }
 
