@@ -100,19 +100,25 @@ export function check_config(configPtr: usize, configLen: u32): i32 {
   return parseConfig(configPtr, configLen) != null ? OK : FAILED;
 }
 
-/** load(), then generate from the configured prompt, streaming text to stream 1. */
-export function run(configPtr: usize, configLen: u32): i32 {
-  if (load(configPtr, configLen) != OK) return FAILED;
-  const c = config!;
-  if (c.debug == "trap-oob") injectOutOfBoundsRead();
-  const seed = c.seed != 0 ? c.seed : (<u64>clock_us() | 1);
+/** A sampler for the loaded model with the configuration's settings, or null with the reason recorded. */
+function configuredSampler(c: RunConfig, seed: u64): Sampler | null {
   const sampler = newSampler(model!.config.vocabSize, seed);
-  if (sampler == null) return FAILED;
+  if (sampler == null) return null;
   sampler.temperature = c.temperature;
   sampler.topP = c.topP;
   sampler.topK = c.topK;
   sampler.minP = c.minP;
   sampler.repeatPenalty = c.repeatPenalty;
+  return sampler;
+}
+
+/** load(), then generate from the configured prompt, streaming text to stream 1. */
+export function run(configPtr: usize, configLen: u32): i32 {
+  if (load(configPtr, configLen) != OK) return FAILED;
+  const c = config!;
+  if (c.debug == "trap-oob") injectOutOfBoundsRead();
+  const sampler = configuredSampler(c, c.seed != 0 ? c.seed : (<u64>clock_us() | 1));
+  if (sampler == null) return FAILED;
   if (c.mode == "chat") return chat(new Chat(model!, state!, tokenizer!, sampler, chatFamily(c), c.system, c.steps, c.repeatLastN)) ? OK : FAILED;
   return generate(model!, state!, tokenizer!, sampler, c.promptPtr, c.promptLen, c.steps, c.repeatLastN, c.printIds, c.ignoreEos, loadUs) ? OK : FAILED;
 }
@@ -126,13 +132,8 @@ export function serve(configPtr: usize, configLen: u32, hostPtr: usize, hostLen:
   const host = String.UTF8.decodeUnsafe(hostPtr, hostLen);
   if (load(configPtr, configLen) != OK) return FAILED;
   const c = config!;
-  const sampler = newSampler(model!.config.vocabSize, 1);
+  const sampler = configuredSampler(c, 1);
   if (sampler == null) return FAILED;
-  sampler.temperature = c.temperature;
-  sampler.topP = c.topP;
-  sampler.topK = c.topK;
-  sampler.minP = c.minP;
-  sampler.repeatPenalty = c.repeatPenalty;
   const s = new Server(model!, state!, tokenizer!, sampler, chatFamily(c), modelName(c.model));
   s.steps = c.steps;
   s.repeatLastN = c.repeatLastN;
