@@ -38,8 +38,10 @@ export class RunConfig {
   printIds: bool = false;
   /** Keep generating past the end-of-text token (for timing). */
   ignoreEos: bool = false;
-  /** "generate": continue the prompt once; "chat": a conversation read line by line. */
+  /** "generate": continue the prompt once; "chat": a conversation read line by line; "serve": the HTTP API (serve/). */
   mode: string = "generate";
+  /** Serve: the TCP port, on every address of the machine (a stick has one, from DHCP). */
+  port: i32 = 80;
   /** Chat: the system prompt. */
   system: string = "";
   /** Chat: a template family by name, instead of the one the model's template implies. */
@@ -146,7 +148,7 @@ function parseLine(c: RunConfig, s: usize, e: usize, lineNumber: i32, valueStart
 function checkName(key: string, v: usize, n: i32, where: string): bool {
   const value = String.UTF8.decodeUnsafe(v, n);
   const shown = quoteBytes(v, n);
-  if (key == "mode" && value != "generate" && value != "chat") return fail(where + "mode must be generate or chat, got '" + shown + "'");
+  if (key == "mode" && value != "generate" && value != "chat" && value != "serve") return fail(where + "mode must be generate, chat or serve, got '" + shown + "'");
   if (key == "chat_template" && templateByName(value) < 0) return fail(where + "chat_template must be one of " + templateNames() + ", got '" + shown + "'");
   if (key == "end" && value != "shutdown" && value != "return" && value != "wait") return fail(where + "end must be shutdown, return or wait, got '" + shown + "'");
   if (key == "debug" && value != "trap-oob") return fail(where + "debug must be trap-oob, got '" + shown + "'");
@@ -165,6 +167,7 @@ function applySetting(c: RunConfig, key: string): void {
   else if (key == "repeat_penalty") c.repeatPenalty = <f32>v;
   else if (key == "repeat_last_n") c.repeatLastN = <i32>v;
   else if (key == "seed") c.seed = settingSeed;
+  else if (key == "port") c.port = <i32>v;
 }
 
 /**

@@ -73,7 +73,8 @@
 //   run(config_ptr, config_len)                  -> i32 status (0 = ok)
 //       Parse the configuration text (key = value lines, see config.ts),
 //       load the model and tokenizer, generate, stream the text to stream 1 and
-//       the timing line to stream 2.
+//       the timing line to stream 2. With "mode = serve", serve the HTTP API instead
+//       (as serve() below) on 0.0.0.0 and the configured port: how a stick serves.
 //   load(config_ptr, config_len)                 -> i32 status: the same, without generating
 //   check_config(config_ptr, config_len)         -> i32 status: only parse and validate the configuration
 //   forward(token, pos)                          -> ptr to vocab_size f32 logits

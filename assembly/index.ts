@@ -117,6 +117,8 @@ export function run(configPtr: usize, configLen: u32): i32 {
   if (load(configPtr, configLen) != OK) return FAILED;
   const c = config!;
   if (c.debug == "trap-oob") injectOutOfBoundsRead();
+  // A stick in serve mode (uefi-llm.cfg "mode = serve") listens on all of its addresses.
+  if (c.mode == "serve") return serveLoaded("0.0.0.0", c.port);
   const sampler = configuredSampler(c, c.seed != 0 ? c.seed : (<u64>clock_us() | 1));
   if (sampler == null) return FAILED;
   if (c.mode == "chat") return chat(new Chat(model!, state!, tokenizer!, sampler, chatFamily(c), c.system, c.steps, c.repeatLastN)) ? OK : FAILED;
@@ -131,6 +133,11 @@ export function run(configPtr: usize, configLen: u32): i32 {
 export function serve(configPtr: usize, configLen: u32, hostPtr: usize, hostLen: u32, port: i32): i32 {
   const host = String.UTF8.decodeUnsafe(hostPtr, hostLen);
   if (load(configPtr, configLen) != OK) return FAILED;
+  return serveLoaded(host, port);
+}
+
+/** Serve the loaded model: the configuration's settings are the defaults of every request. */
+function serveLoaded(host: string, port: i32): i32 {
   const c = config!;
   const sampler = configuredSampler(c, 1);
   if (sampler == null) return FAILED;

@@ -22,6 +22,7 @@ const TABLE: Setting[] = [
   new Setting("repeat_penalty", DECIMAL, 0.01, 100, true),
   new Setting("repeat_last_n", WHOLE, 0, I32.MAX_VALUE, true),
   new Setting("seed", SEED, 1, 0, true),
+  new Setting("port", WHOLE, 1, 65535, false),
 ];
 
 /** The value parseSetting() accepted last: as a number, and exactly for seeds. */

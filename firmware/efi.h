@@ -26,6 +26,8 @@ typedef struct {
 #define EFI_ERROR_BIT (1ull << 63)
 #define EFI_ERROR(status) (((status) & EFI_ERROR_BIT) != 0)
 #define EFI_ABORTED (EFI_ERROR_BIT | 21)
+#define EFI_NO_MAPPING (EFI_ERROR_BIT | 17)
+#define EFI_CONNECTION_FIN (EFI_ERROR_BIT | 104)
 
 typedef struct {
   uint64_t Signature;
@@ -115,6 +117,7 @@ typedef enum { AllHandles, ByRegisterNotify, ByProtocol } EFI_LOCATE_SEARCH_TYPE
 
 typedef UINTN EFI_TPL;
 #define TPL_APPLICATION 4
+#define TPL_CALLBACK 8
 #define TPL_NOTIFY 16
 
 typedef struct {
@@ -136,7 +139,8 @@ typedef struct {
   void *LoadImage, *StartImage, *Exit, *UnloadImage, *ExitBootServices, *GetNextMonotonicCount;
   EFI_STATUS (*Stall)(UINTN Microseconds);
   EFI_STATUS (*SetWatchdogTimer)(UINTN Timeout, uint64_t WatchdogCode, UINTN DataSize, CHAR16 *WatchdogData);
-  void *ConnectController, *DisconnectController, *OpenProtocol, *CloseProtocol, *OpenProtocolInformation;
+  EFI_STATUS (*ConnectController)(EFI_HANDLE ControllerHandle, EFI_HANDLE *DriverImageHandle, void *RemainingDevicePath, BOOLEAN Recursive);
+  void *DisconnectController, *OpenProtocol, *CloseProtocol, *OpenProtocolInformation;
   void *ProtocolsPerHandle;
   EFI_STATUS (*LocateHandleBuffer)(EFI_LOCATE_SEARCH_TYPE SearchType, EFI_GUID *Protocol, void *SearchKey, UINTN *NoHandles, EFI_HANDLE **Buffer);
   EFI_STATUS (*LocateProtocol)(EFI_GUID *Protocol, void *Registration, void **Interface);
@@ -147,6 +151,7 @@ _Static_assert(offsetof(EFI_BOOT_SERVICES, HandleProtocol) == 152, "EFI_BOOT_SER
 _Static_assert(offsetof(EFI_BOOT_SERVICES, Stall) == 248, "EFI_BOOT_SERVICES layout");
 _Static_assert(offsetof(EFI_BOOT_SERVICES, CreateEvent) == 80, "EFI_BOOT_SERVICES layout");
 _Static_assert(offsetof(EFI_BOOT_SERVICES, CheckEvent) == 120, "EFI_BOOT_SERVICES layout");
+_Static_assert(offsetof(EFI_BOOT_SERVICES, ConnectController) == 264, "EFI_BOOT_SERVICES layout");
 _Static_assert(offsetof(EFI_BOOT_SERVICES, LocateHandleBuffer) == 312, "EFI_BOOT_SERVICES layout");
 _Static_assert(offsetof(EFI_BOOT_SERVICES, LocateProtocol) == 320, "EFI_BOOT_SERVICES layout");
 
@@ -282,6 +287,126 @@ typedef struct EFI_MP_SERVICES_PROTOCOL {
 #define EFI_MP_SERVICES_PROTOCOL_GUID \
   {0x3fdda605, 0xa76e, 0x4f46, {0xad, 0x29, 0x12, 0xf4, 0x53, 0x1b, 0x3d, 0x08}}
 
+// --- Network: TCP over IPv4 (UEFI 2.10, chapters 28.1 and 28.5), for network.c --------
+
+#define EFI_PCI_IO_PROTOCOL_GUID \
+  {0x4cf5b200, 0x68b8, 0x4ca5, {0x9e, 0xec, 0xb2, 0x3e, 0x3f, 0x50, 0x02, 0x9a}}
+
+typedef struct EFI_SERVICE_BINDING_PROTOCOL {
+  EFI_STATUS (*CreateChild)(struct EFI_SERVICE_BINDING_PROTOCOL *This, EFI_HANDLE *ChildHandle);
+  EFI_STATUS (*DestroyChild)(struct EFI_SERVICE_BINDING_PROTOCOL *This, EFI_HANDLE ChildHandle);
+} EFI_SERVICE_BINDING_PROTOCOL;
+
+#define EFI_TCP4_SERVICE_BINDING_PROTOCOL_GUID \
+  {0x00720665, 0x67eb, 0x4a99, {0xba, 0xf7, 0xd3, 0xc3, 0x3a, 0x1c, 0x7c, 0xc9}}
+#define EFI_TCP4_PROTOCOL_GUID \
+  {0x65530bc7, 0xa359, 0x410f, {0xb0, 0x10, 0x5a, 0xad, 0xc7, 0xec, 0x2b, 0x62}}
+
+typedef struct {
+  uint8_t Addr[4];
+} EFI_IPv4_ADDRESS;
+
+typedef struct {
+  BOOLEAN UseDefaultAddress;
+  EFI_IPv4_ADDRESS StationAddress;
+  EFI_IPv4_ADDRESS SubnetMask;
+  uint16_t StationPort;
+  EFI_IPv4_ADDRESS RemoteAddress;
+  uint16_t RemotePort;
+  BOOLEAN ActiveFlag;
+} EFI_TCP4_ACCESS_POINT;
+
+typedef struct {
+  uint8_t TypeOfService;
+  uint8_t TimeToLive;
+  EFI_TCP4_ACCESS_POINT AccessPoint;
+  void *ControlOption;  // EFI_TCP4_OPTION; NULL: the driver's defaults
+} EFI_TCP4_CONFIG_DATA;
+
+typedef struct {
+  EFI_EVENT Event;
+  EFI_STATUS Status;
+} EFI_TCP4_COMPLETION_TOKEN;
+
+typedef struct {
+  EFI_TCP4_COMPLETION_TOKEN CompletionToken;
+  EFI_HANDLE NewChildHandle;
+} EFI_TCP4_LISTEN_TOKEN;
+
+typedef struct {
+  uint32_t FragmentLength;
+  void *FragmentBuffer;
+} EFI_TCP4_FRAGMENT_DATA;
+
+typedef struct {
+  BOOLEAN UrgentFlag;
+  uint32_t DataLength;
+  uint32_t FragmentCount;
+  EFI_TCP4_FRAGMENT_DATA FragmentTable[1];
+} EFI_TCP4_RECEIVE_DATA;
+
+typedef struct {
+  BOOLEAN Push;
+  BOOLEAN Urgent;
+  uint32_t DataLength;
+  uint32_t FragmentCount;
+  EFI_TCP4_FRAGMENT_DATA FragmentTable[1];
+} EFI_TCP4_TRANSMIT_DATA;
+
+typedef struct {
+  EFI_TCP4_COMPLETION_TOKEN CompletionToken;
+  union {
+    EFI_TCP4_RECEIVE_DATA *RxData;
+    EFI_TCP4_TRANSMIT_DATA *TxData;
+  } Packet;
+} EFI_TCP4_IO_TOKEN;
+
+typedef struct {
+  EFI_TCP4_COMPLETION_TOKEN CompletionToken;
+  BOOLEAN AbortOnClose;
+} EFI_TCP4_CLOSE_TOKEN;
+
+typedef struct EFI_TCP4_PROTOCOL {
+  void *GetModeData;
+  EFI_STATUS (*Configure)(struct EFI_TCP4_PROTOCOL *This, EFI_TCP4_CONFIG_DATA *TcpConfigData);
+  void *Routes, *Connect;
+  EFI_STATUS (*Accept)(struct EFI_TCP4_PROTOCOL *This, EFI_TCP4_LISTEN_TOKEN *ListenToken);
+  EFI_STATUS (*Transmit)(struct EFI_TCP4_PROTOCOL *This, EFI_TCP4_IO_TOKEN *Token);
+  EFI_STATUS (*Receive)(struct EFI_TCP4_PROTOCOL *This, EFI_TCP4_IO_TOKEN *Token);
+  EFI_STATUS (*Close)(struct EFI_TCP4_PROTOCOL *This, EFI_TCP4_CLOSE_TOKEN *CloseToken);
+  void *Cancel;
+  EFI_STATUS (*Poll)(struct EFI_TCP4_PROTOCOL *This);
+} EFI_TCP4_PROTOCOL;
+
+#define EFI_IP4_CONFIG2_PROTOCOL_GUID \
+  {0x5b446ed1, 0xe30b, 0x4faa, {0x87, 0x1a, 0x36, 0x54, 0xec, 0xa3, 0x60, 0x80}}
+
+typedef enum { Ip4Config2DataTypeInterfaceInfo, Ip4Config2DataTypePolicy } EFI_IP4_CONFIG2_DATA_TYPE;
+typedef enum { Ip4Config2PolicyStatic, Ip4Config2PolicyDhcp } EFI_IP4_CONFIG2_POLICY;
+
+typedef struct {
+  CHAR16 Name[32];
+  uint8_t IfType;
+  uint32_t HwAddressSize;
+  uint8_t HwAddress[32];
+  EFI_IPv4_ADDRESS StationAddress;
+  EFI_IPv4_ADDRESS SubnetMask;
+  uint32_t RouteTableSize;
+  void *RouteTable;
+} EFI_IP4_CONFIG2_INTERFACE_INFO;  // the route table follows it in GetData's buffer
+
+typedef struct EFI_IP4_CONFIG2_PROTOCOL {
+  EFI_STATUS (*SetData)(struct EFI_IP4_CONFIG2_PROTOCOL *This, EFI_IP4_CONFIG2_DATA_TYPE DataType, UINTN DataSize, void *Data);
+  EFI_STATUS (*GetData)(struct EFI_IP4_CONFIG2_PROTOCOL *This, EFI_IP4_CONFIG2_DATA_TYPE DataType, UINTN *DataSize, void *Data);
+} EFI_IP4_CONFIG2_PROTOCOL;
+
+_Static_assert(offsetof(EFI_TCP4_CONFIG_DATA, AccessPoint.StationPort) == 12, "EFI_TCP4_CONFIG_DATA layout");
+_Static_assert(offsetof(EFI_TCP4_CONFIG_DATA, AccessPoint.ActiveFlag) == 20, "EFI_TCP4_CONFIG_DATA layout");
+_Static_assert(offsetof(EFI_TCP4_CONFIG_DATA, ControlOption) == 24, "EFI_TCP4_CONFIG_DATA layout");
+_Static_assert(offsetof(EFI_TCP4_RECEIVE_DATA, FragmentTable) == 16, "EFI_TCP4_RECEIVE_DATA layout");
+_Static_assert(offsetof(EFI_TCP4_TRANSMIT_DATA, FragmentTable) == 16, "EFI_TCP4_TRANSMIT_DATA layout");
+_Static_assert(offsetof(EFI_TCP4_PROTOCOL, Poll) == 72, "EFI_TCP4_PROTOCOL layout");
+_Static_assert(offsetof(EFI_IP4_CONFIG2_INTERFACE_INFO, StationAddress) == 104, "EFI_IP4_CONFIG2_INTERFACE_INFO layout");
 _Static_assert(offsetof(EFI_MP_SERVICES_PROTOCOL, StartupAllAPs) == 16, "EFI_MP_SERVICES_PROTOCOL layout");
 _Static_assert(offsetof(EFI_FILE_PROTOCOL, GetInfo) == 64, "EFI_FILE_PROTOCOL layout");
 _Static_assert(offsetof(EFI_SERIAL_IO_PROTOCOL, Read) == 48, "EFI_SERIAL_IO_PROTOCOL layout");

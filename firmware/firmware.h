@@ -59,6 +59,8 @@ void console_cursor(bool visible);
 int64_t input_read_line(uint8_t *line, size_t cap);
 // Whether Esc or Ctrl-C came since the last call; keys before it are dropped. Never waits.
 bool input_interrupted(void);
+// Whether any key came since the last call (the server stops on one); never waits.
+bool input_key_pressed(void);
 
 // --- <arch>/cpu.c: features and extended state ----------------------------------
 
@@ -166,6 +168,21 @@ void call_on_stack(void (*fn)(void *), void *arg, void *stack_top);
 // From a wasm stack, run fn(arg) on the firmware's stack at stack_top (below the
 // frame that called call_on_stack).
 void call_on_firmware_stack(void (*fn)(void *), void *arg, void *stack_top);
+
+// --- network.c: TCP over the firmware's network stack, for the net_* imports -------------
+
+// Each runs in a firmware_call() job; handles and results are those of assembly/host.ts
+// net_*. network_listen connects the network drivers, waits (bounded) for an address
+// by DHCP and prints the URL, or prints why there is no network and returns -1.
+int32_t network_listen(uint16_t port);
+// *stop: a key was pressed while waiting; the server is to stop.
+int32_t network_accept(int32_t listener, uint32_t timeout_ms, bool *stop);
+int32_t network_read(int32_t conn, uint8_t *dst, uint32_t cap, uint32_t timeout_ms);
+int32_t network_write(int32_t conn, const uint8_t *src, uint32_t len);
+void network_close(int32_t handle);
+// On every way out (efi_main, at TPL_APPLICATION): abort every connection and destroy
+// every TCP child, so the network stack keeps no pointer into our memory.
+void network_stop(void);
 
 // --- host.c: the host interface imports --------------------------------------------
 

@@ -1,8 +1,9 @@
 // The host interface (assembly/host.ts) for UEFI, one to one with the Node runner
 // (host/runner/imports.ts): output to the consoles, read-only files relative to the
-// root of the partition we were loaded from, a microsecond clock, and the chat's
-// keys (input.c). Like there, a handle that is not open gives -1 (file_size,
-// file_read) or is ignored (file_close), and a directory cannot be opened. Pointers
+// root of the partition we were loaded from, a microsecond clock, the chat's keys
+// (input.c), and the server's sockets (network.c). Like there, a handle that is not
+// open gives -1 (file_size, file_read) or is ignored (file_close), and a directory
+// cannot be opened. Pointers
 // are offsets into the core's linear memory; one that reaches past its end traps as
 // an out-of-bounds access, as the Node runner throws a RangeError.
 #include <string.h>
@@ -237,28 +238,74 @@ u32 w2c_host_interrupted(struct w2c_host *host) {
   return stop;
 }
 
-/* Sockets for the core's HTTP server (assembly/host.ts net_*): not on this host yet.
- * net_listen says so with -1 (the core reports it); the others are never reached. */
+// Sockets for the core's HTTP server (network.c). A key pressed while the server waits
+// for connections stops it: the configured end action follows, as after a generation.
+
+struct net_job {
+  int32_t handle;
+  uint16_t port;
+  uint8_t *bytes;
+  uint32_t len, timeout_ms;
+  bool stop;
+  int32_t result;
+};
+
+static void listen_job(void *arg) {
+  struct net_job *job = arg;
+  job->result = network_listen(job->port);
+}
+
+// The address is ignored: the stick listens on the one DHCP gives it.
 u32 w2c_host_net_listen(struct w2c_host *host, u32 host_ptr, u32 host_len, u32 port) {
-  (void)host; (void)host_ptr; (void)host_len; (void)port;
-  return (u32)-1;
+  linear(host, host_ptr, host_len);
+  if (port == 0 || port > 65535) return (u32)-1;
+  struct net_job job = {.port = (uint16_t)port};
+  firmware_call(listen_job, &job);
+  return (u32)job.result;
+}
+
+static void accept_job(void *arg) {
+  struct net_job *job = arg;
+  job->result = network_accept(job->handle, job->timeout_ms, &job->stop);
 }
 
 u32 w2c_host_net_accept(struct w2c_host *host, u32 listener, u32 timeout_ms) {
-  (void)host; (void)listener; (void)timeout_ms;
-  return (u32)-2;
+  (void)host;
+  struct net_job job = {.handle = (int32_t)listener, .timeout_ms = timeout_ms};
+  firmware_call(accept_job, &job);
+  if (job.stop) {
+    print("uefi-llm: a key was pressed; serving stopped\n");
+    finish(EFI_SUCCESS);  // efi_main closes the connections (network_stop)
+  }
+  return (u32)job.result;
+}
+
+static void read_net_job(void *arg) {
+  struct net_job *job = arg;
+  job->result = network_read(job->handle, job->bytes, job->len, job->timeout_ms);
 }
 
 u32 w2c_host_net_read(struct w2c_host *host, u32 conn, u32 dst, u32 cap, u32 timeout_ms) {
-  (void)host; (void)conn; (void)dst; (void)cap; (void)timeout_ms;
-  return (u32)-2;
+  struct net_job job = {.handle = (int32_t)conn, .bytes = linear(host, dst, cap), .len = cap, .timeout_ms = timeout_ms};
+  firmware_call(read_net_job, &job);
+  return (u32)job.result;
+}
+
+static void write_net_job(void *arg) {
+  struct net_job *job = arg;
+  job->result = network_write(job->handle, job->bytes, job->len);
 }
 
 u32 w2c_host_net_write(struct w2c_host *host, u32 conn, u32 ptr, u32 len) {
-  (void)host; (void)conn; (void)ptr; (void)len;
-  return (u32)-1;
+  struct net_job job = {.handle = (int32_t)conn, .bytes = linear(host, ptr, len), .len = len};
+  firmware_call(write_net_job, &job);
+  return (u32)job.result;
 }
 
+static void close_net_job(void *arg) { network_close(((struct net_job *)arg)->handle); }
+
 void w2c_host_net_close(struct w2c_host *host, u32 handle) {
-  (void)host; (void)handle;
+  (void)host;
+  struct net_job job = {.handle = (int32_t)handle};
+  firmware_call(close_net_job, &job);
 }

@@ -255,3 +255,13 @@ bool input_interrupted(void) {
   BS->RestoreTPL(tpl);
   return stop;
 }
+
+bool input_key_pressed(void) {
+  if (port_count < 0) input_init();
+  bool pressed = false;
+  EFI_TPL tpl = BS->RaiseTPL(TPL_NOTIFY);
+  struct key key;
+  while (next_key(&key)) pressed = true;  // every key waiting is taken: none is left for what comes after
+  BS->RestoreTPL(tpl);
+  return pressed;
+}

@@ -253,6 +253,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
     BS->RestoreTPL(TPL_APPLICATION);
     core_running = false;
   }
+  network_stop();
   parallel_stop();
   if (panic_message[0]) print("uefi-llm: error: %s\n", panic_message);
   switch (end_action) {
