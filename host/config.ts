@@ -29,8 +29,10 @@ export interface RunConfig {
   printIds?: boolean;
   /** Generate past the end-of-text token (timing runs). */
   ignoreEos?: boolean;
-  /** "chat": a conversation read line by line instead of one continuation. */
-  mode?: "generate" | "chat";
+  /** "chat": a conversation read line by line instead of one continuation; "serve": the HTTP API (a stick on a LAN). */
+  mode?: "generate" | "chat" | "serve";
+  /** Serve: the TCP port to listen on. */
+  port?: Numeric;
   /** Chat: the system prompt. */
   system?: string;
   /** Chat: the template family, instead of the one the model implies. */
@@ -73,6 +75,7 @@ export function configText(config: RunConfig): string {
   put("print_ids", config.printIds);
   put("ignore_eos", config.ignoreEos);
   put("mode", config.mode);
+  put("port", config.port);
   putText("system", config.system);
   put("chat_template", config.chatTemplate);
   put("debug", config.debug);

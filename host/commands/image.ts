@@ -133,6 +133,8 @@ interface ImageFlags extends GenerationFlags {
   tokenizer?: string;
   end: NonNullable<RunConfig["end"]>;
   chat?: boolean;
+  serve?: boolean;
+  port?: string;
   system?: string;
   chatTemplate?: string;
   efi?: string;
@@ -153,6 +155,8 @@ for (const option of generationOptions()) imageCommand.addOption(option);
 imageCommand.option("--chat", "boot into a chat read from the keyboard and the serial console, instead of one continuation of --prompt");
 for (const option of chatOptions()) imageCommand.addOption(option);
 imageCommand
+  .option("--serve", "boot into the OpenAI-compatible HTTP API on the machine's network card (DHCP), until a key is pressed; the settings are the requests' defaults")
+  .option("--port <n>", "with --serve: the TCP port to listen on (default: 80)")
   .addOption(new Option("--end <action>", "what the firmware does when generation or the chat ends").choices(["shutdown", "return", "wait"]).default("wait"))
   .addOption(new Option("--arch <arch>", "the machines the stick boots: x86_64, aarch64 or all (default: all, or those given with --efi/--efi-aa64)").choices([...ARCHES, "all"]))
   .option("--efi <file>", "use this BOOTX64.EFI instead of building one")
@@ -163,15 +167,18 @@ imageCommand
   .option("-f, --force", "replace the output file if it exists")
   .requiredOption("-o, --output <file>", "image file to write")
   .action(async (flags: ImageFlags) => {
-    if (!flags.chat && (flags.system !== undefined || flags.chatTemplate !== undefined))
-      throw new UserError(`${flags.system !== undefined ? "--system" : "--chat-template"} needs --chat`);
+    if (!flags.chat && flags.system !== undefined) throw new UserError("--system needs --chat");
+    if (!flags.chat && !flags.serve && flags.chatTemplate !== undefined) throw new UserError("--chat-template needs --chat or --serve");
     if (flags.chat && flags.prompt !== "") throw new UserError("--prompt does not go with --chat: the chat reads its lines from the keyboard");
     if ((flags.signKey === undefined) !== (flags.signCert === undefined)) throw new UserError("--sign-key and --sign-cert go together");
+    if (flags.port !== undefined && !flags.serve) throw new UserError("--port needs --serve");
+    if (flags.serve && (flags.chat || flags.prompt !== "")) throw new UserError(`${flags.chat ? "--chat" : "--prompt"} does not go with --serve: the requests bring their prompts`);
+    const serve = flags.serve ? { mode: "serve" as const, port: flags.port ?? 80, chatTemplate: flags.chatTemplate } : {};
     const chat = flags.chat ? { mode: "chat" as const, system: flags.system, chatTemplate: flags.chatTemplate } : {};
     const options: BootImageOptions = {
       model: flags.model,
       tokenizer: flags.tokenizer,
-      config: { ...generationConfig(flags), ...chat, end: flags.end },
+      config: { ...generationConfig(flags), ...chat, ...serve, end: flags.end },
       efi: flags.efi,
       efiAarch64: flags.efiAa64,
       arches: flags.arch === undefined ? undefined : flags.arch === "all" ? ARCHES : [flags.arch],
@@ -181,5 +188,6 @@ imageCommand
       force: flags.force ?? false,
     };
     const summary = await writeBootImage(options);
-    process.stdout.write(`wrote ${options.output} (${formatBytes(summary.bytes)}); boot it with: uefi-llm run ${options.output}\n`);
+    const run = flags.serve ? `uefi-llm run --net --guest-port ${flags.port ?? 80} ${options.output}` : `uefi-llm run ${options.output}`;
+    process.stdout.write(`wrote ${options.output} (${formatBytes(summary.bytes)}); boot it with: ${run}\n`);
   });

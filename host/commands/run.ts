@@ -24,6 +24,9 @@ interface RunFlags {
   cpu?: string;
   secureBoot?: boolean;
   keys?: string;
+  net?: boolean;
+  port?: number;
+  guestPort?: number;
 }
 
 export const runCommand = new Command("run")
@@ -38,8 +41,13 @@ export const runCommand = new Command("run")
   .option("--cpu <model>", "QEMU CPU model; default: host with KVM, else max (x86_64) or cortex-a72 (aarch64)")
   .option("--secure-boot", "x86_64: boot OVMF's Secure Boot build with Microsoft's keys enrolled (or --keys), as a shop-bought PC does")
   .option("--keys <dir>", "with --secure-boot: enroll this 'uefi-llm keys' folder's keys instead of Microsoft's")
+  .option("--net", "a network card on QEMU's user network (DHCP), for an image made with 'image --serve': --port on 127.0.0.1 reaches the stick's server")
+  .addOption(new Option("--port <n>", "with --net: the port on 127.0.0.1 forwarded to the guest (default: 8080)").argParser(numberParser({ min: 1, max: 65535, integer: true })))
+  .addOption(new Option("--guest-port <n>", "with --net: the guest's port, as 'image --port' set it (default: 80)").argParser(numberParser({ min: 1, max: 65535, integer: true })))
   .action(async (image: string, flags: RunFlags) => {
     if (flags.el2 && flags.arch !== "aarch64") throw new UserError("--el2 is for --arch aarch64");
+    if ((flags.port !== undefined || flags.guestPort !== undefined) && !flags.net) throw new UserError(`${flags.port !== undefined ? "--port" : "--guest-port"} goes with --net`);
+    const net = flags.net ? { hostPort: flags.port ?? 8080, guestPort: flags.guestPort ?? 80 } : undefined;
     const options: QemuOptions = {
       arch: flags.arch,
       el2: flags.el2,
@@ -49,6 +57,7 @@ export const runCommand = new Command("run")
       usb: flags.usb,
       cpu: flags.cpu,
       interactive: true,
+      net,
     };
     const info = await stat(image).catch(() => undefined);
     // A stick is booted as a snapshot: the guest's writes go to a temporary overlay, never to the device.
@@ -70,6 +79,7 @@ export const runCommand = new Command("run")
       options.stopOn = SECURE_BOOT_REFUSAL;
     }
 
+    if (net) process.stderr.write(`uefi-llm: the guest's port ${net.guestPort} is http://127.0.0.1:${net.hostPort}/ here\n`);
     const result = await runQemu(image, options).finally(() => enrolled?.remove());
     if (result.stoppedOn !== undefined) {
       process.stdout.write("\n");

@@ -42,6 +42,10 @@ export interface QemuOptions {
   stopOn?: RegExp;
   /** Typed into the serial console, step by step; not with `interactive`, which gives QEMU our stdin. */
   input?: SerialInput[];
+  /** Called once QEMU runs, with a function that types into the serial console whenever the caller likes (not with `interactive`). */
+  serialInput?: (type: (text: string) => void) => void;
+  /** A virtio network card on QEMU's user network (DHCP, NAT), with host port `hostPort` on 127.0.0.1 forwarded to the guest's `guestPort`. */
+  net?: { hostPort: number; guestPort: number };
 }
 
 export interface SerialInput {
@@ -130,6 +134,9 @@ function qemuArgs(image: string, vars: string, accel: Accel, memoryMb: number, o
     "-drive", `if=pflash,format=raw,unit=1,file=${file(vars)}`,
     "-drive", `if=none,id=disk,format=raw,file=${file(image)}${options.snapshot ? ",snapshot=on" : ""}`,
     ...disk,
+    ...(options.net
+      ? ["-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${options.net.hostPort}-:${options.net.guestPort}`, "-device", "virtio-net-pci,netdev=n0"]
+      : []),
     "-serial", "stdio",
     "-display", "none",
     "-no-reboot", // a guest reset ends the run instead of booting again
@@ -160,7 +167,7 @@ async function runOnce(
   if (verbose) process.stderr.write(`$ ${[qemu, ...args].join(" ")}\n`);
   const child = execa(qemu, args, {
     // A terminal is put in raw mode and its keys passed on as typed (Esc, Ctrl-C reach the guest); other input is inherited.
-    stdin: interactive ? (process.stdin.isTTY ? "pipe" : "inherit") : options.input ? "pipe" : "ignore",
+    stdin: interactive ? (process.stdin.isTTY ? "pipe" : "inherit") : options.input || options.serialInput ? "pipe" : "ignore",
     stdout: "pipe",
     stderr: "pipe",
     buffer: false,
@@ -213,6 +220,7 @@ async function runOnce(
     held = false;
     process.stdout.write(show(chunk));
   });
+  if (!interactive) options.serialInput?.((text) => child.stdin?.write(text));
   const keyboard = interactive && process.stdin.isTTY ? rawKeyboard(child.stdin!, () => stop("SIGTERM")) : undefined;
   child.stderr?.on("data", (chunk: Buffer) => {
     messages.push(chunk);
