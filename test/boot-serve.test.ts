@@ -1,0 +1,168 @@
+// Slow: a stick made with `image --serve` booted in QEMU/OVMF (TCG) with a virtio network
+// card on QEMU's user network, its port 80 forwarded to a free port here. Real clients
+// (the official openai package, curl, raw sockets) talk to the firmware's TCP/IP stack
+// through it and must get the text `generate` prints in Node for the same settings. A
+// boot without a network card must say so and end.
+import { execa } from "execa";
+import { mkdirSync } from "node:fs";
+import { connect, createServer } from "node:net";
+import { join } from "node:path";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeBootImage } from "../host/commands/image.js";
+import { buildDir, bundledModel, bundledTokenizer } from "../host/paths.js";
+import { runQemu, type QemuResult } from "../host/qemu/qemu.js";
+import { buildEfi } from "../host/toolchain/pipeline.js";
+import { cli } from "./helpers/cli.js";
+
+const workDir = join(buildDir, "test", "boot-serve");
+const image = join(workDir, "serve.img");
+const LISTEN_SECONDS = 300; // OVMF under TCG on a loaded machine; ~17 s when idle
+const prompt = "Once upon a time";
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+  const p = (s.address() as { port: number }).port;
+  await new Promise((resolve) => s.close(resolve));
+  return p;
+}
+
+/** The text `generate` prints after the prompt's echo, without the final newline. */
+async function generated(args: string[]): Promise<string> {
+  const r = await cli(["generate", "-p", prompt, ...args]);
+  expect(r.exitCode, r.stderr).toBe(0);
+  expect(r.stdout.startsWith(prompt)).toBe(true);
+  return r.stdout.slice(prompt.length).replace(/\n$/, "");
+}
+
+/** The data of each event of an SSE body, in order. */
+function events(text: string): string[] {
+  return text.split("\n\n").map((e) => e.trim()).filter((e) => e.length > 0).map((e) => {
+    expect(e.startsWith("data: ")).toBe(true);
+    return e.slice("data: ".length);
+  });
+}
+
+let efi: string;
+
+beforeAll(async () => {
+  mkdirSync(workDir, { recursive: true });
+  efi = await buildEfi();
+  await writeBootImage({ model: bundledModel, tokenizer: bundledTokenizer, config: { mode: "serve", port: 80, end: "shutdown" }, efi, output: image, force: true });
+}, 600_000);
+
+describe("a stick serving on QEMU's user network", () => {
+  let port: number;
+  let base: string;
+  let type: (text: string) => void = () => {};
+  let qemu: Promise<QemuResult>;
+  let result: QemuResult | undefined;
+
+  beforeAll(async () => {
+    port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    qemu = runQemu(image, { timeoutSeconds: 900, net: { hostPort: port, guestPort: 80 }, serialInput: (t) => (type = t) });
+    qemu.then((r) => (result = r));
+    // QEMU accepts on the forwarded port at once; until the guest listens, it drops each connection.
+    const deadline = Date.now() + LISTEN_SECONDS * 1000;
+    for (;;) {
+      const health = await fetch(`${base}/health`, { signal: AbortSignal.timeout(5000) }).then((r) => r.json(), () => undefined);
+      if (health?.status === "ok") break;
+      if (result !== undefined) throw new Error(`the guest ended before serving:\n${result.output}`);
+      if (Date.now() > deadline) throw new Error(`the guest did not serve within ${LISTEN_SECONDS} s`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }, (LISTEN_SECONDS + 60) * 1000);
+
+  afterAll(async () => {
+    type("q"); // if a test failed before the last one pressed it
+    await qemu;
+  }, 120_000);
+
+  const client = () => new OpenAI({ baseURL: `${base}/v1`, apiKey: "none", maxRetries: 0, timeout: 120_000 });
+
+  it("the openai client: chat and completions, streaming and not, give generate's text", async () => {
+    const greedy = await generated(["-n", "40", "--temp", "0"]);
+    const seeded = await generated(["-n", "40", "--temp", "0.8", "-s", "7"]);
+    const openai = client();
+    expect((await openai.models.list()).data.map((m: { id: string }) => m.id)).toEqual(["model.bin"]);
+    const chat = await openai.chat.completions.create({ model: "model.bin", messages: [{ role: "user", content: prompt }], max_tokens: 40, temperature: 0 });
+    expect(chat.choices[0].message.content).toBe(greedy);
+    const completion = await openai.completions.create({ model: "model.bin", prompt, max_tokens: 40, temperature: 0.8, seed: 7 });
+    expect(completion.choices[0].text).toBe(seeded);
+    let streamedChat = "";
+    for await (const chunk of await openai.chat.completions.create({ model: "model.bin", messages: [{ role: "user", content: prompt }], max_tokens: 40, temperature: 0.8, seed: 7, stream: true }))
+      streamedChat += chunk.choices[0]?.delta?.content ?? "";
+    expect(streamedChat).toBe(seeded);
+    let streamedCompletion = "";
+    for await (const chunk of await openai.completions.create({ model: "model.bin", prompt, max_tokens: 40, temperature: 0, stream: true }))
+      streamedCompletion += chunk.choices[0]?.text ?? "";
+    expect(streamedCompletion).toBe(greedy);
+  }, 300_000);
+
+  it("curl sees the SSE chunks arrive while the answer is still being generated", async () => {
+    const expected = await generated(["-n", "400", "--temp", "0"]);
+    const arrivals: { ms: number; text: string }[] = [];
+    const started = Date.now();
+    const child = execa("curl", ["-sS", "-N", "--max-time", "120", `${base}/v1/completions`, "-H", "Content-Type: application/json",
+      "-d", JSON.stringify({ prompt, max_tokens: 400, temperature: 0, stream: true })]);
+    child.stdout!.on("data", (chunk: Buffer) => arrivals.push({ ms: Date.now() - started, text: chunk.toString() }));
+    await child;
+    const list = events(arrivals.map((a) => a.text).join(""));
+    expect(list.at(-1)).toBe("[DONE]");
+    expect(list.slice(0, -1).map((e) => JSON.parse(e).choices[0].text).join("")).toBe(expected);
+    // The pieces come one by one over the whole generation, not in one burst at its end.
+    const done = arrivals.find((a) => a.text.includes("[DONE]"))!.ms;
+    expect(arrivals.length).toBeGreaterThan(20);
+    expect(arrivals[0].ms).toBeLessThan(done / 2);
+  }, 300_000);
+
+  /** Raw bytes on a fresh connection; the answer's status line, or "" if none came within timeMs. */
+  function statusOf(bytes: Buffer | string, timeMs = 30_000): Promise<string> {
+    return new Promise((resolve) => {
+      const socket = connect(port, "127.0.0.1");
+      let got = "";
+      const finish = () => { clearTimeout(timer); socket.destroy(); resolve(got.split("\r\n")[0]); };
+      const timer = setTimeout(finish, timeMs);
+      socket.on("data", (d) => { got += d.toString("latin1"); if (got.includes("\r\n\r\n")) finish(); });
+      socket.on("close", finish);
+      socket.on("error", () => {});
+      socket.end(typeof bytes === "string" ? Buffer.from(bytes, "latin1") : bytes);
+    });
+  }
+
+  it("malformed requests get a 4xx, and a valid request afterwards is still answered", async () => {
+    const json = (body: string) => `POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    expect(await statusOf(Buffer.from([0, 1, 2, 255, 254, 13, 10, 13, 10]))).toMatch(/^HTTP\/1\.1 400 /);
+    expect(await statusOf("hello\r\n\r\n")).toMatch(/^HTTP\/1\.1 400 /);
+    expect(await statusOf("GET / HTTP/1.1\r\nX: " + "a".repeat(20000) + "\r\n\r\n")).toMatch(/^HTTP\/1\.1 431 /);
+    expect(await statusOf(json("{\"prompt\": "))).toMatch(/^HTTP\/1\.1 400 /);
+    expect(await statusOf(json("{\"prompt\": \"a\", \"temperature\": \"hot\"}"))).toMatch(/^HTTP\/1\.1 400 /);
+    await expect(client().completions.create({ model: "x", prompt, temperature: 5e6 })).rejects.toMatchObject({ status: 400, message: expect.stringContaining("temperature") });
+    const after = await client().completions.create({ model: "model.bin", prompt, max_tokens: 40, temperature: 0 });
+    expect(after.choices[0].text).toBe(await generated(["-n", "40", "--temp", "0"]));
+  }, 300_000);
+
+  it("showed its address and URL; a key on the serial console stops it, then the end action (shutdown)", async () => {
+    type("q");
+    const r = await qemu;
+    expect(r.timedOut).toBe(false);
+    expect(r.exitCode).toBe(0);
+    const serial = r.output.replace(/\r\n/g, "\n");
+    // QEMU's user network gives the first guest 10.0.2.15 by DHCP.
+    expect(serial).toContain("uefi-llm: address 10.0.2.15 by DHCP; serving at http://10.0.2.15:80/v1 (press any key to stop)\n");
+    expect(serial).toContain("uefi-llm: a key was pressed; serving stopped\n");
+  }, 120_000);
+});
+
+describe("a stick serving without a network card", () => {
+  it("says so and ends with the configured end action", async () => {
+    const r = await runQemu(image, { timeoutSeconds: 300 });
+    expect(r.timedOut).toBe(false);
+    expect(r.exitCode).toBe(0);
+    const serial = r.output.replace(/\r\n/g, "\n");
+    expect(serial).toMatch(/^uefi-llm: no network: found no network card .*\n/m);
+    expect(serial).toContain("uefi-llm: error: cannot listen on 0.0.0.0:80 (no network, or the port is taken)\n");
+  }, 360_000);
+});
