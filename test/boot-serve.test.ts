@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeBootImage } from "../host/commands/image.js";
 import { buildDir, bundledModel, bundledTokenizer } from "../host/paths.js";
 import { runQemu, type QemuResult } from "../host/qemu/qemu.js";
+import type { Arch } from "../host/toolchain/arch.js";
 import { buildEfi } from "../host/toolchain/pipeline.js";
 import { cli } from "./helpers/cli.js";
 
@@ -52,35 +53,63 @@ beforeAll(async () => {
   await writeBootImage({ model: bundledModel, tokenizer: bundledTokenizer, config: { mode: "serve", port: 80, end: "shutdown" }, efi, output: image, force: true });
 }, 600_000);
 
+interface Stick {
+  base: string;
+  port: number;
+  /** Type into the guest's serial console. */
+  type: (text: string) => void;
+  qemu: Promise<QemuResult>;
+}
+
+/** Boot `image` with its port 80 forwarded to a free port here; resolves once /health answers through it. */
+async function bootServing(image: string, arch: Arch): Promise<Stick> {
+  const port = await freePort();
+  const stick: Stick = { base: `http://127.0.0.1:${port}`, port, type: () => {}, qemu: undefined as never };
+  let result: QemuResult | undefined;
+  stick.qemu = runQemu(image, { arch, timeoutSeconds: 900, net: { hostPort: port, guestPort: 80 }, serialInput: (t) => (stick.type = t) });
+  stick.qemu.then((r) => (result = r));
+  // QEMU accepts on the forwarded port at once; until the guest listens, it drops each connection.
+  const deadline = Date.now() + LISTEN_SECONDS * 1000;
+  for (;;) {
+    const health = await fetch(`${stick.base}/health`, { signal: AbortSignal.timeout(5000) }).then((r) => r.json(), () => undefined);
+    if (health?.status === "ok") return stick;
+    if (result !== undefined) throw new Error(`the guest ended before serving:\n${result.output}`);
+    if (Date.now() > deadline) throw new Error(`the guest did not serve within ${LISTEN_SECONDS} s`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+/** Press a key on the serial console: the stick stops serving, prints its lines, and shuts down. */
+async function stopServing(stick: Stick): Promise<string> {
+  stick.type("q");
+  const r = await stick.qemu;
+  expect(r.timedOut).toBe(false);
+  expect(r.exitCode).toBe(0);
+  const serial = r.output.replace(/\r\n/g, "\n");
+  // QEMU's user network gives the first guest 10.0.2.15 by DHCP.
+  expect(serial).toContain("uefi-llm: address 10.0.2.15 by DHCP; serving at http://10.0.2.15:80/v1 (press any key to stop)\n");
+  expect(serial).toContain("uefi-llm: a key was pressed; serving stopped\n");
+  return serial;
+}
+
+const openaiClient = (stick: Stick) => new OpenAI({ baseURL: `${stick.base}/v1`, apiKey: "none", maxRetries: 0, timeout: 120_000 });
+
 describe("a stick serving on QEMU's user network", () => {
+  let stick: Stick;
   let port: number;
   let base: string;
-  let type: (text: string) => void = () => {};
-  let qemu: Promise<QemuResult>;
-  let result: QemuResult | undefined;
 
   beforeAll(async () => {
-    port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    qemu = runQemu(image, { timeoutSeconds: 900, net: { hostPort: port, guestPort: 80 }, serialInput: (t) => (type = t) });
-    qemu.then((r) => (result = r));
-    // QEMU accepts on the forwarded port at once; until the guest listens, it drops each connection.
-    const deadline = Date.now() + LISTEN_SECONDS * 1000;
-    for (;;) {
-      const health = await fetch(`${base}/health`, { signal: AbortSignal.timeout(5000) }).then((r) => r.json(), () => undefined);
-      if (health?.status === "ok") break;
-      if (result !== undefined) throw new Error(`the guest ended before serving:\n${result.output}`);
-      if (Date.now() > deadline) throw new Error(`the guest did not serve within ${LISTEN_SECONDS} s`);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
+    stick = await bootServing(image, "x86_64");
+    ({ port, base } = stick);
   }, (LISTEN_SECONDS + 60) * 1000);
 
   afterAll(async () => {
-    type("q"); // if a test failed before the last one pressed it
-    await qemu;
+    stick?.type("q"); // if a test failed before the last one pressed it
+    await stick?.qemu;
   }, 120_000);
 
-  const client = () => new OpenAI({ baseURL: `${base}/v1`, apiKey: "none", maxRetries: 0, timeout: 120_000 });
+  const client = () => openaiClient(stick);
 
   it("the openai client: chat and completions, streaming and not, give generate's text", async () => {
     const greedy = await generated(["-n", "40", "--temp", "0"]);
@@ -145,15 +174,27 @@ describe("a stick serving on QEMU's user network", () => {
   }, 300_000);
 
   it("showed its address and URL; a key on the serial console stops it, then the end action (shutdown)", async () => {
-    type("q");
-    const r = await qemu;
-    expect(r.timedOut).toBe(false);
-    expect(r.exitCode).toBe(0);
-    const serial = r.output.replace(/\r\n/g, "\n");
-    // QEMU's user network gives the first guest 10.0.2.15 by DHCP.
-    expect(serial).toContain("uefi-llm: address 10.0.2.15 by DHCP; serving at http://10.0.2.15:80/v1 (press any key to stop)\n");
-    expect(serial).toContain("uefi-llm: a key was pressed; serving stopped\n");
+    await stopServing(stick);
   }, 120_000);
+});
+
+describe("an aarch64 stick (AAVMF has the same network stack)", () => {
+  it("answers the openai client with generate's text, and stops on a key", async () => {
+    const aa64 = join(workDir, "serve-aa64.img");
+    await writeBootImage({ model: bundledModel, tokenizer: bundledTokenizer, config: { mode: "serve", port: 80, end: "shutdown" }, arches: ["aarch64"], output: aa64, force: true });
+    const stick = await bootServing(aa64, "aarch64");
+    try {
+      const openai = openaiClient(stick);
+      const chat = await openai.chat.completions.create({ model: "model.bin", messages: [{ role: "user", content: prompt }], max_tokens: 40, temperature: 0 });
+      expect(chat.choices[0].message.content).toBe(await generated(["-n", "40", "--temp", "0"]));
+      let streamed = "";
+      for await (const chunk of await openai.completions.create({ model: "model.bin", prompt, max_tokens: 40, temperature: 0.8, seed: 7, stream: true }))
+        streamed += chunk.choices[0]?.text ?? "";
+      expect(streamed).toBe(await generated(["-n", "40", "--temp", "0.8", "-s", "7"]));
+    } finally {
+      await stopServing(stick);
+    }
+  }, 1_200_000);
 });
 
 describe("a stick serving without a network card", () => {
