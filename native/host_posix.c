@@ -2,14 +2,20 @@
  * that runs the very same wasm2c output as the firmware, timed without an emulator.
  * Our POSIX runtime (wasm_rt_posix.c) provides linear memory behind guard pages and
  * turns faults into traps. */
+#define _GNU_SOURCE /* accept4 */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -196,30 +202,101 @@ u32 w2c_host_interrupted(struct w2c_host *host) {
   return pending;
 }
 
-/* Sockets for the core's HTTP server (assembly/host.ts net_*): not on this host yet.
- * net_listen says so with -1 (the core reports it); the others are never reached. */
-u32 w2c_host_net_listen(struct w2c_host *host, u32 host_ptr, u32 host_len, u32 port) {
-  (void)host; (void)host_ptr; (void)host_len; (void)port;
+/* Sockets for the core's HTTP server (assembly/host.ts net_*), so that a configuration
+ * with "mode = serve" serves from this program as it does from a stick. Handles index
+ * `sockets`; the listener and connections are plain blocking descriptors, each wait
+ * bounded by poll(). */
+#define MAX_SOCKETS 64
+#define WRITE_TIMEOUT_MS 30000 /* a peer that takes nothing for this long is gone (as the Node runner) */
+
+static int sockets[MAX_SOCKETS]; /* descriptor + 1; 0: free */
+
+static int socket_of(u32 handle) { return handle < MAX_SOCKETS ? sockets[handle] - 1 : -1; }
+
+static u32 new_handle(int fd) {
+  for (u32 h = 0; h < MAX_SOCKETS; h++)
+    if (sockets[h] == 0) {
+      sockets[h] = fd + 1;
+      return h;
+    }
+  close(fd);
   return (u32)-1;
+}
+
+/* Wait until fd is ready for `events`: 1 ready, 0 not within timeout_ms, -1 failed. */
+static int wait_for(int fd, short events, int timeout_ms) {
+  struct pollfd p = {fd, events, 0};
+  int n;
+  do n = poll(&p, 1, timeout_ms); while (n < 0 && errno == EINTR);
+  return n;
+}
+
+/* Numeric IPv4 addresses only ("127.0.0.1", "0.0.0.0"): no name lookups in here. */
+u32 w2c_host_net_listen(struct w2c_host *host, u32 host_ptr, u32 host_len, u32 port) {
+  char address[64];
+  if (host_len >= sizeof address || port == 0 || port > 65535) return (u32)-1;
+  memcpy(address, linear(host, host_ptr, host_len), host_len);
+  address[host_len] = 0;
+  struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  if (inet_pton(AF_INET, address, &at.sin_addr) != 1) return (u32)-1;
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+  if (fd < 0) return (u32)-1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(fd, (struct sockaddr *)&at, sizeof at) != 0 || listen(fd, 16) != 0) {
+    close(fd);
+    return (u32)-1;
+  }
+  return new_handle(fd);
 }
 
 u32 w2c_host_net_accept(struct w2c_host *host, u32 listener, u32 timeout_ms) {
-  (void)host; (void)listener; (void)timeout_ms;
-  return (u32)-2;
+  (void)host;
+  int fd = socket_of(listener);
+  if (fd < 0) return (u32)-2;
+  int ready = wait_for(fd, POLLIN, (int)timeout_ms);
+  if (ready <= 0) return ready == 0 ? (u32)-1 : (u32)-2;
+  int conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK), one = 1;
+  if (conn < 0) return errno == EAGAIN || errno == ECONNABORTED ? (u32)-1 : (u32)-2;
+  setsockopt(conn, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* each event of a stream goes out at once */
+  return new_handle(conn);
 }
 
 u32 w2c_host_net_read(struct w2c_host *host, u32 conn, u32 dst, u32 cap, u32 timeout_ms) {
-  (void)host; (void)conn; (void)dst; (void)cap; (void)timeout_ms;
-  return (u32)-2;
+  uint8_t *to = linear(host, dst, cap);
+  int fd = socket_of(conn);
+  if (fd < 0) return (u32)-2;
+  int ready = wait_for(fd, POLLIN, (int)timeout_ms);
+  if (ready <= 0) return ready == 0 ? (u32)-1 : (u32)-2;
+  ssize_t n = recv(fd, to, cap, 0);
+  if (n < 0) return errno == EAGAIN || errno == EINTR ? (u32)-1 : (u32)-2;
+  return (u32)n;
 }
 
 u32 w2c_host_net_write(struct w2c_host *host, u32 conn, u32 ptr, u32 len) {
-  (void)host; (void)conn; (void)ptr; (void)len;
-  return (u32)-1;
+  const uint8_t *from = linear(host, ptr, len);
+  int fd = socket_of(conn);
+  if (fd < 0) return (u32)-1;
+  for (u32 sent = 0; sent < len;) {
+    if (wait_for(fd, POLLOUT, WRITE_TIMEOUT_MS) <= 0) return (u32)-1;
+    ssize_t n = send(fd, from + sent, len - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) return (u32)-1;
+    if (n > 0) sent += (u32)n;
+  }
+  return len;
 }
 
+/* A connection ends with our FIN after what is queued; what the peer still sends is
+ * read and dropped first, since closing with unread bytes would reset the connection
+ * and could lose our last answer. */
 void w2c_host_net_close(struct w2c_host *host, u32 handle) {
-  (void)host; (void)handle;
+  (void)host;
+  int fd = socket_of(handle);
+  if (fd < 0) return;
+  sockets[handle] = 0;
+  shutdown(fd, SHUT_WR);
+  uint8_t drop[4096];
+  while (recv(fd, drop, sizeof drop, MSG_DONTWAIT) > 0) {}
+  close(fd);
 }
 
 /* The read bandwidth a decoder can hope for: stream `bytes` from memory as fast as

@@ -2,17 +2,20 @@
 // card on QEMU's user network, its port 80 forwarded to a free port here. Real clients
 // (the official openai package, curl, raw sockets) talk to the firmware's TCP/IP stack
 // through it and must get the text `generate` prints in Node for the same settings. A
-// boot without a network card must say so and end.
+// boot without a network card must say so and end. The native build serves the same
+// configuration over POSIX sockets.
 import { execa } from "execa";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeBootImage } from "../host/commands/image.js";
+import { configText } from "../host/config.js";
 import { buildDir, bundledModel, bundledTokenizer } from "../host/paths.js";
 import { runQemu, type QemuResult } from "../host/qemu/qemu.js";
 import type { Arch } from "../host/toolchain/arch.js";
+import { buildNative } from "../host/toolchain/native.js";
 import { buildEfi } from "../host/toolchain/pipeline.js";
 import { cli } from "./helpers/cli.js";
 
@@ -42,6 +45,20 @@ function events(text: string): string[] {
   return text.split("\n\n").map((e) => e.trim()).filter((e) => e.length > 0).map((e) => {
     expect(e.startsWith("data: ")).toBe(true);
     return e.slice("data: ".length);
+  });
+}
+
+/** Raw bytes on a fresh connection to 127.0.0.1:port; the answer's status line, or "" if none came within timeMs. */
+function statusOfRequest(port: number, bytes: Buffer | string, timeMs = 30_000): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    let got = "";
+    const finish = () => { clearTimeout(timer); socket.destroy(); resolve(got.split("\r\n")[0]); };
+    const timer = setTimeout(finish, timeMs);
+    socket.on("data", (d) => { got += d.toString("latin1"); if (got.includes("\r\n\r\n")) finish(); });
+    socket.on("close", finish);
+    socket.on("error", () => {});
+    socket.end(typeof bytes === "string" ? Buffer.from(bytes, "latin1") : bytes);
   });
 }
 
@@ -147,19 +164,7 @@ describe("a stick serving on QEMU's user network", () => {
     expect(arrivals[0].ms).toBeLessThan(done / 2);
   }, 300_000);
 
-  /** Raw bytes on a fresh connection; the answer's status line, or "" if none came within timeMs. */
-  function statusOf(bytes: Buffer | string, timeMs = 30_000): Promise<string> {
-    return new Promise((resolve) => {
-      const socket = connect(port, "127.0.0.1");
-      let got = "";
-      const finish = () => { clearTimeout(timer); socket.destroy(); resolve(got.split("\r\n")[0]); };
-      const timer = setTimeout(finish, timeMs);
-      socket.on("data", (d) => { got += d.toString("latin1"); if (got.includes("\r\n\r\n")) finish(); });
-      socket.on("close", finish);
-      socket.on("error", () => {});
-      socket.end(typeof bytes === "string" ? Buffer.from(bytes, "latin1") : bytes);
-    });
-  }
+  const statusOf = (bytes: Buffer | string) => statusOfRequest(port, bytes);
 
   it("malformed requests get a 4xx, and a valid request afterwards is still answered", async () => {
     const json = (body: string) => `POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
@@ -206,4 +211,35 @@ describe("a stick serving without a network card", () => {
     expect(serial).toMatch(/^uefi-llm: no network: found no network card .*\n/m);
     expect(serial).toContain("uefi-llm: error: cannot listen on 0.0.0.0:80 (no network, or the port is taken)\n");
   }, 360_000);
+});
+
+describe("the native build (native/host_posix.c) serves the same configuration", () => {
+  it("answers the openai client with generate's text", async () => {
+    const binary = await buildNative();
+    const port = await freePort();
+    const config = join(workDir, "native-serve.cfg");
+    writeFileSync(config, configText({ model: bundledModel, tokenizer: bundledTokenizer, mode: "serve", port }));
+    const server = execa(binary, [config], { reject: false, timeout: 300_000 });
+    let stderr = "";
+    server.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!stderr.includes("serving ")) {
+        if (Date.now() > deadline || server.exitCode !== null) throw new Error(`the native build did not serve: ${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(stderr).toContain(`serving stories260K.bin on http://0.0.0.0:${port}/v1`);
+      const openai = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: "none", maxRetries: 0, timeout: 60_000 });
+      const chat = await openai.chat.completions.create({ model: "x", messages: [{ role: "user", content: prompt }], max_tokens: 40, temperature: 0 });
+      expect(chat.choices[0].message.content).toBe(await generated(["-n", "40", "--temp", "0"]));
+      let streamed = "";
+      for await (const chunk of await openai.completions.create({ model: "x", prompt, max_tokens: 40, temperature: 0.8, seed: 7, stream: true }))
+        streamed += chunk.choices[0]?.text ?? "";
+      expect(streamed).toBe(await generated(["-n", "40", "--temp", "0.8", "-s", "7"]));
+      expect(await statusOfRequest(port, "hello\r\n\r\n")).toMatch(/^HTTP\/1\.1 400 /);
+    } finally {
+      server.kill("SIGTERM");
+      await server;
+    }
+  }, 600_000);
 });
