@@ -51,7 +51,7 @@
 //
 //   net_listen(host_ptr, host_len, port)         -> i32 listener handle, or -1
 //       Listen for TCP connections on the UTF-8 address (Node: "127.0.0.1", "0.0.0.0";
-//       UEFI: ignored, the configured address) and port. -1: the host has no network,
+//       UEFI: ignored, the network card's address from DHCP, which it prints) and port. -1: the host has no network,
 //       or the port is taken; the core reports it. Only the server (export serve) calls it.
 //
 //   net_accept(listener, timeout_ms)             -> i32 connection handle, -1 none yet, -2 failed

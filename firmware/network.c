@@ -94,19 +94,29 @@ static struct card {
   EFI_HANDLE child;
   EFI_TCP4_PROTOCOL *tcp;
   bool failed;  // Configure refused for another reason than "no address yet"
+  bool dhcp;    // its address comes by DHCP, not from a static setting
 } cards[MAX_CARDS];
 
-static void print_address(EFI_IP4_CONFIG2_PROTOCOL *config, uint16_t port) {
+// The card's IPv4 address, false when the firmware does not say or it has none yet.
+static bool station_address(EFI_IP4_CONFIG2_PROTOCOL *config, uint8_t address[4]) {
   static uint8_t buffer[sizeof(EFI_IP4_CONFIG2_INTERFACE_INFO) + 1024];  // + its route table
   UINTN size = sizeof buffer;
   EFI_IP4_CONFIG2_INTERFACE_INFO *info = (EFI_IP4_CONFIG2_INTERFACE_INFO *)buffer;
-  if (!config || EFI_ERROR(config->GetData(config, Ip4Config2DataTypeInterfaceInfo, &size, info))) {
-    print("uefi-llm: serving on port %u (the firmware does not say its address); press any key to stop\n", port);
-    return;
-  }
-  uint8_t *a = info->StationAddress.Addr;
-  print("uefi-llm: address %u.%u.%u.%u by DHCP; serving at http://%u.%u.%u.%u:%u/v1 (press any key to stop)\n", a[0], a[1], a[2], a[3],
-        a[0], a[1], a[2], a[3], port);
+  if (!config || EFI_ERROR(config->GetData(config, Ip4Config2DataTypeInterfaceInfo, &size, info))) return false;
+  memcpy(address, info->StationAddress.Addr, 4);
+  return (address[0] | address[1] | address[2] | address[3]) != 0;
+}
+
+// DHCP, unless the card already has a static address someone set in the firmware
+// setup: the policy is kept in NVRAM, so we change it only when there is nothing to keep.
+static bool use_dhcp(EFI_IP4_CONFIG2_PROTOCOL *config) {
+  EFI_IP4_CONFIG2_POLICY policy;
+  UINTN size = sizeof policy;
+  uint8_t address[4];
+  if (!EFI_ERROR(config->GetData(config, Ip4Config2DataTypePolicy, &size, &policy)) && policy == Ip4Config2PolicyDhcp) return true;
+  if (station_address(config, address)) return false;
+  policy = Ip4Config2PolicyDhcp;
+  return !EFI_ERROR(config->SetData(config, Ip4Config2DataTypePolicy, sizeof policy, &policy));
 }
 
 int32_t network_listen(uint16_t port) {
@@ -132,11 +142,9 @@ int32_t network_listen(uint16_t port) {
       card->binding->DestroyChild(card->binding, card->child);
       continue;
     }
-    // Ask for DHCP: the firmware's default may be a static (empty) address.
-    if (!EFI_ERROR(BS->HandleProtocol(handles[i], &config_guid, (void **)&card->config))) {
-      EFI_IP4_CONFIG2_POLICY policy = Ip4Config2PolicyDhcp;
-      card->config->SetData(card->config, Ip4Config2DataTypePolicy, sizeof policy, &policy);
-    }
+    // A static policy with no address set (a firmware default) would never give one.
+    if (EFI_ERROR(BS->HandleProtocol(handles[i], &config_guid, (void **)&card->config))) card->config = NULL;
+    card->dhcp = card->config ? use_dhcp(card->config) : true;
     cards_count++;
   }
   BS->FreePool(handles);
@@ -187,7 +195,12 @@ int32_t network_listen(uint16_t port) {
   binding = chosen->binding;
   listener_child = chosen->child;
   listener = chosen->tcp;
-  print_address(chosen->config, port);
+  uint8_t a[4];
+  if (station_address(chosen->config, a))
+    print("uefi-llm: address %u.%u.%u.%u%s; serving at http://%u.%u.%u.%u:%u/v1 (press any key to stop)\n", a[0], a[1], a[2], a[3],
+          chosen->dhcp ? " by DHCP" : " (static)", a[0], a[1], a[2], a[3], port);
+  else
+    print("uefi-llm: serving on port %u (the firmware does not say its address); press any key to stop\n", port);
   return LISTENER;
 }
 

@@ -67,8 +67,23 @@ let efi: string;
 beforeAll(async () => {
   mkdirSync(workDir, { recursive: true });
   efi = await buildEfi();
-  await writeBootImage({ model: bundledModel, tokenizer: bundledTokenizer, config: { mode: "serve", port: 80, end: "shutdown" }, efi, output: image, force: true });
+  // Through the CLI, as a user makes the stick.
+  const made = await cli(["image", "-m", bundledModel, "-z", bundledTokenizer, "--serve", "--port", "80", "--end", "shutdown", "--efi", efi, "--arch", "x86_64", "-o", image, "-f"], { timeoutMs: 120_000 });
+  expect(made.stderr).toBe("");
+  expect(made.stdout).toMatch(/boot it with: uefi-llm run --net --guest-port 80 /);
 }, 600_000);
+
+describe("image --serve and run --net: their flags", () => {
+  it("refuse what does not go together, in one line", async () => {
+    const makeImage = (args: string[]) => cli(["image", "-m", bundledModel, "-z", bundledTokenizer, "-o", join(workDir, "never.img"), ...args]);
+    expect((await makeImage(["--port", "80"])).stderr).toBe("uefi-llm: --port needs --serve\n");
+    expect((await makeImage(["--serve", "--chat"])).stderr).toBe("uefi-llm: --chat does not go with --serve: the requests bring their prompts\n");
+    expect((await makeImage(["--serve", "-p", "Hi"])).stderr).toBe("uefi-llm: --prompt does not go with --serve: the requests bring their prompts\n");
+    const badPort = await makeImage(["--serve", "--port", "70000"]);
+    expect([badPort.exitCode, badPort.stderr]).toEqual([1, expect.stringMatching(/^uefi-llm: config line \d+: port must be between 1 and 65535, got '70000'\n$/)]);
+    expect((await cli(["run", "--port", "8080", image])).stderr).toBe("uefi-llm: --port goes with --net\n");
+  }, 120_000);
+});
 
 interface Stick {
   base: string;
@@ -166,7 +181,7 @@ describe("a stick serving on QEMU's user network", () => {
 
   const statusOf = (bytes: Buffer | string) => statusOfRequest(port, bytes);
 
-  it("malformed requests get a 4xx, and a valid request afterwards is still answered", async () => {
+  it("malformed requests get a 4xx, a client may go away mid-stream, and a valid request afterwards is still answered", async () => {
     const json = (body: string) => `POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
     expect(await statusOf(Buffer.from([0, 1, 2, 255, 254, 13, 10, 13, 10]))).toMatch(/^HTTP\/1\.1 400 /);
     expect(await statusOf("hello\r\n\r\n")).toMatch(/^HTTP\/1\.1 400 /);
@@ -174,6 +189,11 @@ describe("a stick serving on QEMU's user network", () => {
     expect(await statusOf(json("{\"prompt\": "))).toMatch(/^HTTP\/1\.1 400 /);
     expect(await statusOf(json("{\"prompt\": \"a\", \"temperature\": \"hot\"}"))).toMatch(/^HTTP\/1\.1 400 /);
     await expect(client().completions.create({ model: "x", prompt, temperature: 5e6 })).rejects.toMatchObject({ status: 400, message: expect.stringContaining("temperature") });
+    // A client that goes away mid-stream.
+    const gone = new AbortController();
+    const res = await fetch(`${base}/v1/completions`, { method: "POST", body: JSON.stringify({ prompt, max_tokens: 400, stream: true }), signal: gone.signal });
+    await res.body!.getReader().read();
+    gone.abort();
     const after = await client().completions.create({ model: "model.bin", prompt, max_tokens: 40, temperature: 0 });
     expect(after.choices[0].text).toBe(await generated(["-n", "40", "--temp", "0"]));
   }, 300_000);
