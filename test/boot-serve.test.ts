@@ -222,13 +222,23 @@ describe("an aarch64 stick (AAVMF has the same network stack)", () => {
   }, 1_200_000);
 });
 
-describe("a stick serving without a network card", () => {
-  it("says so and ends with the configured end action", async () => {
+describe("a stick serving without a network", () => {
+  it("no network card: says so and ends with the configured end action", async () => {
     const r = await runQemu(image, { timeoutSeconds: 300 });
     expect(r.timedOut).toBe(false);
     expect(r.exitCode).toBe(0);
     const serial = r.output.replace(/\r\n/g, "\n");
     expect(serial).toMatch(/^uefi-llm: no network: found no network card .*\n/m);
+    expect(serial).toContain("uefi-llm: error: cannot listen on 0.0.0.0:80 (no network, or the port is taken)\n");
+  }, 360_000);
+
+  it("a card but no DHCP answer: gives up after 30 s, says so and ends", async () => {
+    const r = await runQemu(image, { timeoutSeconds: 300, net: "no-dhcp" });
+    expect(r.timedOut).toBe(false);
+    expect(r.exitCode).toBe(0);
+    const serial = r.output.replace(/\r\n/g, "\n");
+    expect(serial).toContain("uefi-llm: asking for an address by DHCP (1 network card)\n");
+    expect(serial).toMatch(/^uefi-llm: no network: no DHCP answer within 30 s .*\n/m);
     expect(serial).toContain("uefi-llm: error: cannot listen on 0.0.0.0:80 (no network, or the port is taken)\n");
   }, 360_000);
 });

@@ -44,8 +44,12 @@ export interface QemuOptions {
   input?: SerialInput[];
   /** Called once QEMU runs, with a function that types into the serial console whenever the caller likes (not with `interactive`). */
   serialInput?: (type: (text: string) => void) => void;
-  /** A virtio network card on QEMU's user network (DHCP, NAT), with host port `hostPort` on 127.0.0.1 forwarded to the guest's `guestPort`. */
-  net?: { hostPort: number; guestPort: number };
+  /**
+   * A virtio network card on QEMU's user network (DHCP, NAT), with host port `hostPort` on
+   * 127.0.0.1 forwarded to the guest's `guestPort`; "no-dhcp": on a user network without
+   * IPv4, where no DHCP server answers.
+   */
+  net?: { hostPort: number; guestPort: number } | "no-dhcp";
 }
 
 export interface SerialInput {
@@ -134,9 +138,10 @@ function qemuArgs(image: string, vars: string, accel: Accel, memoryMb: number, o
     "-drive", `if=pflash,format=raw,unit=1,file=${file(vars)}`,
     "-drive", `if=none,id=disk,format=raw,file=${file(image)}${options.snapshot ? ",snapshot=on" : ""}`,
     ...disk,
-    ...(options.net
-      ? ["-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${options.net.hostPort}-:${options.net.guestPort}`, "-device", "virtio-net-pci,netdev=n0"]
-      : []),
+    ...(options.net === undefined
+      ? []
+      : ["-netdev", options.net === "no-dhcp" ? "user,id=n0,ipv4=off" : `user,id=n0,hostfwd=tcp:127.0.0.1:${options.net.hostPort}-:${options.net.guestPort}`,
+         "-device", "virtio-net-pci,netdev=n0"]),
     "-serial", "stdio",
     "-display", "none",
     "-no-reboot", // a guest reset ends the run instead of booting again
