@@ -51,8 +51,9 @@
 //
 //   net_listen(host_ptr, host_len, port)         -> i32 listener handle, or -1
 //       Listen for TCP connections on the UTF-8 address (Node: "127.0.0.1", "0.0.0.0";
-//       UEFI: ignored, the network card's address from DHCP, which it prints) and port. -1: the host has no network,
-//       or the port is taken; the core reports it. Only the server (export serve) calls it.
+//       UEFI: ignored, the network card's address from DHCP, which it prints) and port.
+//       -1: the host has no network, or the port is taken; the core reports it. Only
+//       the server (export serve, and run with "mode = serve") calls it.
 //
 //   net_accept(listener, timeout_ms)             -> i32 connection handle, -1 none yet, -2 failed
 //       The next waiting connection, waiting at most timeout_ms (0: only look).

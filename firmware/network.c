@@ -152,7 +152,10 @@ int32_t network_listen(uint16_t port) {
     print("uefi-llm: no network: the firmware's TCP/IP stack gives no connection on any network card\n");
     return -1;
   }
-  print("uefi-llm: asking for an address by DHCP (%d network card%s)\n", cards_count, cards_count == 1 ? "" : "s");
+  bool any_dhcp = false;
+  for (int i = 0; i < cards_count; i++) any_dhcp |= cards[i].dhcp;
+  print("uefi-llm: %s (%d network card%s)\n", any_dhcp ? "asking for an address by DHCP" : "starting the network", cards_count,
+        cards_count == 1 ? "" : "s");
 
   // Configure answers EFI_NO_MAPPING until DHCP has given the card its address.
   EFI_TCP4_CONFIG_DATA config = {0};
@@ -179,9 +182,11 @@ int32_t network_listen(uint16_t port) {
   for (int i = 0; i < cards_count; i++)
     if (&cards[i] != chosen) cards[i].binding->DestroyChild(cards[i].binding, cards[i].child);
   if (!chosen) {
-    if (failed < cards_count)
+    if (failed < cards_count && any_dhcp)
       print("uefi-llm: no network: no DHCP answer within %llu s (is the cable in, and is there a DHCP server on this network?)\n",
             DHCP_US / 1000000);
+    else if (failed < cards_count)
+      print("uefi-llm: no network: the static address set in the firmware setup did not come up within %llu s\n", DHCP_US / 1000000);
     return -1;
   }
 
