@@ -29,6 +29,8 @@ export class RunConfig {
   minP: f32 = 0.0;
   repeatPenalty: f32 = 1.0;
   repeatLastN: i32 = 64;
+  /** Prompt tokens (the BOS token besides) a context shift keeps, as llama.cpp's n_keep; -1 = the whole prompt. */
+  keep: i32 = -1;
   /** 0 = not given: the host clock picks one. */
   seed: u64 = 0;
   /** Read by the firmware; validated here so both hosts reject the same files. */
@@ -166,6 +168,7 @@ function applySetting(c: RunConfig, key: string): void {
   else if (key == "min_p") c.minP = <f32>v;
   else if (key == "repeat_penalty") c.repeatPenalty = <f32>v;
   else if (key == "repeat_last_n") c.repeatLastN = <i32>v;
+  else if (key == "keep") c.keep = <i32>v;
   else if (key == "seed") c.seed = settingSeed;
   else if (key == "port") c.port = <i32>v;
 }

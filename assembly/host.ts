@@ -33,8 +33,9 @@
 //   read_line(dst, cap)                          -> i32 bytes, or -1
 //       Chat input: block until the user ends a line (Enter), then copy its UTF-8
 //       bytes, without the line end, to dst (at most cap; the rest of a longer
-//       line is dropped). The host echoes and edits the line (backspace) as it is
-//       typed. -1: no more input (end of file, or the user ended the session).
+//       line is dropped). The host echoes and edits the line (backspace, and a
+//       history of earlier lines on up/down) as it is typed; the core sees only
+//       finished lines. -1: no more input (end of file, or the user ended the session).
 //
 //   worker_count()                               -> i32
 //       How many processors the host lends to parallel_for (1: it runs jobs one

@@ -121,8 +121,8 @@ export function run(configPtr: usize, configLen: u32): i32 {
   if (c.mode == "serve") return serveLoaded("0.0.0.0", c.port);
   const sampler = configuredSampler(c, c.seed != 0 ? c.seed : (<u64>clock_us() | 1));
   if (sampler == null) return FAILED;
-  if (c.mode == "chat") return chat(new Chat(model!, state!, tokenizer!, sampler, chatFamily(c), c.system, c.steps, c.repeatLastN)) ? OK : FAILED;
-  return generate(model!, state!, tokenizer!, sampler, c.promptPtr, c.promptLen, c.steps, c.repeatLastN, c.printIds, c.ignoreEos, loadUs) ? OK : FAILED;
+  if (c.mode == "chat") return chat(new Chat(model!, state!, tokenizer!, sampler, chatFamily(c), c.system, c.steps, c.repeatLastN, c.keep)) ? OK : FAILED;
+  return generate(model!, state!, tokenizer!, sampler, c.promptPtr, c.promptLen, c.steps, c.repeatLastN, c.keep, c.printIds, c.ignoreEos, loadUs) ? OK : FAILED;
 }
 
 /**

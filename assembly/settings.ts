@@ -21,6 +21,7 @@ const TABLE: Setting[] = [
   new Setting("min_p", DECIMAL, 0, 1, true),
   new Setting("repeat_penalty", DECIMAL, 0.01, 100, true),
   new Setting("repeat_last_n", WHOLE, 0, I32.MAX_VALUE, true),
+  new Setting("keep", WHOLE, -1, I32.MAX_VALUE, false),
   new Setting("seed", SEED, 1, 0, true),
   new Setting("port", WHOLE, 1, 65535, false),
 ];

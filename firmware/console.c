@@ -65,9 +65,12 @@ void console_init(void) {
 
 // --- Output ----------------------------------------------------------------------
 
-// Text goes to the devices in chunks converted here: LF to CRLF, and UCS-2 for screens.
+// Text goes to the devices in chunks converted here: a bare LF to CRLF, and UCS-2 for
+// screens. An LF right after a CR is left alone (text with CRLF line ends, a prompt or a
+// model's output, would end its lines in CR CR LF), also across calls.
 static uint8_t serial_buffer[512];
 static CHAR16 screen_buffer[256 + 1];
+static bool serial_after_cr, screen_after_cr;  // the last character written was CR
 
 static void serials_write(const uint8_t *bytes, size_t len) {
   size_t used = 0;
@@ -80,8 +83,9 @@ static void serials_write(const uint8_t *bytes, size_t len) {
       used = 0;
       if (i == len) break;
     }
-    if (bytes[i] == '\n') serial_buffer[used++] = '\r';
+    if (bytes[i] == '\n' && !serial_after_cr) serial_buffer[used++] = '\r';
     serial_buffer[used++] = bytes[i];
+    serial_after_cr = bytes[i] == '\r';
   }
 }
 
@@ -102,8 +106,9 @@ static void screens_flush(void) {
 static void screens_put(uint32_t c) {
   if (c > 0xffff || (c >= 0xd800 && c <= 0xdfff)) c = 0xfffd;
   if (screen_used + 2 > sizeof screen_buffer / sizeof screen_buffer[0] - 1) screens_flush();
-  if (c == '\n') screen_buffer[screen_used++] = '\r';
+  if (c == '\n' && !screen_after_cr) screen_buffer[screen_used++] = '\r';
   screen_buffer[screen_used++] = (CHAR16)c;
+  screen_after_cr = c == '\r';
 }
 
 static void screens_write(struct utf8_state *state, const uint8_t *bytes, size_t len) {

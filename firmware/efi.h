@@ -44,6 +44,8 @@ typedef struct {
   CHAR16 UnicodeChar;
 } EFI_INPUT_KEY;
 
+#define SCAN_UP 0x01
+#define SCAN_DOWN 0x02
 #define SCAN_DELETE 0x08
 #define SCAN_ESC 0x17
 #define CHAR_BACKSPACE 0x08

@@ -22,11 +22,20 @@
 // Backspace (BS or DEL, and the Delete key, which is what the terminal makes of DEL)
 // erases the last character; Enter (CR, LF, CRLF as one) ends the line; Ctrl-C
 // drops the line being typed and returns it empty (the core asks again); Ctrl-D on
-// an empty line ends the session (-1, the end of input); Tab is a space; Esc,
-// arrows, function keys and other control characters do nothing. A line that would
-// pass `cap` bytes keeps the characters that fit whole: the rest is neither stored
-// nor echoed (what the screen shows is the line), unless Backspace makes room again.
-// While an answer streams, Esc or Ctrl-C stops it, and other keys are dropped.
+// an empty line ends the session (-1, the end of input); Tab is a space; Up and Down
+// walk the history (below); Esc, the other arrows, function keys and other control
+// characters do nothing. A line that would pass `cap` bytes keeps the characters that
+// fit whole: the rest is neither stored nor echoed (what the screen shows is the
+// line), unless Backspace makes room again. While an answer streams, Esc or Ctrl-C
+// stops it, and other keys are dropped.
+//
+// History, as the host chat's terminal keeps it (host/runner/terminal.ts): every line
+// ended with Enter that is not blank and differs from the line before it. Up shows the
+// line before the one shown, Down the one after, and Down past the newest an empty
+// line; a recalled line is edited and sent like a typed one. It lives here, beside the
+// echo and Backspace, because read_line() hands the core finished lines only (the core
+// never sees keys). Bounded: the newest HISTORY_LINES lines that fit HISTORY_BYTES
+// together; a longer line is not kept.
 //
 // All device calls happen at TPL_NOTIFY. edk2's drivers raise to TPL_NOTIFY inside
 // these same calls, and its terminal driver reads the serial port from there.
@@ -39,8 +48,10 @@
 #define NOTIFY_EVERY 10              // polls; then the TPL goes down for a moment so event notifications
                                      // (USB keyboards, firmware timers) can run
 #define ESCAPE_WAIT_US (100 * 1000)  // ESC with nothing after it for this long is the Esc key
+#define HISTORY_LINES 64
+#define HISTORY_BYTES 16384          // as long as the core's longest line (assembly/text/chat.ts)
 
-enum key_kind { KEY_NONE, KEY_CHAR, KEY_ENTER, KEY_BACKSPACE, KEY_ESC, KEY_CTRL_C, KEY_CTRL_D };
+enum key_kind { KEY_NONE, KEY_CHAR, KEY_ENTER, KEY_BACKSPACE, KEY_ESC, KEY_CTRL_C, KEY_CTRL_D, KEY_UP, KEY_DOWN };
 
 struct key {
   enum key_kind kind;
@@ -95,7 +106,9 @@ static bool conin_key(struct key *key) {
   key->kind = KEY_NONE;
   if (data.Key.ScanCode == SCAN_ESC || (data.Key.ScanCode == 0 && c == 0x1b)) key->kind = KEY_ESC;
   else if (data.Key.ScanCode == SCAN_DELETE) key->kind = KEY_BACKSPACE;
-  else if (data.Key.ScanCode != 0) return true;  // arrows, function keys
+  else if (data.Key.ScanCode == SCAN_UP) key->kind = KEY_UP;
+  else if (data.Key.ScanCode == SCAN_DOWN) key->kind = KEY_DOWN;
+  else if (data.Key.ScanCode != 0) return true;  // other arrows, function keys
   else if (c == '\r' || (c == '\n' && !after_cr)) key->kind = KEY_ENTER;
   else if (c == CHAR_BACKSPACE || c == 0x7f) key->kind = KEY_BACKSPACE;
   else if (c == 0x03) key->kind = KEY_CTRL_C;
@@ -122,14 +135,15 @@ static bool decode_byte(struct decoder *d, uint8_t b, uint64_t now, struct key *
       key->kind = KEY_ESC;
       return true;
     case CSI:
-      if (b >= 0x20 && b <= 0x3f) return false;  // parameter and intermediate bytes
+    case SS3:  // ESC O A is an arrow in the terminal's application cursor mode
+      if (d->state == CSI && b >= 0x20 && b <= 0x3f) return false;  // parameter and intermediate bytes
       d->state = PLAIN;
-      if (b >= 0x40 && b <= 0x7e) return true;   // the final byte
-      break;                                      // not a sequence after all: b stands alone
-    case SS3:
-      d->state = PLAIN;
-      if (b >= 0x40 && b <= 0x7e) return true;
-      break;
+      if (b >= 0x40 && b <= 0x7e) {  // the final byte
+        if (b == 'A') key->kind = KEY_UP;
+        if (b == 'B') key->kind = KEY_DOWN;
+        return true;
+      }
+      break;  // not a sequence after all: b stands alone
     case PLAIN: break;
   }
   if (d->missing) {
@@ -183,6 +197,42 @@ static bool next_key(struct key *key) {
   return false;
 }
 
+// --- History -----------------------------------------------------------------------------
+
+static uint8_t history[HISTORY_BYTES];     // the lines back to back, oldest first
+static uint32_t history_len[HISTORY_LINES];
+static int history_count;
+static size_t history_used;                // bytes of history[] in use
+
+static const uint8_t *history_line(int index, size_t *len) {
+  size_t at = 0;
+  for (int i = 0; i < index; i++) at += history_len[i];
+  *len = history_len[index];
+  return history + at;
+}
+
+static void history_add(const uint8_t *line, size_t len) {
+  size_t blank = 0;
+  while (blank < len && line[blank] == ' ') blank++;
+  if (blank == len || len > HISTORY_BYTES) return;
+  if (history_count > 0) {
+    size_t last_len;
+    const uint8_t *last = history_line(history_count - 1, &last_len);
+    if (last_len == len && memcmp(last, line, len) == 0) return;
+  }
+  // Make room by forgetting the oldest lines.
+  while (history_count == HISTORY_LINES || history_used + len > HISTORY_BYTES) {
+    size_t oldest = history_len[0];
+    memmove(history, history + oldest, history_used - oldest);
+    memmove(history_len, history_len + 1, (size_t)(history_count - 1) * sizeof history_len[0]);
+    history_used -= oldest;
+    history_count--;
+  }
+  memcpy(history + history_used, line, len);
+  history_used += len;
+  history_len[history_count++] = (uint32_t)len;
+}
+
 // --- Line editing ----------------------------------------------------------------------
 
 static void echo(const char *text, size_t len) { console_write(0, (const uint8_t *)text, len); }
@@ -195,10 +245,25 @@ static size_t utf8_encode(uint32_t c, uint8_t out[4]) {
   return 4;
 }
 
+// Show `text` instead of the line typed so far: each character erased as Backspace
+// erases it, then the new one echoed (what fits of it in cap bytes, whole characters).
+static void replace_line(uint8_t *line, size_t *len, size_t cap, const uint8_t *text, size_t text_len) {
+  for (size_t i = 0; i < *len; i++)
+    if ((line[i] & 0xc0) != 0x80) echo("\b \b", 3);
+  if (text_len > cap) {
+    text_len = cap;
+    while (text_len > 0 && (text[text_len] & 0xc0) == 0x80) text_len--;  // text[cap] starts the character cut off
+  }
+  memcpy(line, text, text_len);
+  *len = text_len;
+  echo((const char *)line, text_len);
+}
+
 int64_t input_read_line(uint8_t *line, size_t cap) {
   if (port_count < 0) input_init();
   size_t len = 0;
   bool full = false;  // a character did not fit: the rest of the line is dropped
+  int browsing = history_count;  // the history line shown; history_count: the line being typed
   int64_t result;
   EFI_TPL tpl = BS->RaiseTPL(TPL_NOTIFY);
   console_cursor(true);
@@ -219,8 +284,19 @@ int64_t input_read_line(uint8_t *line, size_t cap) {
         do len--; while (len > 0 && (line[len] & 0xc0) == 0x80);  // back to the character's first byte
         full = false;
         echo("\b \b", 3);
+      } else if (key.kind == KEY_UP && browsing > 0) {
+        size_t n;
+        const uint8_t *text = history_line(--browsing, &n);
+        replace_line(line, &len, cap, text, n);
+        full = false;
+      } else if (key.kind == KEY_DOWN && browsing < history_count) {
+        size_t n = 0;
+        const uint8_t *text = ++browsing < history_count ? history_line(browsing, &n) : line;
+        replace_line(line, &len, cap, text, n);
+        full = false;
       } else if (key.kind == KEY_ENTER) {
         echo("\n", 1);
+        history_add(line, len);
         result = (int64_t)len;
         goto done;
       } else if (key.kind == KEY_CTRL_C) {

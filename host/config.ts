@@ -22,6 +22,7 @@ export interface RunConfig {
   minP?: Numeric;
   repeatPenalty?: Numeric;
   repeatLastN?: Numeric;
+  keep?: Numeric;
   seed?: Numeric;
   /** What the firmware does when generation ends: shutdown, return to the firmware, or wait for a key. */
   end?: "shutdown" | "return" | "wait";
@@ -70,6 +71,7 @@ export function configText(config: RunConfig): string {
   put("min_p", config.minP);
   put("repeat_penalty", config.repeatPenalty);
   put("repeat_last_n", config.repeatLastN);
+  put("keep", config.keep);
   put("seed", config.seed);
   put("end", config.end);
   put("print_ids", config.printIds);

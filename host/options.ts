@@ -63,6 +63,7 @@ export function generationOptions(): Option[] {
     new Option("--min-p <p>", "drop tokens less likely than p times the most likely one; 0 = off").default(0),
     new Option("--repeat-penalty <r>", "penalize tokens seen in the last --repeat-last-n tokens, 0.01 … 100; 1 = off").default(1.0),
     new Option("--repeat-last-n <n>", "how many recent tokens the repeat penalty looks at").default(64),
+    new Option("--keep <n>", "tokens of the prompt (chat: of the first turn, system prompt included) that a context shift keeps, its BOS token besides; -1 = all of it (llama.cpp's default is 0: a story goes on better from its start)").default(-1),
     new Option("-s, --seed <n>", "random seed, 1 … 2^64-1; -1 or none: a random one"),
   ];
 }
@@ -83,6 +84,7 @@ export interface GenerationFlags {
   minP: Numeric;
   repeatPenalty: Numeric;
   repeatLastN: Numeric;
+  keep: Numeric;
   seed?: Numeric;
 }
 
@@ -112,6 +114,7 @@ export function generationConfig(flags: GenerationFlags): Omit<RunConfig, "model
     minP: flags.minP,
     repeatPenalty: flags.repeatPenalty,
     repeatLastN: flags.repeatLastN,
+    keep: flags.keep,
     seed: seedValue(flags.seed),
     ignoreEos: flags.ignoreEos,
   };

@@ -10,6 +10,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -138,6 +139,18 @@ static u32 jobs_finished;
 static uint64_t generation; /* the newest batch number, for waking idle workers */
 
 #define SPINS_BEFORE_SLEEP 200000
+/* A wait longer than this many pauses (tens of microseconds, a whole batch) means the other
+ * thread is not running: on a busy machine it waits for a processor, and spinning would
+ * only take time from it (Linux's autogroups share one slice among a program's threads).
+ * From then on the waiter yields every YIELD_EVERY pauses. On an idle machine yielding
+ * returns at once; waits this long do not happen there anyway. */
+#define SPINS_BEFORE_YIELD 1024
+#define YIELD_EVERY 64
+
+static void pause_or_yield(unsigned spin) {
+  __builtin_ia32_pause();
+  if (spin >= SPINS_BEFORE_YIELD && spin % YIELD_EVERY == YIELD_EVERY - 1) sched_yield();
+}
 
 static void run_jobs(uint64_t batch) {
   uint64_t c = __atomic_load_n(&claims, __ATOMIC_ACQUIRE);
@@ -154,7 +167,7 @@ static void *worker(void *unused) {
   (void)unused;
   uint64_t seen = 0;
   for (;;) {
-    for (int spin = 0; spin < SPINS_BEFORE_SLEEP && __atomic_load_n(&generation, __ATOMIC_ACQUIRE) == seen; spin++) __builtin_ia32_pause();
+    for (unsigned spin = 0; spin < SPINS_BEFORE_SLEEP && __atomic_load_n(&generation, __ATOMIC_ACQUIRE) == seen; spin++) pause_or_yield(spin);
     pthread_mutex_lock(&pool_lock);
     while (__atomic_load_n(&generation, __ATOMIC_ACQUIRE) == seen) pthread_cond_wait(&work_ready, &pool_lock);
     pthread_mutex_unlock(&pool_lock);
@@ -179,7 +192,7 @@ void w2c_host_parallel_for(struct w2c_host *host, u32 jobs) {
   pthread_cond_broadcast(&work_ready);
   pthread_mutex_unlock(&pool_lock);
   run_jobs(batch); /* this thread works too */
-  while (__atomic_load_n(&jobs_finished, __ATOMIC_ACQUIRE) < jobs) __builtin_ia32_pause();
+  for (unsigned spin = 0; __atomic_load_n(&jobs_finished, __ATOMIC_ACQUIRE) < jobs; spin++) pause_or_yield(spin);
 }
 
 static void start_workers(int count) {

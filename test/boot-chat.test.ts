@@ -97,7 +97,7 @@ describe("chat booted in QEMU (slow)", () => {
     efi = await buildEfi();
   }, 600_000);
 
-  it("answers as host mode does; arrows do nothing, Backspace erases whole characters; /stats, /reset, /exit", async () => {
+  it("answers as host mode does; left and right arrows do nothing, Backspace erases whole characters; /stats, /reset, /exit", async () => {
     const host = await hostChat(["Once upon a time", "/stats", "/reset", "Once upon a time", "/reset", "Once upon a time", "/stats", "/exit"], 20);
     expect(host.answers).toHaveLength(3);
     expect(host.stats).toHaveLength(2);
@@ -107,7 +107,7 @@ describe("chat booted in QEMU (slow)", () => {
         "Once upon a time\r",
         "/stats\r",
         "/reset\r",
-        "\x1b[AOnce upox\bn a time\r", // up arrow, then BS
+        "\x1b[COnce upox\bn a time\r", // right arrow, then BS
         "/reset\r",
         "\x1b[DOnce upon a tim\u00e9\x7fe\r", // left arrow; DEL takes both bytes of é
         "/stats\r",
@@ -125,6 +125,43 @@ describe("chat booted in QEMU (slow)", () => {
         "> /exit\n",
     );
     expect(exitCode, "a clean shutdown after /exit").toBe(0);
+  }, 180_000);
+
+  it("Up and Down walk the history: a recalled line is answered as the same line typed again", async () => {
+    const lines = ["Once upon a time", "/reset", "Once upon a time", "Once upon a time", "/exit"];
+    const host = await hostChat(lines, 20);
+    expect(host.answers).toHaveLength(3);
+    const erase = (n: number) => "\b \b".repeat(n);
+    const { transcript, exitCode } = await chatBoot(
+      "chat-history",
+      typed(
+        "Once upon a time\r",
+        "/reset\r",
+        "Lily\x1b[A\x1b[A\r", // the line typed gives way to /reset, then to the first line
+        "\x1bOA\r", // an up arrow in the terminal's application mode: the newest line, kept once
+        "\x1b[A\x1b[B/exit\r", // Down past the newest line: an empty one
+      ),
+    );
+    expect(maskSpeeds(transcript)).toBe(
+      `> Once upon a time\n${host.answers[0]}\n` +
+        "> /reset\n(new conversation)\n" +
+        `> Lily${erase(4)}/reset${erase(6)}Once upon a time\n${host.answers[1]}\n` +
+        `> Once upon a time\n${host.answers[2]}\n` +
+        `> Once upon a time${erase(16)}/exit\n`,
+    );
+    expect(exitCode, "a clean shutdown after /exit").toBe(0);
+  }, 180_000);
+
+  it("the history keeps the newest 64 lines", async () => {
+    const commands = Array.from({ length: 66 }, (_, i) => `/n${i + 1}`);
+    const shown = commands.slice(2).reverse(); // /n1 and /n2 were forgotten
+    // Each Up once the line before it is back on serial (QEMU drops output its reader is slow to take);
+    // six more past the oldest line kept, which stays.
+    const ups: SerialInput[] = shown.map((line, i) => ({ after: i === 0 ? "\n> " : shown[i - 1], text: "\x1b[A" }));
+    ups.push({ after: "/n3", text: `${"\x1b[A".repeat(6)}\r` });
+    const { transcript } = await chatBoot("chat-history-bound", [...typed(...commands.map((c) => `${c}\r`)), ...ups, ...typed("/exit\r")]);
+    const erased = shown.slice(0, -1).map((line) => line + "\b \b".repeat(line.length));
+    expect(transcript.split("\n> ").at(-2)).toBe(`${erased.join("")}/n3\nunknown command '/n3': /help lists them`);
   }, 180_000);
 
   it("Ctrl-C stops an answer or drops a line, an overlong line keeps what fits whole, Ctrl-D ends the chat", async () => {

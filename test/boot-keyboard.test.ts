@@ -1,6 +1,7 @@
 // `uefi-llm run` at a real terminal (a pty), booting a chat stick in QEMU: the terminal is
-// raw while QEMU runs (the guest gets keys as typed), OVMF's screen control and doubled
-// carriage returns never reach it, Ctrl-] stops QEMU, and the modes come back after.
+// raw while QEMU runs (the guest gets keys as typed, Up recalls a line), OVMF's screen
+// control and doubled carriage returns never reach it, Ctrl-] stops QEMU, and the modes
+// come back after.
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
@@ -21,6 +22,8 @@ describe("uefi-llm run in a terminal", () => {
     expect(r.prompt, r.transcript).toBe(true);
     expect(r.raw).toEqual([false, false]);
     expect(r.transcript).toMatch(/> Once upon a time\r\n/); // typed in raw mode, echoed by the guest
+    expect(r.recalled, r.transcript).toBe(true); // Up reached the guest as ESC [ A and recalled the line
+    expect(r.transcript).toMatch(/\r\n> Once upon a time\^C\r\n/);
     expect(r.esc).toBe(false);
     expect(r.crcrlf).toBe(false);
     expect(r.after).toEqual(r.before);

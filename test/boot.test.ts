@@ -9,6 +9,7 @@ import { writeDiskImage } from "../host/image/disk-image.js";
 import { EFI_BOOT_PATH, writeBootImage } from "../host/commands/image.js";
 import { buildDir, bundledModel, bundledTokenizer } from "../host/paths.js";
 import { runQemu } from "../host/qemu/qemu.js";
+import { cli } from "./helpers/cli.js";
 
 const BOOT_SECONDS = 240;
 const workDir = join(buildDir, "test", "boot");
@@ -82,6 +83,21 @@ describe("booted in QEMU", () => {
     expect(sampled.processors).toBe(2);
     expect(story(sampled.text)).toBe(expected("temp1.0-topp0.9-seed133742-n256.txt"));
   }, 600_000);
+
+  it("one CR LF per line on the raw serial port, also where the text has a CRLF of its own", async () => {
+    const prompt = "One day\r\nLily said\nhi";
+    const host = await cli(["generate", "-p", prompt, "-n", "20", "--temp", "0"]);
+    expect(host.exitCode, host.stderr).toBe(0);
+    expect(host.stdout, "the text itself has a CRLF and a bare LF").toMatch(/\r\n[^]*[^\r]\n/);
+    const image = join(workDir, "crlf.img");
+    await writeBootImage({ model: bundledModel, tokenizer: bundledTokenizer, config: { prompt, temperature: 0, steps: 20, end: "shutdown" }, efi, output: image, force: true });
+    // The bytes as they left the guest: no filter (run's hides doubled CRs) between.
+    const { output, timedOut } = await runQemu(image, { timeoutSeconds: BOOT_SECONDS });
+    expect(timedOut).toBe(false);
+    expect(output).toContain(host.stdout.replace(/(?<!\r)\n/g, "\r\n"));
+    expect(output.match(/\r\r\n/g), "CR CR LF").toBeNull();
+    expect(output.match(/[^\r]\n/g), "LF without CR").toBeNull();
+  }, 300_000);
 
   it("stories260K.gguf, with its own tokenizer, prints the same text", async () => {
     const gguf = join(import.meta.dirname, "fixtures", "gguf", "stories260K.gguf");

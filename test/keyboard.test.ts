@@ -5,7 +5,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
+import { configText } from "../host/config.js";
 import { bundledModel, bundledTokenizer, packageRoot } from "../host/paths.js";
+import { Core } from "../host/runner/core.js";
 import { cli, cliPath } from "./helpers/cli.js";
 import { useTempDirs } from "./helpers/temp-dirs.js";
 
@@ -106,6 +108,21 @@ describe("context shift", () => {
     expect(shifted).toMatch(/context \d+ of 64 tokens/);
     expect(whole).not.toMatch(/context shift/);
   });
+
+  it("--keep: the BOS token and that many tokens of the first turn stay (default: all of it); the text up to the shift is the same", async () => {
+    const questions = ["Once upon a time", "Lily"];
+    const [none, two, all] = await Promise.all(["0", "2", "-1"].map((keep) => chat(questions, ["-n", "150", "-c", "64", "--keep", keep])));
+    const stats = await chat(["Once upon a time", "/stats"], ["-n", "0"]);
+    const firstTurn = Number(/prefilled (\d+) tokens/.exec(stats)![1]);
+    expect(firstTurn).toBeGreaterThan(3);
+    // The first shift comes within the answer, when all 64 positions are used: half of what is not kept goes.
+    const firstDrop = (text: string) => Number(/context shift: dropped (\d+) tokens/.exec(text)![1]);
+    expect([none, two, all].map(firstDrop)).toEqual([64 - 1, 64 - 3, 64 - firstTurn].map((rest) => Math.floor(rest / 2)));
+    const untilShift = (text: string) => text.slice(0, text.indexOf("(context shift"));
+    expect(untilShift(two)).toBe(untilShift(none));
+    expect(untilShift(all)).toBe(untilShift(none));
+    expect(untilShift(none).length).toBeGreaterThan(100);
+  });
 });
 
 describe("context shift in generate", () => {
@@ -116,6 +133,76 @@ describe("context shift in generate", () => {
     expect(past.stderr).toMatch(/^\(context shift: dropped 255 tokens\)generated 700 tokens/m);
     expect(past.stdout.startsWith(fits.stdout.trimEnd())).toBe(true);
     expect(past.stdout.length).toBeGreaterThan(fits.stdout.length + 200);
+  });
+});
+
+describe("--keep", () => {
+  const CONTEXT = 64;
+  const STEPS = 150;
+  const PROMPT = "Once upon a time, there was a little girl";
+
+  /**
+   * The evidence: greedy decoding with the core's forward passes, where every context shift
+   * is a fresh prefill, from position 0 of a cache as long as the model's, of the kept
+   * prompt tokens followed by the tail a shift retains. generate's text must be this one.
+   */
+  function freshAfterEachShift(keep: number): { text: string; dropped: number[] } {
+    const core = new Core({ stdout: () => {}, stderr: () => {} });
+    core.load(configText({ model: bundledModel, tokenizer: bundledTokenizer }));
+    const prompt = core.encode(PROMPT);
+    const kept = keep < 0 || keep >= prompt.length ? prompt.length : keep + (prompt[0] === core.specialIds.bos ? 1 : 0);
+    const argmax = (logits: Float32Array) => logits.reduce((best, v, i) => (v > logits[best] ? i : best), 0);
+    const chunks: Uint8Array[] = prompt.map((id, i) => (i === 0 && id === core.specialIds.bos ? new Uint8Array() : core.decode(i > 0 ? prompt[i - 1] : -1, id)));
+    const dropped: number[] = [];
+    let sequence = [...prompt];
+    let logits = core.forwardTokens(sequence, 0);
+    for (let step = 0; step < STEPS; step++) {
+      const next = argmax(logits);
+      chunks.push(core.decode(sequence.at(-1)!, next));
+      sequence.push(next);
+      if (step === STEPS - 1) break;
+      if (sequence.length > CONTEXT) {
+        // the cache is full and `next` has no position: keep the start, drop half of the rest
+        const drop = Math.floor((CONTEXT - kept) / 2);
+        dropped.push(drop);
+        sequence = [...sequence.slice(0, kept), ...sequence.slice(kept + drop)];
+        logits = core.forwardTokens(sequence, 0);
+      } else {
+        logits = core.forward(next, sequence.length - 1);
+      }
+    }
+    return { text: Buffer.concat(chunks).toString("utf8") + "\n", dropped };
+  }
+
+  for (const keep of ["0", "4", "-1"]) {
+    it(`--keep ${keep}: the text after each shift is generated afresh from the kept prompt tokens and the retained tail`, async () => {
+      const result = await cli(["generate", "-p", PROMPT, "-c", String(CONTEXT), "-n", String(STEPS), "--keep", keep, "--temp", "0", "--ignore-eos", "-t", "1"]);
+      expect(result.exitCode, result.stderr).toBe(0);
+      const expected = freshAfterEachShift(Number(keep));
+      expect(expected.dropped.length).toBeGreaterThanOrEqual(2);
+      expect(result.stderr).toContain(expected.dropped.map((n) => `(context shift: dropped ${n} tokens)`).join("") + "generated");
+      expect(result.stdout).toBe(expected.text);
+    });
+  }
+
+  it("what is kept changes the text; --keep -2 and --keep x are one-line errors", async () => {
+    const texts = ["0", "-1"].map((keep) => freshAfterEachShift(Number(keep)).text);
+    expect(texts[0]).not.toBe(texts[1]);
+    for (const bad of ["-2", "x"]) {
+      const result = await cli(["generate", "--keep", bad]);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toMatch(/^uefi-llm: .*keep must be .*\n$/);
+    }
+  });
+
+  it("a kept prompt of more than half the context cannot shift: -n past the context is refused, naming --keep", async () => {
+    const long = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her friends.";
+    const result = await cli(["generate", "-p", long, "-c", "40", "-n", "100", "--keep", "-1", "-t", "1"]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/^uefi-llm: -n 100 is too many: .* \(a context shift keeps at most half the context, and --keep -1 keeps \d+ tokens\)\n$/);
+    const fewer = await cli(["generate", "-p", long, "-c", "40", "-n", "100", "--keep", "4", "--temp", "0", "-t", "1"]);
+    expect(fewer.exitCode, fewer.stderr).toBe(0);
+    expect(fewer.stderr).toMatch(/context shift: dropped/);
   });
 });
 

@@ -7,7 +7,7 @@ import { RunState } from "../model/state";
 import { Tokenizer, encode, decode, decodedPtr, maxTokens, isEndOfGeneration } from "../tokenizer/tokenizer";
 import { lengthOf, lookup, pieceOf } from "../tokenizer/vocab";
 import { Sampler, sample, reseed, penalizeRepeats } from "./sampler";
-import { fitsContext } from "./generate";
+import { fitsContext, keptTokens } from "./generate";
 import { chatSettingNames, parseSetting, settingKey, settingNumber, settingSeed } from "../settings";
 import { objectHeapMark, objectHeapRelease } from "../runtime/object-heap";
 import { forward, forwardBatch } from "../model/forward";
@@ -27,7 +27,7 @@ export class Chat {
   line: usize = 0; // (LINE_BYTES,) the line being read
   tokens: usize = 0; // the new tokens of a turn
   history: usize = 0; // (seqLen,) i32 the tokens in the cache, for the repeat penalty and context shifts
-  keep: i32 = 0; // tokens a context shift keeps at the start: the first turn (system prompt and first message)
+  keep: i32 = 0; // tokens a context shift keeps at the start: of the first turn (system prompt and first message), as keepSetting says
   shifts: i32 = 0; // context shifts since the last reset
   // statistics since the last reset
   prefilled: i32 = 0;
@@ -44,6 +44,7 @@ export class Chat {
     public system: string,
     public maxAnswer: i32,
     public repeatLastN: i32,
+    public keepSetting: i32, // --keep: tokens of the first turn (its BOS besides) that shifts keep; -1 all
   ) {}
 }
 
@@ -119,7 +120,11 @@ function turn(c: Chat, message: string): void {
     }
   }
   c.pending = -1;
-  if (c.turns == 0) c.keep = c.pos + count <= c.model.config.seqLen / 2 ? c.pos + count : 0;
+  if (c.turns == 0) {
+    // A first turn longer than half the context is not kept: a shift could free too little.
+    const keep = keptTokens(c.keepSetting, c.tokens, count, t.bos);
+    c.keep = keep <= c.model.config.seqLen / 2 ? keep : 0;
+  }
   c.turns++;
 
   // prefill: only the new tokens; the cache holds everything before them
@@ -168,8 +173,8 @@ function turn(c: Chat, message: string): void {
 }
 
 /**
- * Context shift, as llama.cpp's: keep the first c.keep tokens (the system prompt and the
- * first message), drop the oldest half of the rest, and run the tokens kept after them
+ * Context shift, as llama.cpp's: keep the first c.keep tokens (by default the system prompt
+ * and the first message; --keep fewer), drop the oldest half of the rest, and run the tokens kept after them
  * through the model again at their new positions, so the cache holds what a fresh
  * prefill of them would. Re-evaluating costs one prefill of up to half the context
  * (16 tokens per pass over the weights); rotating the cached keys by the RoPE angle

@@ -20,7 +20,7 @@ export class Generation {
 }
 
 /** Encode the prompt (promptLen bytes at promptPtr), then run and stream; false with the reason recorded on bad settings. */
-export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sampler: Sampler, promptPtr: usize, promptLen: i32, steps: i32, repeatLastN: i32, printIds: bool, ignoreEos: bool, loadUs: i64): bool {
+export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sampler: Sampler, promptPtr: usize, promptLen: i32, steps: i32, repeatLastN: i32, keepSetting: i32, printIds: bool, ignoreEos: bool, loadUs: i64): bool {
   const seqLen = model.config.seqLen;
   // Told before tokenizing: the tokenizer's working memory grows with the text.
   if (!fitsContext(tokenizer, promptLen, seqLen)) {
@@ -36,14 +36,14 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
     return fail("the prompt is " + promptTokens.toString() + " tokens long, more than the model's context of " + seqLen.toString() + " tokens");
   }
   // -1: until the context is full. More than fits: the context shifts when it fills (see shiftContext), except
-  // with print_ids, whose list is read from the token buffer, or a prompt longer than half the context.
+  // with print_ids, whose list is read from the token buffer, or when more than half the context is to be kept.
   // In 64 bits: steps goes up to 2^31 - 1, and the sum must not wrap to a small number.
-  const keep = promptTokens <= seqLen / 2 ? promptTokens : 0;
+  const keep = keptTokens(keepSetting, tokens, promptTokens, tokenizer.bos);
   const total = steps < 0 ? <i64>seqLen : <i64>promptTokens - 1 + <i64>steps;
-  if (total > <i64>seqLen && (printIds || keep == 0)) {
+  if (total > <i64>seqLen && (printIds || keep > seqLen / 2)) {
     return fail("-n " + steps.toString() + " is too many: the prompt uses " + promptTokens.toString() + " tokens of the model's context of " +
       seqLen.toString() + ", so at most " + (seqLen - promptTokens + 1).toString() + " more fit" +
-      (printIds ? " with --print-ids" : " (a context shift keeps a prompt of at most half the context)"));
+      (printIds ? " with --print-ids" : " (a context shift keeps at most half the context, and --keep " + keepSetting.toString() + " keeps " + keep.toString() + " tokens)"));
   }
 
   const g = new Generation();
@@ -90,6 +90,16 @@ export function generate(model: Model, state: RunState, tokenizer: Tokenizer, sa
   if (printIds) writeString(STDOUT, idList(tokens + (<usize>promptTokens << 2), g.generatedTokens) + "\n");
   report(g, loadUs, bytesPerToken(model));
   return true;
+}
+
+/**
+ * How many of the first tokens a context shift keeps, as llama.cpp counts --keep: `setting`
+ * tokens of the prompt (`count` ids at `ids`) and its BOS token besides; -1, or more than the
+ * prompt has: all of it.
+ */
+export function keptTokens(setting: i32, ids: usize, count: i32, bos: i32): i32 {
+  if (setting < 0 || setting >= count) return count;
+  return count > 0 && load<i32>(ids) == bos ? setting + 1 : setting;
 }
 
 /**

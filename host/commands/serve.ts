@@ -25,7 +25,7 @@ export const serveCommand = new Command("serve")
   .addOption(new Option("--port <n>", "TCP port to listen on").default("8080"))
   .addOption(new Option("--chat-template <name>", "template family for /v1/chat/completions, instead of the one the model's template implies").choices(CHAT_TEMPLATES));
 // The sampling flags are the defaults a request's fields override; -n is the default max_tokens.
-for (const option of generationOptions()) if (!["--prompt", "--escape", "--ignore-eos"].includes(option.long ?? "")) serveCommand.addOption(option);
+for (const option of generationOptions()) if (!["--prompt", "--escape", "--ignore-eos", "--keep"].includes(option.long ?? "")) serveCommand.addOption(option);
 
 serveCommand.action(async (flags: ServeFlags) => {
   const port = Number(flags.port);

@@ -1,6 +1,7 @@
 // What `uefi-llm run` shows of the guest's serial output: OVMF's screen control (clear
 // screen, cursor moves, colours, mode sets: ESC [ … final byte) is dropped, and line ends
-// become one "\n" (the serial console sends "\r\r\n"; this terminal turns "\n" into "\r\n").
+// become one "\n" (other firmware, or text with CRLF line ends, may send "\r\r\n"; this
+// terminal turns "\n" into "\r\n").
 // The text itself passes unchanged; the raw output stays in QemuResult.output.
 
 /** A stateful filter: a chunk may end inside an escape sequence or a line end. */

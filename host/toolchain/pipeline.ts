@@ -5,8 +5,9 @@
 // architectures. Each step is skipped when its outputs are newer than its inputs, so
 // repeated builds and test runs cost nothing.
 import { mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ToolError, UserError } from "../errors.js";
 import { buildDir, packageRoot } from "../paths.js";
@@ -43,8 +44,19 @@ export const WASM_RT_DEFINES = [
   "-DWASM_RT_MAX_CALL_STACK_DEPTH=1000",
 ];
 
-/** wasm2c 1.0.39, from the npm package pinned in package.json (run with this Node). */
-export const WASM2C = join(packageRoot, "node_modules", "wabt", "bin", "wasm2c");
+/**
+ * wasm2c 1.0.39, from the npm package pinned in package.json (run with this Node): a
+ * dependency, found where Node finds it (an installed uefi-llm may have it hoisted).
+ */
+export const WASM2C = findWasm2c();
+
+function findWasm2c(): string {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve("wabt/package.json")), "bin", "wasm2c");
+  } catch {
+    return join(packageRoot, "node_modules", "wabt", "bin", "wasm2c");
+  }
+}
 /** Where Debian's libsimde-dev installs SIMDe, which wasm2c's v128 code is written against. */
 const SIMDE_HEADERS = "/usr/include/simde";
 /**
@@ -170,12 +182,24 @@ export async function buildEfi(options: BuildOptions = {}): Promise<string> {
   return link(objects, outDir, debug, arch);
 }
 
-/** asc assembly/index.ts, unless the wasm is newer than every file in assembly/. */
+/**
+ * asc assembly/index.ts, unless the wasm is newer than every file in assembly/. An
+ * installed uefi-llm has no asc (AssemblyScript is a devDependency, 200 MB with
+ * binaryen): it uses the build/core.wasm it ships, made from its assembly/ when it was
+ * packed (npm gives every file of a package the same time), and asks for asc only when a
+ * file of assembly/ has changed since.
+ */
 export async function buildCore(debug: boolean): Promise<string> {
   const output = join(buildDir, debug ? "core.debug.wasm" : "core.wasm");
   const sources = [...(await filesIn(join(packageRoot, "assembly"))), join(packageRoot, "asconfig.json")];
   if (await isFresh([output], sources)) return output;
   const asc = join(packageRoot, "node_modules", ".bin", "asc");
+  if (!(await exists(asc))) {
+    if (!debug && (await isFresh([output], sources, { orSameTime: true }))) return output;
+    throw new UserError(
+      `${debug ? "the core's debug build" : `assembly/ has changed since ${output} was built, and rebuilding it`} needs AssemblyScript: run 'npm install assemblyscript' in ${packageRoot}`,
+    );
+  }
   await runTool(asc, ["assembly/index.ts", "--target", debug ? "debug" : "release"], { cwd: packageRoot, timeoutMs: TOOL_TIMEOUT_MS });
   return output;
 }
@@ -305,14 +329,15 @@ async function link(objects: string[], outDir: string, debug: boolean, arch: Arc
 
 // --- Freshness -------------------------------------------------------------------------
 
-/** True when every output exists and is newer than every input. */
-export async function isFresh(outputs: string[], inputs: string[]): Promise<boolean> {
+/** True when every output exists and is newer than every input (with orSameTime: or as new). */
+export async function isFresh(outputs: string[], inputs: string[], { orSameTime = false } = {}): Promise<boolean> {
   const times = async (paths: string[]) => Promise.all(paths.map((p) => stat(p).then((s) => s.mtimeMs, () => undefined)));
   const outputTimes = await times(outputs);
   if (outputTimes.some((t) => t === undefined)) return false;
   const inputTimes = await times(inputs);
   const newestInput = Math.max(...inputTimes.map((t) => t ?? Infinity));
-  return Math.min(...(outputTimes as number[])) > newestInput;
+  const oldestOutput = Math.min(...(outputTimes as number[]));
+  return oldestOutput > newestInput || (orSameTime && oldestOutput === newestInput);
 }
 
 async function filesIn(dir: string): Promise<string[]> {

@@ -144,7 +144,7 @@ export function mutateBinary(random: Random, seed: Uint8Array, layoutOf: (bytes:
 // Configuration texts
 
 const CONFIG_KEYS = ["model", "tokenizer", "prompt", "system", "mode", "chat_template", "context", "steps", "temperature", "top_p", "top_k", "min_p",
-  "repeat_penalty", "repeat_last_n", "seed", "print_ids", "ignore_eos", "end", "debug", "unknown_key", ""];
+  "repeat_penalty", "repeat_last_n", "keep", "seed", "print_ids", "ignore_eos", "end", "debug", "unknown_key", ""];
 
 const CONFIG_VALUES = ["0", "-1", "1", "2147483647", "2147483648", "-2147483648", "4294967295", "4294967296", "9223372036854775808", "18446744073709551615",
   "18446744073709551616", "1e309", "-0", "1e-45", "nan", "inf", "0.5", "+3", "1.", ".5", "1e", "", " ", "=", "true", "false", "chat", "generate",

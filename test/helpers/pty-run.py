@@ -1,6 +1,6 @@
 # Drives `uefi-llm run IMAGE` (a chat stick) in a pseudo-terminal: waits for the guest's
-# prompt, asks, presses Ctrl-C, then Ctrl-] to stop QEMU; prints one JSON object
-# (test/boot-keyboard.test.ts checks it).
+# prompt, asks, presses Ctrl-C, Up (the line comes back) and Ctrl-C, then Ctrl-] to stop
+# QEMU; prints one JSON object (test/boot-keyboard.test.ts checks it).
 import os, pty, select, sys, termios, time, json
 cmd = sys.argv[1:]
 pid, fd = pty.fork()
@@ -28,6 +28,11 @@ read_until(b"time", start=m); time.sleep(1.0)
 os.write(fd, b"\x03")
 rep["stopped"] = read_until(b"(stopped)", timeout=60, start=m)
 read_until(b"\n> ", timeout=60, start=m + 5)
+m = len(out)
+os.write(fd, b"\x1b[A")  # Up: the guest's line editor shows the last line again
+rep["recalled"] = read_until(b"Once upon a time", timeout=60, start=m)
+os.write(fd, b"\x03")  # dropped unsent
+read_until(b"^C", timeout=60, start=m)
 os.write(fd, b"\x1d")
 while True:
     try:
