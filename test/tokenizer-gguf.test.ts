@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Core } from "../host/runner/core.js";
 import { configText } from "../host/config.js";
 import { ReferenceByteLevelBpe, withStringValue } from "./reference/byte-level-bpe.js";
+import { writePairVocab } from "./reference/pair-vocab.js";
 import { useTempDirs } from "./helpers/temp-dirs.js";
 
 const tempDir = useTempDirs("uefi-llm-pre-");
@@ -42,7 +43,7 @@ function decodeAll(core: Core, ids: number[], first = -1): string {
   return Buffer.concat(parts).toString("utf8");
 }
 
-const VOCABS = ["phi-3", "gpt-2", "falcon", "mpt", "deepseek-coder", "starcoder", "refact"];
+const VOCABS = ["phi-3", "llama-spm", "gpt-2", "falcon", "mpt", "deepseek-coder", "deepseek-llm", "starcoder", "refact"];
 
 const roundTripSamples = [
   "Hello world",
@@ -178,6 +179,38 @@ describe("pre-tokenizers against the reference encoder (gpt-2's vocabulary under
     const file = join(dir, "gpt-2-as-unknown.gguf");
     withStringValue(vocabFile("gpt-2"), file, "tokenizer.ggml.pre", "no-such-pre");
     expect(() => tokenizerCore(file)).toThrow(/pre-tokenizer 'no-such-pre' .* is not supported/);
+  });
+});
+
+describe("pre-tokenizers against llama.cpp's llama-tokenize (gpt-2's vocabulary under each name)", () => {
+  // refs/pretokenizers.json: scripts/gen-pretokenizer-refs.ts ran llama.cpp on these texts,
+  // with gpt-2's vocabulary and with the pair vocabulary, whose ids show every cut
+  const refs: { texts: string[]; ids: Record<string, number[][]>; pair_ids: Record<string, number[][]> } = JSON.parse(
+    readFileSync(join(fixtures, "llama.cpp-made", "refs", "pretokenizers.json"), "utf8"),
+  );
+  const dir = tempDir();
+  it.each(Object.keys(refs.ids))("%s", (pre) => {
+    const file = join(dir, `gpt-2-as-${pre}.gguf`);
+    withStringValue(vocabFile("gpt-2"), file, "tokenizer.ggml.pre", pre);
+    const core = tokenizerCore(file);
+    expect(refs.texts.length).toBeGreaterThan(46);
+    refs.texts.forEach((text, i) => expect(core.encode(text, { bos: false }), `#${i} ${JSON.stringify(text)}`).toEqual(refs.ids[pre][i]));
+    const pairs = join(dir, `pairs-${pre}.gguf`);
+    writePairVocab(refs.texts, pre, pairs);
+    const pairCore = tokenizerCore(pairs);
+    refs.texts.forEach((text, i) => expect(pairCore.encode(text, { bos: false }), `pairs #${i} ${JSON.stringify(text)}`).toEqual(refs.pair_ids[pre][i]));
+  });
+
+  it("the pair vocabulary tells the pre-tokenizers apart, but bailingmoe's regex from qwen2's", () => {
+    // bailingmoe's \s*[\r\n] matches what qwen2's \s*[\r\n]+ does: the spaces up to the run's last line break
+    const names = Object.keys(refs.pair_ids);
+    for (const a of names) {
+      for (const b of names) {
+        if (a >= b) continue;
+        const same = a === "bailingmoe" && b === "qwen2";
+        expect(JSON.stringify(refs.pair_ids[a]) === JSON.stringify(refs.pair_ids[b]), `${a} vs ${b}`).toBe(same);
+      }
+    }
   });
 });
 
