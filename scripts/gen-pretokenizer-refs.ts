@@ -5,6 +5,7 @@
 // llama.cpp's `llama-tokenize` encodes every text with no BOS and no special-token
 // parsing, as test-tokenizer-0 does. Run by hand with a built llama.cpp:
 //   LLAMA_TOKENIZE=/path/to/llama-tokenize npx vite-node scripts/gen-pretokenizer-refs.ts
+// ONLY=name,name (re)makes just those names' ids in the existing file.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +15,7 @@ import { writePairVocab } from "../test/reference/pair-vocab.js";
 
 const PRES = [
   "deepseek-llm", "deepseek-v3", "deepseek-coder", "gpt-4o", "tekken", "chameleon", "kimi-k2",
-  "qwen35", "bailingmoe", "minicpm5", "laguna", "llama-bpe", "qwen2",
+  "qwen35", "bailingmoe", "minicpm5", "laguna", "llama-bpe", "qwen2", "tiny_aya",
 ];
 
 const fixtures = join(import.meta.dirname, "..", "test", "fixtures");
@@ -57,9 +58,13 @@ try {
       const stdout = execFileSync(tool, args, { encoding: "utf8" });
       return JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as number[];
     });
-  const ids: Record<string, number[][]> = {};
-  const pairIds: Record<string, number[][]> = {};
-  for (const pre of PRES) {
+  const output = join(fixtures, "llama.cpp-made", "refs", "pretokenizers.json");
+  const only = process.env.ONLY?.split(",");
+  const previous = only ? JSON.parse(readFileSync(output, "utf8")) : undefined;
+  if (previous && JSON.stringify(previous.texts) !== JSON.stringify(texts)) throw new Error("the texts changed: make every name again");
+  const ids: Record<string, number[][]> = previous?.ids ?? {};
+  const pairIds: Record<string, number[][]> = previous?.pair_ids ?? {};
+  for (const pre of only ?? PRES) {
     const file = join(dir, `gpt-2-as-${pre}.gguf`);
     withStringValue(vocab, file, "tokenizer.ggml.pre", pre);
     ids[pre] = tokenize(file);
@@ -69,7 +74,7 @@ try {
     console.log(`${pre}: ${texts.length} texts`);
   }
   const json = { made_by: "llama.cpp llama-tokenize (commit 3f545beccee69d9975f466ec7e45fd9aacd8ba90)", vocab: "ggml-vocab-gpt-2.gguf", texts, ids, pair_ids: pairIds };
-  writeFileSync(join(fixtures, "llama.cpp-made", "refs", "pretokenizers.json"), JSON.stringify(json) + "\n");
+  writeFileSync(output, JSON.stringify(json) + "\n");
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -25,6 +25,7 @@ export const PRE_KIMI_K2 = 16; // Han runs, then the llama3 regex over the other
 export const PRE_QWEN35 = 17; // qwen2's regex with combining marks counted as letters
 export const PRE_MINICPM5 = 18; // \p{N}{1,3}, then the llama3 regex with \p{N}+
 export const PRE_LAGUNA = 19; // lines and runs of line feeds, then qwen2's regex
+export const PRE_TINY_AYA = 20; // digit runs cut into threes from their end, then gpt-4o's regex without case (llama.cpp's reading)
 
 // The gpt2 regex:  's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 // The llama3 one:  (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
@@ -50,8 +51,10 @@ export function pretokenize(pre: i32, cps: usize, cp: i32, out: usize, spare: us
         : step == STEP_QWEN35 ? splitLlama3(cps, begin, end, 1, LLAMA3_PUNCT_NEWLINES | LLAMA3_MARKS, b, n)
         : step == STEP_KIMI_K2 ? splitLlama3(cps, begin, end, 3, LLAMA3_PUNCT_NEWLINES | LLAMA3_HAN, b, n)
         : step == STEP_LLAMA3_NUMBERS ? splitLlama3(cps, begin, end, 0x7fffffff, LLAMA3_PUNCT_NEWLINES, b, n)
-        : step == STEP_GPT4O ? splitCased(cps, begin, end, 3, true, b, n)
-        : step == STEP_TEKKEN ? splitCased(cps, begin, end, 1, false, b, n)
+        : step == STEP_GPT4O ? splitCased(cps, begin, end, 3, true, false, b, n)
+        : step == STEP_TEKKEN ? splitCased(cps, begin, end, 1, false, false, b, n)
+        : step == STEP_TINY_AYA ? splitCased(cps, begin, end, 3, true, true, b, n)
+        : step == STEP_DIGITS_FROM_END ? splitDigitsFromEnd(cps, begin, end, b, n)
         : step == STEP_DEEPSEEK_V3 ? splitDeepseekV3(cps, begin, end, b, n)
         : step == STEP_LINES ? splitLines(cps, begin, end, b, n)
         : step == STEP_DIGIT_GROUPS ? splitDigitGroups(cps, begin, end, b, n)
@@ -97,11 +100,13 @@ const STEP_SENTINEL = 27; // <sentinel:[0-9]+>
 const STEP_IMAGE = 28; // (IMGIMG)((A|B|C|D|E|F|G|H|I){1,4})Z
 const STEP_TAB_SPACES = 29; // ([\t\n]|    |  )
 const STEP_ONE_PUNCT = 30; // [\p{P}!-/:-@\[-`{-~]
+const STEP_TINY_AYA = 31;
+const STEP_DIGITS_FROM_END = 32; // \d{1,3}(?=(?:\d{3})*\b), as llama.cpp's afmoe splitter does it
 
 function passCount(pre: i32): i32 {
   if (pre == PRE_DEFAULT) return 4;
   if (pre == PRE_FALCON || pre == PRE_DEEPSEEK_V3) return 3;
-  if (pre == PRE_STARCODER || pre == PRE_VIKING || pre == PRE_SUPERBPE || pre == PRE_MINICPM5 || pre == PRE_LAGUNA) return 2;
+  if (pre == PRE_STARCODER || pre == PRE_VIKING || pre == PRE_SUPERBPE || pre == PRE_MINICPM5 || pre == PRE_LAGUNA || pre == PRE_TINY_AYA) return 2;
   if (pre == PRE_DEEPSEEK_CODER) return 5;
   if (pre == PRE_DEEPSEEK_LLM || pre == PRE_CHAMELEON) return 6;
   return 1;
@@ -125,6 +130,7 @@ function passAt(pre: i32, pass: i32): i32 {
   }
   if (pre == PRE_MINICPM5) return pass == 0 ? STEP_NUMBERS3 : STEP_LLAMA3_NUMBERS;
   if (pre == PRE_LAGUNA) return pass == 0 ? STEP_LINES : STEP_QWEN2;
+  if (pre == PRE_TINY_AYA) return pass == 0 ? STEP_DIGITS_FROM_END : STEP_TINY_AYA;
   if (pre == PRE_GPT4O) return STEP_GPT4O;
   if (pre == PRE_TEKKEN) return STEP_TEKKEN;
   if (pre == PRE_KIMI_K2) return STEP_KIMI_K2;
@@ -304,18 +310,24 @@ function isHan(c: u32): bool {
  * gpt-4o's regex over [begin, end) (tekken's without contractions, numbers of maxDigits):
  *   [^\r\n\p{L}\p{N}]?\p{Lu}*\p{Ll}+(contraction)? | [^\r\n\p{L}\p{N}]?\p{Lu}+\p{Ll}*(contraction)? |
  *   \p{N}{1,3} | ?[^\s\p{L}\p{N}]+[\r\n/]* | \s*[\r\n]+ | \s+(?!\S) | \s+
- * with upper and lower case as isUpper and isLower say.
+ * with upper and lower case as isUpper and isLower say. `caseless` (tiny_aya): its classes are
+ * [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}] and [\p{Ll}\p{Lm}\p{Lo}\p{M}], which llama.cpp reads as letters
+ * or marks both, so a word is any run of letters and marks.
  */
-function splitCased(cps: usize, begin: i32, end: i32, maxDigits: i32, contractions: bool, out: usize, count: i32): i32 {
+function splitCased(cps: usize, begin: i32, end: i32, maxDigits: i32, contractions: bool, caseless: bool, out: usize, count: i32): i32 {
+  const word: u32 = caseless ? LETTER | MARK : LETTER;
   let last = begin, pos = begin;
   while (pos < end) {
     const c = cpAt(cps, pos);
     const cls = classOf(c);
     // where the letters start: here, or after one leading character that is no line break, letter or number
     let start = -1;
-    if ((cls & LETTER) != 0) start = pos;
-    else if (c != 0x0d && c != 0x0a && (cls & NUMBER) == 0 && (classAt(cps, pos + 1, end) & LETTER) != 0) start = pos + 1;
-    if (start >= 0) {
+    if ((cls & word) != 0) start = pos;
+    else if (c != 0x0d && c != 0x0a && (cls & (LETTER | NUMBER)) == 0 && (classAt(cps, pos + 1, end) & word) != 0) start = pos + 1;
+    if (start >= 0 && caseless) {
+      pos = start;
+      while (pos < end && (classOf(cpAt(cps, pos)) & word) != 0) pos++;
+    } else if (start >= 0) {
       let upperEnd = start;
       while (upperEnd < end && isUpper(cpAt(cps, upperEnd), classOf(cpAt(cps, upperEnd)))) upperEnd++;
       if (upperEnd < end && isLower(cpAt(cps, upperEnd), classOf(cpAt(cps, upperEnd)))) {
@@ -328,6 +340,8 @@ function splitCased(cps: usize, begin: i32, end: i32, maxDigits: i32, contractio
         while (k >= start && cpAt(cps, k) < 0x80) k--;
         pos = k >= start ? k + 1 : upperEnd;
       }
+    }
+    if (start >= 0) {
       if (contractions && pos < end) pos += contractionLength(cps, pos, end, true);
       count = emit(out, count, pos - last); last = pos;
       continue;
@@ -399,6 +413,27 @@ function splitDeepseekV3(cps: usize, begin: i32, end: i32, out: usize, count: i3
 
 @inline function isAsciiLetter(c: u32): bool {
   return (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
+}
+
+/**
+ * \d{1,3}(?=(?:\d{3})*\b) as llama.cpp's afmoe splitter does it over [begin, end): each run of
+ * numbers is cut into threes from its end, and the text before a run joins the run's first group.
+ */
+function splitDigitsFromEnd(cps: usize, begin: i32, end: i32, out: usize, count: i32): i32 {
+  let last = begin, pos = begin;
+  while (pos < end) {
+    if ((classOf(cpAt(cps, pos)) & NUMBER) == 0) { pos++; continue; }
+    let runEnd = pos;
+    while (runEnd < end && (classOf(cpAt(cps, runEnd)) & NUMBER) != 0) runEnd++;
+    let cut = pos + (runEnd - pos) % 3;
+    if (cut == pos) cut += 3;
+    while (cut <= runEnd) {
+      count = emit(out, count, cut - last); last = cut;
+      cut += 3;
+    }
+    pos = runEnd;
+  }
+  return emit(out, count, end - last);
 }
 
 /** [^\n]+|[\n]+ over [begin, end): runs of line feeds and runs of anything else. */
