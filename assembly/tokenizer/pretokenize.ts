@@ -26,6 +26,8 @@ export const PRE_QWEN35 = 17; // qwen2's regex with combining marks counted as l
 export const PRE_MINICPM5 = 18; // \p{N}{1,3}, then the llama3 regex with \p{N}+
 export const PRE_LAGUNA = 19; // lines and runs of line feeds, then qwen2's regex
 export const PRE_TINY_AYA = 20; // digit runs cut into threes from their end, then gpt-4o's regex without case (llama.cpp's reading)
+export const PRE_YOUTU = 21; // Hangul, CJK punctuation, Bopomofo and Han/kana runs, then tiny_aya's word regex with \p{N} single
+export const PRE_AFMOE = 22; // digit runs in threes from their end, runs of East and Southeast Asian scripts, then DeepSeek-V3's word regex
 
 // The gpt2 regex:  's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 // The llama3 one:  (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
@@ -54,6 +56,7 @@ export function pretokenize(pre: i32, cps: usize, cp: i32, out: usize, spare: us
         : step == STEP_GPT4O ? splitCased(cps, begin, end, 3, true, false, b, n)
         : step == STEP_TEKKEN ? splitCased(cps, begin, end, 1, false, false, b, n)
         : step == STEP_TINY_AYA ? splitCased(cps, begin, end, 3, true, true, b, n)
+        : step == STEP_YOUTU ? splitCased(cps, begin, end, 1, true, true, b, n)
         : step == STEP_DIGITS_FROM_END ? splitDigitsFromEnd(cps, begin, end, b, n)
         : step == STEP_DEEPSEEK_V3 ? splitDeepseekV3(cps, begin, end, b, n)
         : step == STEP_LINES ? splitLines(cps, begin, end, b, n)
@@ -102,11 +105,14 @@ const STEP_TAB_SPACES = 29; // ([\t\n]|    |  )
 const STEP_ONE_PUNCT = 30; // [\p{P}!-/:-@\[-`{-~]
 const STEP_TINY_AYA = 31;
 const STEP_DIGITS_FROM_END = 32; // \d{1,3}(?=(?:\d{3})*\b), as llama.cpp's afmoe splitter does it
+const STEP_YOUTU = 33;
+const STEP_YOUTU_SCRIPTS = 34; // [가-힣ㄱ-ㆎ]+|[！…“”‘’—：；，、-〿︰-﹏]+|[ㄅ-ㄯ]+|[一-龥぀-ゟ゠-ヿ]+
+const STEP_AFMOE_SCRIPTS = 35; // [一-鿿㐀-䶿豈-﫿぀-ゟ゠-ヿ･-ﾟ⼀-⿟เ-๿຀-໿ក-៿က-႟ꩠ-ꩿꧠ-꧿가-힯ᄀ-ᇿ]+
 
 function passCount(pre: i32): i32 {
   if (pre == PRE_DEFAULT) return 4;
-  if (pre == PRE_FALCON || pre == PRE_DEEPSEEK_V3) return 3;
-  if (pre == PRE_STARCODER || pre == PRE_VIKING || pre == PRE_SUPERBPE || pre == PRE_MINICPM5 || pre == PRE_LAGUNA || pre == PRE_TINY_AYA) return 2;
+  if (pre == PRE_FALCON || pre == PRE_DEEPSEEK_V3 || pre == PRE_AFMOE) return 3;
+  if (pre == PRE_STARCODER || pre == PRE_VIKING || pre == PRE_SUPERBPE || pre == PRE_MINICPM5 || pre == PRE_LAGUNA || pre == PRE_TINY_AYA || pre == PRE_YOUTU) return 2;
   if (pre == PRE_DEEPSEEK_CODER) return 5;
   if (pre == PRE_DEEPSEEK_LLM || pre == PRE_CHAMELEON) return 6;
   return 1;
@@ -131,6 +137,8 @@ function passAt(pre: i32, pass: i32): i32 {
   if (pre == PRE_MINICPM5) return pass == 0 ? STEP_NUMBERS3 : STEP_LLAMA3_NUMBERS;
   if (pre == PRE_LAGUNA) return pass == 0 ? STEP_LINES : STEP_QWEN2;
   if (pre == PRE_TINY_AYA) return pass == 0 ? STEP_DIGITS_FROM_END : STEP_TINY_AYA;
+  if (pre == PRE_YOUTU) return pass == 0 ? STEP_YOUTU_SCRIPTS : STEP_YOUTU;
+  if (pre == PRE_AFMOE) return pass == 0 ? STEP_DIGITS_FROM_END : pass == 1 ? STEP_AFMOE_SCRIPTS : STEP_DEEPSEEK_V3;
   if (pre == PRE_GPT4O) return STEP_GPT4O;
   if (pre == PRE_TEKKEN) return STEP_TEKKEN;
   if (pre == PRE_KIMI_K2) return STEP_KIMI_K2;
@@ -484,6 +492,11 @@ function isolate(step: i32, cps: usize, begin: i32, end: i32, out: usize, count:
       }
     } else if (step == STEP_HAN_KANA) {
       while (pos + match < end && isHanKana(cpAt(cps, pos + match))) match++;
+    } else if (step == STEP_YOUTU_SCRIPTS) {
+      const kind = youtuScript(cpAt(cps, pos));
+      while (kind != 0 && pos + match < end && youtuScript(cpAt(cps, pos + match)) == kind) match++;
+    } else if (step == STEP_AFMOE_SCRIPTS) {
+      while (pos + match < end && isAfmoeScript(cpAt(cps, pos + match))) match++;
     } else if (step == STEP_SENTINEL) {
       match = sentinelLength(cps, pos, end);
     } else if (step == STEP_IMAGE) {
@@ -533,6 +546,26 @@ function inRun(step: i32, c: u32): bool {
 /** deepseek-v3's [一-龥぀-ゟ゠-ヿ]: U+4E00..U+9FA5, U+3040..U+30FF. */
 @inline function isHanKana(c: u32): bool {
   return (c >= 0x4e00 && c <= 0x9fa5) || (c >= 0x3040 && c <= 0x30ff);
+}
+
+/** Which of youtu's four runs c belongs to: 1 Hangul, 2 CJK punctuation, 3 Bopomofo, 4 Han and kana; 0 none. */
+function youtuScript(c: u32): i32 {
+  if ((c >= 0xac00 && c <= 0xd7a3) || (c >= 0x3131 && c <= 0x318e)) return 1;
+  if (c == 0xff01 || c == 0x2026 || c == 0x201c || c == 0x201d || c == 0x2018 || c == 0x2019 || c == 0x2014 || c == 0xff1a || c == 0xff1b ||
+    c == 0xff0c || (c >= 0x3001 && c <= 0x303f) || (c >= 0xfe30 && c <= 0xfe4f)) return 2;
+  if (c >= 0x3105 && c <= 0x312f) return 3;
+  return isHanKana(c) ? 4 : 0;
+}
+
+/**
+ * afmoe's scripts as llama.cpp's source spells them; its "豈-﫿" is U+8C48..U+FAFF there (the
+ * compatibility ideograph normalized), which also takes in Hangul syllables and private use.
+ */
+function isAfmoeScript(c: u32): bool {
+  return (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0x8c48 && c <= 0xfaff) || (c >= 0x3040 && c <= 0x30ff) ||
+    (c >= 0xff65 && c <= 0xff9f) || (c >= 0x2f00 && c <= 0x2fdf) || (c >= 0x0e40 && c <= 0x0eff) || (c >= 0x1780 && c <= 0x17ff) ||
+    (c >= 0x1000 && c <= 0x109f) || (c >= 0xaa60 && c <= 0xaa7f) || (c >= 0xa9e0 && c <= 0xa9ff) || (c >= 0xac00 && c <= 0xd7af) ||
+    (c >= 0x1100 && c <= 0x11ff);
 }
 
 // deepseek-llm's letters: the ranges its regex lists, [A-Za-zµÀ-ÖØ-öø-ƺ…] (first, last).
