@@ -15,7 +15,7 @@ import { writePairVocab } from "../test/reference/pair-vocab.js";
 
 const PRES = [
   "deepseek-llm", "deepseek-v3", "deepseek-coder", "gpt-4o", "tekken", "chameleon", "kimi-k2",
-  "qwen35", "bailingmoe", "minicpm5", "laguna", "llama-bpe", "qwen2", "tiny_aya", "youtu", "afmoe",
+  "qwen35", "bailingmoe", "minicpm5", "laguna", "llama-bpe", "qwen2", "tiny_aya", "youtu", "afmoe", "exaone-moe",
 ];
 
 const fixtures = join(import.meta.dirname, "..", "test", "fixtures");

@@ -28,6 +28,7 @@ export const PRE_LAGUNA = 19; // lines and runs of line feeds, then qwen2's rege
 export const PRE_TINY_AYA = 20; // digit runs cut into threes from their end, then gpt-4o's regex without case (llama.cpp's reading)
 export const PRE_YOUTU = 21; // Hangul, CJK punctuation, Bopomofo and Han/kana runs, then tiny_aya's word regex with \p{N} single
 export const PRE_AFMOE = 22; // digit runs in threes from their end, runs of East and Southeast Asian scripts, then DeepSeek-V3's word regex
+export const PRE_EXAONE_MOE = 23; // qwen2's regex with words of letters joined by single spaces, one line break after punctuation
 
 // The gpt2 regex:  's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 // The llama3 one:  (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
@@ -57,6 +58,7 @@ export function pretokenize(pre: i32, cps: usize, cp: i32, out: usize, spare: us
         : step == STEP_TEKKEN ? splitCased(cps, begin, end, 1, false, false, b, n)
         : step == STEP_TINY_AYA ? splitCased(cps, begin, end, 3, true, true, b, n)
         : step == STEP_YOUTU ? splitCased(cps, begin, end, 1, true, true, b, n)
+        : step == STEP_EXAONE_MOE ? splitExaoneMoe(cps, begin, end, b, n)
         : step == STEP_DIGITS_FROM_END ? splitDigitsFromEnd(cps, begin, end, b, n)
         : step == STEP_DEEPSEEK_V3 ? splitDeepseekV3(cps, begin, end, b, n)
         : step == STEP_LINES ? splitLines(cps, begin, end, b, n)
@@ -108,6 +110,7 @@ const STEP_DIGITS_FROM_END = 32; // \d{1,3}(?=(?:\d{3})*\b), as llama.cpp's afmo
 const STEP_YOUTU = 33;
 const STEP_YOUTU_SCRIPTS = 34; // [가-힣ㄱ-ㆎ]+|[！…“”‘’—：；，、-〿︰-﹏]+|[ㄅ-ㄯ]+|[一-龥぀-ゟ゠-ヿ]+
 const STEP_AFMOE_SCRIPTS = 35; // [一-鿿㐀-䶿豈-﫿぀-ゟ゠-ヿ･-ﾟ⼀-⿟เ-๿຀-໿ក-៿က-႟ꩠ-ꩿꧠ-꧿가-힯ᄀ-ᇿ]+
+const STEP_EXAONE_MOE = 36;
 
 function passCount(pre: i32): i32 {
   if (pre == PRE_DEFAULT) return 4;
@@ -138,6 +141,7 @@ function passAt(pre: i32, pass: i32): i32 {
   if (pre == PRE_LAGUNA) return pass == 0 ? STEP_LINES : STEP_QWEN2;
   if (pre == PRE_TINY_AYA) return pass == 0 ? STEP_DIGITS_FROM_END : STEP_TINY_AYA;
   if (pre == PRE_YOUTU) return pass == 0 ? STEP_YOUTU_SCRIPTS : STEP_YOUTU;
+  if (pre == PRE_EXAONE_MOE) return STEP_EXAONE_MOE;
   if (pre == PRE_AFMOE) return pass == 0 ? STEP_DIGITS_FROM_END : pass == 1 ? STEP_AFMOE_SCRIPTS : STEP_DEEPSEEK_V3;
   if (pre == PRE_GPT4O) return STEP_GPT4O;
   if (pre == PRE_TEKKEN) return STEP_TEKKEN;
@@ -372,6 +376,58 @@ function splitCased(cps: usize, begin: i32, end: i32, maxDigits: i32, contractio
       count = emit(out, count, pos - last); last = pos;
       continue;
     }
+    pos = lineBreaksOrSpaces(cps, pos, end);
+    count = emit(out, count, pos - last); last = pos;
+  }
+  return count;
+}
+
+/**
+ * exaone-moe's regex over [begin, end):
+ *   (contraction) | [^\r\n\p{L}\p{N}]?(?:\p{L}\p{M}*(?: \p{L}\p{M}*)*)+ | \p{N} | ?[^\s\p{L}\p{N}]+[\r\n/]? |
+ *   \s*[\r\n] | \s+(?!\S) | \s+
+ * so "New York" is one word, "New  York" two.
+ */
+function splitExaoneMoe(cps: usize, begin: i32, end: i32, out: usize, count: i32): i32 {
+  let last = begin, pos = begin;
+  while (pos < end) {
+    const c = cpAt(cps, pos);
+    const cls = classOf(c);
+    const contraction = contractionLength(cps, pos, end, true);
+    if (contraction > 0) {
+      pos += contraction;
+      count = emit(out, count, pos - last); last = pos;
+      continue;
+    }
+    let start = -1;
+    if ((cls & LETTER) != 0) start = pos;
+    else if (c != 0x0d && c != 0x0a && (cls & NUMBER) == 0 && (classAt(cps, pos + 1, end) & LETTER) != 0) start = pos + 1;
+    if (start >= 0) {
+      pos = start + 1;
+      while (pos < end) {
+        const k = classOf(cpAt(cps, pos));
+        if ((k & (LETTER | MARK)) != 0) pos++;
+        else if (cpAt(cps, pos) == 0x20 && (classAt(cps, pos + 1, end) & LETTER) != 0) pos += 2;
+        else break;
+      }
+      count = emit(out, count, pos - last); last = pos;
+      continue;
+    }
+    if ((cls & NUMBER) != 0) {
+      pos++;
+      count = emit(out, count, pos - last); last = pos;
+      continue;
+    }
+    // " ?[^\s\p{L}\p{N}]+[\r\n/]?"
+    const next = c == 0x20 ? classAt(cps, pos + 1, end) : cls;
+    if ((next & (SPACE | LETTER | NUMBER | OUTSIDE)) == 0) {
+      if (c == 0x20) pos++;
+      while (pos < end && runOf(classOf(cpAt(cps, pos))) == OTHER) pos++;
+      if (pos < end && (cpAt(cps, pos) == 0x0d || cpAt(cps, pos) == 0x0a || cpAt(cps, pos) == 0x2f)) pos++;
+      count = emit(out, count, pos - last); last = pos;
+      continue;
+    }
+    // \s*[\r\n] reaches the run's last line break as \s*[\r\n]+ does
     pos = lineBreaksOrSpaces(cps, pos, end);
     count = emit(out, count, pos - last); last = pos;
   }
