@@ -5,7 +5,8 @@
 // llama.cpp's `llama-tokenize` encodes every text with no BOS and no special-token
 // parsing, as test-tokenizer-0 does. Run by hand with a built llama.cpp:
 //   LLAMA_TOKENIZE=/path/to/llama-tokenize npx vite-node scripts/gen-pretokenizer-refs.ts
-// ONLY=name,name (re)makes just those names' ids in the existing file.
+// ONLY=name,name (re)makes just those names' ids in the existing file; KINDS=gpt2,pairs,spaces which of
+// the three vocabularies (spaces: the pair vocabulary with runs of spaces as single tokens).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +16,7 @@ import { writePairVocab } from "../test/reference/pair-vocab.js";
 
 const PRES = [
   "deepseek-llm", "deepseek-v3", "deepseek-coder", "gpt-4o", "tekken", "chameleon", "kimi-k2",
-  "qwen35", "bailingmoe", "minicpm5", "laguna", "llama-bpe", "qwen2", "tiny_aya", "youtu", "afmoe", "exaone-moe",
+  "qwen35", "bailingmoe", "minicpm5", "laguna", "llama-bpe", "qwen2", "tiny_aya", "youtu", "afmoe", "exaone-moe", "jais-2",
 ];
 
 const fixtures = join(import.meta.dirname, "..", "test", "fixtures");
@@ -64,16 +65,27 @@ try {
   if (previous && JSON.stringify(previous.texts) !== JSON.stringify(texts)) throw new Error("the texts changed: make every name again");
   const ids: Record<string, number[][]> = previous?.ids ?? {};
   const pairIds: Record<string, number[][]> = previous?.pair_ids ?? {};
+  const spaceIds: Record<string, number[][]> = previous?.space_ids ?? {};
+  const kinds = process.env.KINDS?.split(",") ?? ["gpt2", "pairs", "spaces"];
   for (const pre of only ?? PRES) {
-    const file = join(dir, `gpt-2-as-${pre}.gguf`);
-    withStringValue(vocab, file, "tokenizer.ggml.pre", pre);
-    ids[pre] = tokenize(file);
-    const pairs = join(dir, `pairs-${pre}.gguf`);
-    writePairVocab(texts, pre, pairs);
-    pairIds[pre] = tokenize(pairs);
+    if (kinds.includes("gpt2")) {
+      const file = join(dir, `gpt-2-as-${pre}.gguf`);
+      withStringValue(vocab, file, "tokenizer.ggml.pre", pre);
+      ids[pre] = tokenize(file);
+    }
+    if (kinds.includes("pairs")) {
+      const pairs = join(dir, `pairs-${pre}.gguf`);
+      writePairVocab(texts, pre, pairs);
+      pairIds[pre] = tokenize(pairs);
+    }
+    if (kinds.includes("spaces")) {
+      const spaces = join(dir, `spaces-${pre}.gguf`);
+      writePairVocab(texts, pre, spaces, true);
+      spaceIds[pre] = tokenize(spaces);
+    }
     console.log(`${pre}: ${texts.length} texts`);
   }
-  const json = { made_by: "llama.cpp llama-tokenize (commit 3f545beccee69d9975f466ec7e45fd9aacd8ba90)", vocab: "ggml-vocab-gpt-2.gguf", texts, ids, pair_ids: pairIds };
+  const json = { made_by: "llama.cpp llama-tokenize (commit 3f545beccee69d9975f466ec7e45fd9aacd8ba90)", vocab: "ggml-vocab-gpt-2.gguf", texts, ids, pair_ids: pairIds, space_ids: spaceIds };
   writeFileSync(output, JSON.stringify(json) + "\n");
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -184,8 +184,10 @@ describe("pre-tokenizers against the reference encoder (gpt-2's vocabulary under
 
 describe("pre-tokenizers against llama.cpp's llama-tokenize (gpt-2's vocabulary under each name)", () => {
   // refs/pretokenizers.json: scripts/gen-pretokenizer-refs.ts ran llama.cpp on these texts,
-  // with gpt-2's vocabulary and with the pair vocabulary, whose ids show every cut
-  const refs: { texts: string[]; ids: Record<string, number[][]>; pair_ids: Record<string, number[][]> } = JSON.parse(
+  // with gpt-2's vocabulary and with the pair vocabulary, whose ids show every cut (and its
+  // variant with runs of spaces as single tokens, which shows how runs of spaces are cut)
+  type Ids = Record<string, number[][]>;
+  const refs: { texts: string[]; ids: Ids; pair_ids: Ids; space_ids: Ids } = JSON.parse(
     readFileSync(join(fixtures, "llama.cpp-made", "refs", "pretokenizers.json"), "utf8"),
   );
   const dir = tempDir();
@@ -199,16 +201,20 @@ describe("pre-tokenizers against llama.cpp's llama-tokenize (gpt-2's vocabulary 
     writePairVocab(refs.texts, pre, pairs);
     const pairCore = tokenizerCore(pairs);
     refs.texts.forEach((text, i) => expect(pairCore.encode(text, { bos: false }), `pairs #${i} ${JSON.stringify(text)}`).toEqual(refs.pair_ids[pre][i]));
+    const spaces = join(dir, `spaces-${pre}.gguf`);
+    writePairVocab(refs.texts, pre, spaces, true);
+    const spaceCore = tokenizerCore(spaces);
+    refs.texts.forEach((text, i) => expect(spaceCore.encode(text, { bos: false }), `spaces #${i} ${JSON.stringify(text)}`).toEqual(refs.space_ids[pre][i]));
   });
 
-  it("the pair vocabulary tells the pre-tokenizers apart, but bailingmoe's regex from qwen2's", () => {
+  it("the pair vocabularies tell the pre-tokenizers apart, but bailingmoe's regex from qwen2's", () => {
     // bailingmoe's \s*[\r\n] matches what qwen2's \s*[\r\n]+ does: the spaces up to the run's last line break
     const names = Object.keys(refs.pair_ids);
+    const key = (name: string) => JSON.stringify([refs.pair_ids[name], refs.space_ids[name]]);
     for (const a of names) {
       for (const b of names) {
         if (a >= b) continue;
-        const same = a === "bailingmoe" && b === "qwen2";
-        expect(JSON.stringify(refs.pair_ids[a]) === JSON.stringify(refs.pair_ids[b]), `${a} vs ${b}`).toBe(same);
+        expect(key(a) === key(b), `${a} vs ${b}`).toBe(a === "bailingmoe" && b === "qwen2");
       }
     }
   });

@@ -11,7 +11,7 @@ import {
 import { markSpecialTokens, fimKey, FIM_ROLES } from "./special-tokens";
 import {
   PRE_GPT2, PRE_DEFAULT, PRE_FALCON, PRE_STARCODER, PRE_LLAMA3, PRE_QWEN2, PRE_DEEPSEEK_CODER, PRE_PORO, PRE_VIKING, PRE_SUPERBPE, PRE_SEED_CODER,
-  PRE_DEEPSEEK_LLM, PRE_DEEPSEEK_V3, PRE_GPT4O, PRE_TEKKEN, PRE_CHAMELEON, PRE_KIMI_K2, PRE_QWEN35, PRE_MINICPM5, PRE_LAGUNA, PRE_TINY_AYA, PRE_YOUTU, PRE_AFMOE, PRE_EXAONE_MOE,
+  PRE_DEEPSEEK_LLM, PRE_DEEPSEEK_V3, PRE_GPT4O, PRE_TEKKEN, PRE_CHAMELEON, PRE_KIMI_K2, PRE_QWEN35, PRE_MINICPM5, PRE_LAGUNA, PRE_TINY_AYA, PRE_YOUTU, PRE_AFMOE, PRE_EXAONE_MOE, PRE_JAIS2,
 } from "./pretokenize";
 import { charByte, utf8Length } from "./unicode";
 
@@ -117,6 +117,7 @@ function choosePreTokenizer(t: Tokenizer, pre: string, path: string): bool {
     t.ignoreMerges = true;
   } else if (pre == "afmoe") t.pre = PRE_AFMOE;
   else if (pre == "exaone-moe") t.pre = PRE_EXAONE_MOE;
+  else if (pre == "jais-2") t.pre = PRE_JAIS2;
   else if (pre == "gpt-2" || pre == "phi-2" || pre == "mpt" || pre == "olmo" || pre == "jais" || pre == "jina-es" || pre == "jina-de" ||
     pre == "gigachat" || pre == "jina-v2-es" || pre == "jina-v2-de" || pre == "a.x-4.0" || pre == "mellum" || pre == "exaone4" ||
     pre == "trillion" || pre == "granite-docling" || pre == "modern-bert") t.pre = PRE_GPT2;
@@ -126,7 +127,7 @@ function choosePreTokenizer(t: Tokenizer, pre: string, path: string): bool {
     pre == "hunyuan" || pre == "solar-open" || pre == "grok-2" || pre == "bailingmoe" || pre == "bailingmoe2" || pre == "llada-moe") t.pre = PRE_QWEN2;
   else return fail("pre-tokenizer '" + pre + "' (tokenizer.ggml.pre) of '" + path + "' is not supported " +
     "(supported: default, gpt-2, mpt, falcon, llama3/llama-bpe, qwen2, qwen35, smollm/starcoder, deepseek-llm, deepseek-coder, deepseek-v3, " +
-    "gpt-4o, tekken, chameleon, kimi-k2, tiny_aya, youtu, afmoe, exaone-moe, minicpm5, laguna, poro-chat, viking, superbpe, seed-coder and the names llama.cpp treats as these)");
+    "gpt-4o, tekken, chameleon, kimi-k2, tiny_aya, youtu, afmoe, exaone-moe, jais-2, minicpm5, laguna, poro-chat, viking, superbpe, seed-coder and the names llama.cpp treats as these)");
   return true;
 }
 

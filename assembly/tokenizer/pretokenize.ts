@@ -29,6 +29,7 @@ export const PRE_TINY_AYA = 20; // digit runs cut into threes from their end, th
 export const PRE_YOUTU = 21; // Hangul, CJK punctuation, Bopomofo and Han/kana runs, then tiny_aya's word regex with \p{N} single
 export const PRE_AFMOE = 22; // digit runs in threes from their end, runs of East and Southeast Asian scripts, then DeepSeek-V3's word regex
 export const PRE_EXAONE_MOE = 23; // qwen2's regex with words of letters joined by single spaces, one line break after punctuation
+export const PRE_JAIS2 = 24; // the llama3 regex with runs of spaces cut into 512, 256, …, 4, 2 and 1
 
 // The gpt2 regex:  's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 // The llama3 one:  (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
@@ -59,6 +60,7 @@ export function pretokenize(pre: i32, cps: usize, cp: i32, out: usize, spare: us
         : step == STEP_TINY_AYA ? splitCased(cps, begin, end, 3, true, true, b, n)
         : step == STEP_YOUTU ? splitCased(cps, begin, end, 1, true, true, b, n)
         : step == STEP_EXAONE_MOE ? splitExaoneMoe(cps, begin, end, b, n)
+        : step == STEP_JAIS2 ? splitLlama3(cps, begin, end, 3, LLAMA3_PUNCT_NEWLINES | LLAMA3_CASCADE, b, n)
         : step == STEP_DIGITS_FROM_END ? splitDigitsFromEnd(cps, begin, end, b, n)
         : step == STEP_DEEPSEEK_V3 ? splitDeepseekV3(cps, begin, end, b, n)
         : step == STEP_LINES ? splitLines(cps, begin, end, b, n)
@@ -111,6 +113,7 @@ const STEP_YOUTU = 33;
 const STEP_YOUTU_SCRIPTS = 34; // [가-힣ㄱ-ㆎ]+|[！…“”‘’—：；，、-〿︰-﹏]+|[ㄅ-ㄯ]+|[一-龥぀-ゟ゠-ヿ]+
 const STEP_AFMOE_SCRIPTS = 35; // [一-鿿㐀-䶿豈-﫿぀-ゟ゠-ヿ･-ﾟ⼀-⿟เ-๿຀-໿ក-៿က-႟ꩠ-ꩿꧠ-꧿가-힯ᄀ-ᇿ]+
 const STEP_EXAONE_MOE = 36;
+const STEP_JAIS2 = 37;
 
 function passCount(pre: i32): i32 {
   if (pre == PRE_DEFAULT) return 4;
@@ -142,6 +145,7 @@ function passAt(pre: i32, pass: i32): i32 {
   if (pre == PRE_TINY_AYA) return pass == 0 ? STEP_DIGITS_FROM_END : STEP_TINY_AYA;
   if (pre == PRE_YOUTU) return pass == 0 ? STEP_YOUTU_SCRIPTS : STEP_YOUTU;
   if (pre == PRE_EXAONE_MOE) return STEP_EXAONE_MOE;
+  if (pre == PRE_JAIS2) return STEP_JAIS2;
   if (pre == PRE_AFMOE) return pass == 0 ? STEP_DIGITS_FROM_END : pass == 1 ? STEP_AFMOE_SCRIPTS : STEP_DEEPSEEK_V3;
   if (pre == PRE_GPT4O) return STEP_GPT4O;
   if (pre == PRE_TEKKEN) return STEP_TEKKEN;
@@ -230,6 +234,7 @@ function contractionLength(cps: usize, pos: i32, end: i32, anyCase: bool): i32 {
 const LLAMA3_PUNCT_NEWLINES = 1; // a punctuation run takes the line breaks after it ([\r\n]*)
 const LLAMA3_MARKS = 2; // qwen35: combining marks count as letters ([\p{L}\p{M}]+)
 const LLAMA3_HAN = 4; // kimi-k2: Han runs are words of their own, other letters make the words
+const LLAMA3_CASCADE = 8; // jais-2: \s{512}(?!\S)|\s{256}(?!\S)|…|\s{4}(?!\S)|\s{1,2}(?!\S)|\s{1} instead of \s+(?!\S)|\s+
 
 /**
  * The llama3 regex over [begin, end), with numbers in groups of up to maxDigits (qwen2: 1),
@@ -281,10 +286,29 @@ function splitLlama3(cps: usize, begin: i32, end: i32, maxDigits: i32, flags: i3
       count = emit(out, count, pos - last); last = pos;
       continue;
     }
-    pos = lineBreaksOrSpaces(cps, pos, end);
+    pos = (flags & LLAMA3_CASCADE) != 0 ? cascadeSpaces(cps, pos, end) : lineBreaksOrSpaces(cps, pos, end);
     count = emit(out, count, pos - last); last = pos;
   }
   return count;
+}
+
+/**
+ * jais-2's spaces at pos: \s*[\r\n]+ as in llama3, else the longest of 512, 256, …, 4, 2 and 1
+ * spaces after which no non-space follows, else one space; returns where the match ends.
+ */
+function cascadeSpaces(cps: usize, pos: i32, end: i32): i32 {
+  let run = 0, afterBreak = -1;
+  while (pos + run < end && (classOf(cpAt(cps, pos + run)) & SPACE) != 0) {
+    const s = cpAt(cps, pos + run);
+    run++;
+    if (s == 0x0d || s == 0x0a) afterBreak = pos + run;
+  }
+  if (afterBreak >= 0) return afterBreak;
+  const toEnd = pos + run == end;
+  for (let k = 512; k >= 1; k >>= 1) {
+    if (k < run || (k == run && toEnd)) return pos + k;
+  }
+  return pos + 1;
 }
 
 /** Whether the code point at i (inside the chunk) belongs to a word: a letter (or mark), and not Han when `han`. */

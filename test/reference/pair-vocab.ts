@@ -15,16 +15,27 @@ function hash(s: string): number {
   return h;
 }
 
-/** Writes the pair vocabulary of `texts` under pre-tokenizer name `pre` to `path`. */
-export function writePairVocab(texts: string[], pre: string, path: string): void {
+/**
+ * Writes the pair vocabulary of `texts` under pre-tokenizer name `pre` to `path`. With
+ * `spaceRuns`, runs of up to 64 spaces also merge into one token each (every split of a run
+ * is a merge, shorter sums first), so how a pre-tokenizer cuts a run of spaces shows too.
+ */
+export function writePairVocab(texts: string[], pre: string, path: string, spaceRuns = false): void {
   const bytes = Array.from({ length: 256 }, (_, b) => byteChar(b));
   const pairs = new Set<string>();
   for (const text of texts) {
     const chars = [...Buffer.from(text, "utf8")].map(byteChar);
     for (let i = 0; i + 1 < chars.length; i++) pairs.add(`${chars[i]} ${chars[i + 1]}`);
   }
-  const merges = [...pairs].sort((a, b) => hash(a) - hash(b) || (a < b ? -1 : 1));
-  const tokens = [...bytes, ...merges.map((m) => m.replace(" ", "")), "<|endoftext|>"];
+  const space = byteChar(0x20);
+  const runMerges: string[] = [];
+  if (spaceRuns) {
+    for (let sum = 2; sum <= 64; sum++) for (let a = 1; a < sum; a++) runMerges.push(`${space.repeat(a)} ${space.repeat(sum - a)}`);
+    pairs.delete(`${space} ${space}`);
+  }
+  const merges = [...runMerges, ...[...pairs].sort((a, b) => hash(a) - hash(b) || (a < b ? -1 : 1))];
+  const pieces = new Set([...bytes, ...merges.map((m) => m.replace(" ", ""))]);
+  const tokens = [...pieces, "<|endoftext|>"];
   const types = new Int32Array(tokens.length).fill(1);
   types[tokens.length - 1] = 3; // control
   const metadata: [string, GGUFValue][] = [
