@@ -252,5 +252,5 @@ describe("text that is not UTF-8, and long text", () => {
         expect(ms, `${name}: ${JSON.stringify(text.slice(0, 10))}… took ${ms.toFixed(0)} ms`).toBeLessThan(1000);
       }
     }
-   }, 180_000);
+  }, 180_000);
 });
