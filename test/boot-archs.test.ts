@@ -12,12 +12,14 @@ import { runQemu } from "../host/qemu/qemu.js";
 import { cli } from "./helpers/cli.js";
 import { gemma2From } from "./helpers/gemma2.js";
 import { lfm2From } from "./helpers/lfm2.js";
+import { useTempDirs } from "./helpers/temp-dirs.js";
 
 const BOOT_SECONDS = 240;
 const STEPS = 24;
 const workDir = join(buildDir, "test", "boot-archs");
 const archs = join(import.meta.dirname, "fixtures", "llama.cpp-made", "archs");
 const PROMPT = "Once upon a time, there was a little"; // the archs prompt
+const tempDir = useTempDirs("uefi-llm-boot-archs-");
 let efi: string;
 
 beforeAll(async () => {
@@ -62,11 +64,11 @@ function idsOf(output: string): number[] {
 const kinds: { kind: string; model: () => Promise<string>; llamaCpp?: string }[] = [
   { kind: "qwen3", model: async () => join(archs, "synth-qwen3-F32.gguf"), llamaCpp: "synth-qwen3-F32" },
   { kind: "gemma3", model: async () => join(archs, "synth-gemma3-F32.gguf"), llamaCpp: "synth-gemma3-F32" },
-  { kind: "gemma2", model: () => gemma2From(join(archs, "synth-gemma3-F32.gguf"), join(workDir, "gemma2.gguf")) },
+  { kind: "gemma2", model: () => gemma2From(join(archs, "synth-gemma3-F32.gguf"), join(tempDir(), "gemma2.gguf")) },
   { kind: "phi3", model: async () => join(archs, "synth-phi3-fused-F32.gguf"), llamaCpp: "synth-phi3-fused-F32" },
   { kind: "smollm3", model: async () => join(archs, "synth-smollm3-F32.gguf"), llamaCpp: "synth-smollm3-F32" },
   { kind: "granite", model: async () => join(archs, "synth-granite-F32.gguf"), llamaCpp: "synth-granite-F32" },
-  { kind: "lfm2", model: () => lfm2From(join(archs, "synth-smollm3-F32.gguf"), join(workDir, "lfm2.gguf")) },
+  { kind: "lfm2", model: () => lfm2From(join(archs, "synth-smollm3-F32.gguf"), join(tempDir(), "lfm2.gguf")) },
 ];
 
 describe("each new architecture booted in QEMU prints what host mode prints", () => {
