@@ -16,6 +16,7 @@ import { convertCommand } from "./commands/convert.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { synthCommand } from "./commands/synth.js";
 import { pullCommand } from "./commands/pull.js";
+import { withLongLlamaCppFlags } from "./options.js";
 import { serveCommand } from "./commands/serve.js";
 
 const program = new Command("uefi-llm")
@@ -28,4 +29,4 @@ const program = new Command("uefi-llm")
 for (const command of [demoCommand, generateCommand, chatCommand, serveCommand, tokenizeCommand, inspectCommand, pullCommand, convertCommand, buildCommand, imageCommand, flashCommand, keysCommand, runCommand, benchCommand, synthCommand]) program.addCommand(command.copyInheritedSettings(program));
 
 endQuietlyWhenOutputCloses();
-program.parseAsync(process.argv).catch(handleError);
+program.parseAsync(withLongLlamaCppFlags(process.argv)).catch(handleError);

@@ -143,3 +143,9 @@ export function unescapeText(text: string): string {
 export function threadCount(threads: number | undefined): number {
   return threads ?? defaultThreads();
 }
+
+/** llama.cpp's two-letter flags in commander's long form: -hf and -hfr become --hf (commander reads -hf as -h -f). */
+export function withLongLlamaCppFlags(argv: string[]): string[] {
+  const end = argv.indexOf("--");
+  return argv.map((arg, i) => ((end < 0 || i < end) && (arg === "-hf" || arg === "-hfr") ? "--hf" : arg));
+}

@@ -296,7 +296,7 @@ describe("quantizers against llama.cpp's llama-quantize", () => {
   }
 
   // Block counts: stories260K has 32 quantized matrices (7408 blocks of 32) and five
-  // F16 ffn_down fallbacks (55040 values); kquant-test has 16 matrices (7168 blocks of 256).
+  // F16 ffn_down fallbacks (55040 values); kquant-test has 9 matrices (4096 blocks of 256).
   it("Q8_0 (and the F16 fallback): every block byte-identical", async () => {
     expect(await compare(stories260KGguf, join(made, "stories260K-Q8_0.gguf"))).toEqual({ Q8_0: [7408, 7408], F16: [55040, 55040] });
   });
@@ -309,12 +309,12 @@ describe("quantizers against llama.cpp's llama-quantize", () => {
     expect(await compare(stories260KGguf, join(made, "stories260K-F16.gguf"))).toEqual({ F16: [292096, 292096] });
   });
 
-  it("Q4_K (llama-quantize --pure, no imatrix = the reference path): 7168 of 7168 blocks byte-identical", async () => {
-    expect(await compare(join(made, "kquant-test-F32.gguf"), join(made, "kquant-test-Q4_K.gguf"))).toEqual({ Q4_K: [7168, 7168] });
+  it("Q4_K (llama-quantize --pure, no imatrix = the reference path): 4096 of 4096 blocks byte-identical", async () => {
+    expect(await compare(join(made, "kquant-test-F32.gguf"), join(made, "kquant-test-Q4_K.gguf"))).toEqual({ Q4_K: [4096, 4096] });
   });
 
-  it("Q6_K (likewise): 7168 of 7168 blocks byte-identical", async () => {
-    expect(await compare(join(made, "kquant-test-F32.gguf"), join(made, "kquant-test-Q6_K.gguf"))).toEqual({ Q6_K: [7168, 7168] });
+  it("Q6_K (likewise): 4096 of 4096 blocks byte-identical", async () => {
+    expect(await compare(join(made, "kquant-test-F32.gguf"), join(made, "kquant-test-Q6_K.gguf"))).toEqual({ Q6_K: [4096, 4096] });
   });
 });
 
@@ -573,7 +573,7 @@ describe("uefi-llm inspect", () => {
 
   it("a GGUF as one JSON object", async () => {
     const info = JSON.parse(await run(inspectCommand, [join(made, "kquant-test-Q6_K.gguf"), "--json"])) as GGUFInfo;
-    expect(info).toMatchObject({ format: "gguf", fileSize: 1523072, ggufVersion: 3, architecture: "llama", fileType: 18, tensorCount: 21, tensorTypes: { F32: 5, Q6_K: 16 } });
+    expect(info).toMatchObject({ format: "gguf", fileSize: 875360, ggufVersion: 3, architecture: "llama", fileType: 18, tensorCount: 12, tensorTypes: { F32: 3, Q6_K: 9 } });
     expect(info.tokenizer).toMatchObject({ model: "llama", vocabSize: 512, special: { bos: { id: 1, piece: "<s>" }, eos: { id: 2, piece: "</s>" }, unk: { id: 0, piece: "<unk>" } } });
     expect(info.tokenizer.special.pad).toBeUndefined(); // 0xFFFFFFFF means none
   });

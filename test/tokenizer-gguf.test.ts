@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Core } from "../host/runner/core.js";
 import { configText } from "../host/config.js";
 import { ReferenceByteLevelBpe, withStringValue } from "./reference/byte-level-bpe.js";
+import { writePairVocab } from "./reference/pair-vocab.js";
 import { useTempDirs } from "./helpers/temp-dirs.js";
 
 const tempDir = useTempDirs("uefi-llm-pre-");
@@ -42,7 +43,7 @@ function decodeAll(core: Core, ids: number[], first = -1): string {
   return Buffer.concat(parts).toString("utf8");
 }
 
-const VOCABS = ["phi-3", "gpt-2", "falcon", "mpt", "deepseek-coder", "starcoder", "refact"];
+const VOCABS = ["phi-3", "llama-spm", "gpt-2", "falcon", "mpt", "deepseek-coder", "deepseek-llm", "starcoder", "refact"];
 
 const roundTripSamples = [
   "Hello world",
@@ -181,6 +182,44 @@ describe("pre-tokenizers against the reference encoder (gpt-2's vocabulary under
   });
 });
 
+describe("pre-tokenizers against llama.cpp's llama-tokenize (gpt-2's vocabulary under each name)", () => {
+  // refs/pretokenizers.json: scripts/gen-pretokenizer-refs.ts ran llama.cpp on these texts,
+  // with gpt-2's vocabulary and with the pair vocabulary, whose ids show every cut (and its
+  // variant with runs of spaces as single tokens, which shows how runs of spaces are cut)
+  type Ids = Record<string, number[][]>;
+  const refs: { texts: string[]; ids: Ids; pair_ids: Ids; space_ids: Ids } = JSON.parse(
+    readFileSync(join(fixtures, "llama.cpp-made", "refs", "pretokenizers.json"), "utf8"),
+  );
+  const dir = tempDir();
+  it.each(Object.keys(refs.ids))("%s", (pre) => {
+    const file = join(dir, `gpt-2-as-${pre}.gguf`);
+    withStringValue(vocabFile("gpt-2"), file, "tokenizer.ggml.pre", pre);
+    const core = tokenizerCore(file);
+    expect(refs.texts.length).toBeGreaterThan(46);
+    refs.texts.forEach((text, i) => expect(core.encode(text, { bos: false }), `#${i} ${JSON.stringify(text)}`).toEqual(refs.ids[pre][i]));
+    const pairs = join(dir, `pairs-${pre}.gguf`);
+    writePairVocab(refs.texts, pre, pairs);
+    const pairCore = tokenizerCore(pairs);
+    refs.texts.forEach((text, i) => expect(pairCore.encode(text, { bos: false }), `pairs #${i} ${JSON.stringify(text)}`).toEqual(refs.pair_ids[pre][i]));
+    const spaces = join(dir, `spaces-${pre}.gguf`);
+    writePairVocab(refs.texts, pre, spaces, true);
+    const spaceCore = tokenizerCore(spaces);
+    refs.texts.forEach((text, i) => expect(spaceCore.encode(text, { bos: false }), `spaces #${i} ${JSON.stringify(text)}`).toEqual(refs.space_ids[pre][i]));
+  });
+
+  it("the pair vocabularies tell the pre-tokenizers apart, but bailingmoe's regex from qwen2's", () => {
+    // bailingmoe's \s*[\r\n] matches what qwen2's \s*[\r\n]+ does: the spaces up to the run's last line break
+    const names = Object.keys(refs.pair_ids);
+    const key = (name: string) => JSON.stringify([refs.pair_ids[name], refs.space_ids[name]]);
+    for (const a of names) {
+      for (const b of names) {
+        if (a >= b) continue;
+        expect(key(a) === key(b), `${a} vs ${b}`).toBe(a === "bailingmoe" && b === "qwen2");
+      }
+    }
+  });
+});
+
 describe("text that is not UTF-8, and long text", () => {
   it("byte-level BPE reads a bad byte as U+FFFD; SentencePiece falls back to its byte token", () => {
     const gpt2 = tokenizerCore(vocabFile("gpt-2"));
@@ -195,8 +234,16 @@ describe("text that is not UTF-8, and long text", () => {
   it("tokenizes 100 KB in well under a second, whatever the text", () => {
     const story = readFileSync(join(fixtures, "stories260K", "greedy-n256.txt"), "utf8");
     const texts = [story.repeat(Math.ceil(100_000 / story.length)), "a".repeat(100_000), " ".repeat(100_000), "🦙".repeat(25_000), "1".repeat(100_000)];
-    for (const name of VOCABS) {
-      const core = tokenizerCore(vocabFile(name));
+    // and gpt-2's vocabulary under the pre-tokenizers that have no vocabulary of their own here
+    const dir = tempDir();
+    const relabelled = ["deepseek-v3", "gpt-4o", "tekken", "chameleon", "kimi-k2", "qwen35", "tiny_aya", "youtu", "afmoe", "exaone-moe", "jais-2"].map((pre) => {
+      const file = join(dir, `gpt-2-as-${pre}.gguf`);
+      withStringValue(vocabFile("gpt-2"), file, "tokenizer.ggml.pre", pre);
+      return [pre, file];
+    });
+    texts.push("Ä".repeat(50_000) + "B".repeat(50_000), "a ".repeat(50_000));
+    for (const [name, file] of [...VOCABS.map((name) => [name, vocabFile(name)]), ...relabelled]) {
+      const core = tokenizerCore(file);
       for (const text of texts) {
         const started = performance.now();
         const ids = core.encode(text, { bos: false, parseSpecial: true });
@@ -205,5 +252,5 @@ describe("text that is not UTF-8, and long text", () => {
         expect(ms, `${name}: ${JSON.stringify(text.slice(0, 10))}… took ${ms.toFixed(0)} ms`).toBeLessThan(1000);
       }
     }
-  });
+  }, 180_000);
 });

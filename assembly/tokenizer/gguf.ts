@@ -9,7 +9,10 @@ import {
   ATTR_UNKNOWN, ATTR_UNUSED, ATTR_NORMAL, ATTR_CONTROL, ATTR_USER_DEFINED, ATTR_BYTE,
 } from "./vocab";
 import { markSpecialTokens, fimKey, FIM_ROLES } from "./special-tokens";
-import { PRE_GPT2, PRE_DEFAULT, PRE_FALCON, PRE_STARCODER, PRE_LLAMA3, PRE_QWEN2, PRE_DEEPSEEK_CODER, PRE_PORO, PRE_VIKING, PRE_SUPERBPE, PRE_SEED_CODER } from "./pretokenize";
+import {
+  PRE_GPT2, PRE_DEFAULT, PRE_FALCON, PRE_STARCODER, PRE_LLAMA3, PRE_QWEN2, PRE_DEEPSEEK_CODER, PRE_PORO, PRE_VIKING, PRE_SUPERBPE, PRE_SEED_CODER,
+  PRE_DEEPSEEK_LLM, PRE_DEEPSEEK_V3, PRE_GPT4O, PRE_TEKKEN, PRE_CHAMELEON, PRE_KIMI_K2, PRE_QWEN35, PRE_MINICPM5, PRE_LAGUNA, PRE_TINY_AYA, PRE_YOUTU, PRE_AFMOE, PRE_EXAONE_MOE, PRE_JAIS2,
+} from "./pretokenize";
 import { charByte, utf8Length } from "./unicode";
 
 // Largest vocabulary and merge list accepted: far beyond real ones, and merge ranks stay exact as f32.
@@ -92,15 +95,39 @@ function choosePreTokenizer(t: Tokenizer, pre: string, path: string): bool {
   else if (pre == "superbpe") t.pre = PRE_SUPERBPE;
   else if (pre == "seed-coder") t.pre = PRE_SEED_CODER;
   else if (pre == "falcon") t.pre = PRE_FALCON;
+  else if (pre == "deepseek-llm") t.pre = PRE_DEEPSEEK_LLM;
+  else if (pre == "deepseek-v3" || pre == "hunyuan-dense" || pre == "joyai-llm") t.pre = PRE_DEEPSEEK_V3;
+  else if (pre == "gpt-4o" || pre == "llama4" || pre == "kanana2" || pre == "talkie" || pre == "minimax-m2") t.pre = PRE_GPT4O;
+  else if (pre == "tekken") {
+    t.pre = PRE_TEKKEN;
+    t.ignoreMerges = true;
+    t.addBos = true;
+  } else if (pre == "chameleon") {
+    t.pre = PRE_CHAMELEON;
+    t.addBos = true;
+  } else if (pre == "kimi-k2") t.pre = PRE_KIMI_K2;
+  else if (pre == "qwen35") t.pre = PRE_QWEN35;
+  else if (pre == "minicpm5") {
+    t.pre = PRE_MINICPM5;
+    t.ignoreMerges = true;
+  } else if (pre == "laguna") t.pre = PRE_LAGUNA;
+  else if (pre == "tiny_aya" || pre == "cohere2moe") t.pre = PRE_TINY_AYA;
+  else if (pre == "youtu") {
+    t.pre = PRE_YOUTU;
+    t.ignoreMerges = true;
+  } else if (pre == "afmoe") t.pre = PRE_AFMOE;
+  else if (pre == "exaone-moe") t.pre = PRE_EXAONE_MOE;
+  else if (pre == "jais-2") t.pre = PRE_JAIS2;
   else if (pre == "gpt-2" || pre == "phi-2" || pre == "mpt" || pre == "olmo" || pre == "jais" || pre == "jina-es" || pre == "jina-de" ||
     pre == "gigachat" || pre == "jina-v2-es" || pre == "jina-v2-de" || pre == "a.x-4.0" || pre == "mellum" || pre == "exaone4" ||
-    pre == "trillion" || pre == "granite-docling") t.pre = PRE_GPT2;
+    pre == "trillion" || pre == "granite-docling" || pre == "modern-bert") t.pre = PRE_GPT2;
   else if (pre == "starcoder" || pre == "refact" || pre == "command-r" || pre == "smollm" || pre == "codeshell" || pre == "exaone" ||
     pre == "minerva-7b" || pre == "mellum2") t.pre = PRE_STARCODER;
   else if (pre == "qwen2" || pre == "deepseek-r1-qwen" || pre == "kormo" || pre == "f2llmv2" || pre == "megrez" || pre == "stablelm2" ||
-    pre == "hunyuan" || pre == "solar-open" || pre == "grok-2") t.pre = PRE_QWEN2;
+    pre == "hunyuan" || pre == "solar-open" || pre == "grok-2" || pre == "bailingmoe" || pre == "bailingmoe2" || pre == "llada-moe") t.pre = PRE_QWEN2;
   else return fail("pre-tokenizer '" + pre + "' (tokenizer.ggml.pre) of '" + path + "' is not supported " +
-    "(supported: default, gpt-2, mpt, falcon, llama3/llama-bpe, qwen2, smollm/starcoder, deepseek-coder, poro-chat, viking, superbpe, seed-coder and the names llama.cpp treats as these)");
+    "(supported: default, gpt-2, mpt, falcon, llama3/llama-bpe, qwen2, qwen35, smollm/starcoder, deepseek-llm, deepseek-coder, deepseek-v3, " +
+    "gpt-4o, tekken, chameleon, kimi-k2, tiny_aya, youtu, afmoe, exaone-moe, jais-2, minicpm5, laguna, poro-chat, viking, superbpe, seed-coder and the names llama.cpp treats as these)");
   return true;
 }
 

@@ -9,6 +9,8 @@ export const PUNCTUATION: u32 = 4; // \p{P}
 export const SPACE: u32 = 8; // White_Space, llama.cpp's \s
 /** Not a class: the splitters' marker for a position past the end of the text. */
 export const OUTSIDE: u32 = 16;
+export const MARK: u32 = 32; // \p{M}
+export const SYMBOL: u32 = 64; // \p{S}
 
 export const REPLACEMENT: u32 = 0xfffd;
 
@@ -17,10 +19,10 @@ export function classOf(cp: u32): u32 {
   let lo = 0, hi = RANGE_COUNT - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (load<u32>(RANGES + (<usize>mid << 2)) >> 4 <= cp) lo = mid;
+    if (load<u32>(RANGES + (<usize>mid << 2)) >> 8 <= cp) lo = mid;
     else hi = mid - 1;
   }
-  return load<u32>(RANGES + (<usize>lo << 2)) & 15;
+  return load<u32>(RANGES + (<usize>lo << 2)) & 255;
 }
 
 /** Bytes of the UTF-8 character a lead byte starts (1 for stray continuation bytes), as llama.cpp counts them. */

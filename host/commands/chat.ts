@@ -7,10 +7,12 @@ import { Core } from "../runner/core.js";
 import { configFile, nativeRunner } from "../runner/backend.js";
 import { type ChatBackend, chatInTerminal } from "../runner/terminal.js";
 import { bundledModel, bundledTokenizer } from "../paths.js";
+import { hfOption, modelFromHub } from "../hf/pull.js";
 import { type GenerationFlags, generationConfig, generationOptions, modelOption, threadCount, threadsOption, tokenizerOption, unescapeText } from "../options.js";
 
 interface ChatFlags extends GenerationFlags {
   model?: string;
+  hfRepo?: string;
   tokenizer?: string;
   system?: string;
   chatTemplate?: string;
@@ -33,6 +35,7 @@ export const chatCommand = new Command("chat")
   .description("chat with the model in this terminal (host mode); /help lists the commands. In a terminal: Up/Down recall lines, " +
     "Ctrl-C or Esc stops an answer, Ctrl-C on an empty line or Ctrl-D ends")
   .addOption(modelOption())
+  .addOption(hfOption())
   .addOption(tokenizerOption())
   .addOption(threadsOption(
     "threads for the matrix products and attention heads; above 1 the native build of the core runs them (built on first use with clang); " +
@@ -41,6 +44,7 @@ export const chatCommand = new Command("chat")
 for (const option of [...chatOptions(), ...generationOptions().filter((o) => o.long !== "--prompt")]) chatCommand.addOption(option);
 
 chatCommand.action(async (flags: ChatFlags) => {
+  if (flags.hfRepo !== undefined) flags.model = await modelFromHub(flags.hfRepo);
   const model = flags.model ?? bundledModel;
   const tokenizer = flags.tokenizer ?? (flags.model === undefined ? bundledTokenizer : undefined);
   const system = flags.escape && flags.system !== undefined ? unescapeText(flags.system) : flags.system;

@@ -4,10 +4,12 @@ import { configText } from "../config.js";
 import { checkInputFile } from "../input-file.js";
 import { runGeneration } from "../runner/backend.js";
 import { bundledModel, bundledTokenizer } from "../paths.js";
+import { hfOption, modelFromHub } from "../hf/pull.js";
 import { type GenerationFlags, generationConfig, generationOptions, modelOption, promptFileOption, threadCount, threadsOption, tokenizerOption } from "../options.js";
 
 interface GenerateFlags extends GenerationFlags {
   model?: string;
+  hfRepo?: string;
   tokenizer?: string;
   printIds?: boolean;
   threads?: number;
@@ -16,6 +18,7 @@ interface GenerateFlags extends GenerationFlags {
 export const generateCommand = new Command("generate")
   .description("continue a prompt with the model right here (host mode), streaming the text to stdout and one timing line to stderr")
   .addOption(modelOption())
+  .addOption(hfOption())
   .addOption(tokenizerOption())
   .addOption(threadsOption(
     "threads for the matrix products and attention heads; above 1 the native build of the core runs them (built on first use with clang); " +
@@ -26,6 +29,7 @@ export const generateCommand = new Command("generate")
 for (const option of generationOptions()) generateCommand.addOption(option);
 
 generateCommand.action(async (flags: GenerateFlags) => {
+  if (flags.hfRepo !== undefined) flags.model = await modelFromHub(flags.hfRepo);
   const model = flags.model ?? bundledModel;
   const tokenizer = flags.tokenizer ?? (flags.model === undefined ? bundledTokenizer : undefined);
   if (flags.file !== undefined) checkInputFile(flags.file, "prompt file");

@@ -20,6 +20,7 @@ import { type DiskImageSummary, type ImageFile, writeDiskImage } from "../image/
 import { formatBytes } from "../image/fat32.js";
 import { type GenerationFlags, generationConfig, generationOptions } from "../options.js";
 import { chatOptions } from "./chat.js";
+import { hfOption, modelFromHub } from "../hf/pull.js";
 
 /** Where firmware looks for a boot loader on removable media (UEFI spec 2.10, section 3.5.1.1). */
 export const EFI_BOOT_PATH = "EFI/BOOT/BOOTX64.EFI";
@@ -129,7 +130,8 @@ function checkModelLoads(options: BootImageOptions): void {
 }
 
 interface ImageFlags extends GenerationFlags {
-  model: string;
+  model?: string;
+  hfRepo?: string;
   tokenizer?: string;
   end: NonNullable<RunConfig["end"]>;
   chat?: boolean;
@@ -149,7 +151,8 @@ interface ImageFlags extends GenerationFlags {
 
 export const imageCommand = new Command("image")
   .description("write a bootable disk image (GPT, one FAT32 EFI system partition) with the model, tokenizer and settings")
-  .requiredOption("-m, --model <file>", "GGUF model, or llama2.c checkpoint (.bin)")
+  .option("-m, --model <file>", "GGUF model, or llama2.c checkpoint (.bin)")
+  .addOption(hfOption())
   .option("-z, --tokenizer <file>", "llama2.c tokenizer (.bin), for a llama2.c checkpoint");
 for (const option of generationOptions()) imageCommand.addOption(option);
 imageCommand.option("--chat", "boot into a chat read from the keyboard and the serial console, instead of one continuation of --prompt");
@@ -174,9 +177,11 @@ imageCommand
     if (flags.port !== undefined && !flags.serve) throw new UserError("--port needs --serve");
     if (flags.serve && (flags.chat || flags.prompt !== "")) throw new UserError(`${flags.chat ? "--chat" : "--prompt"} does not go with --serve: the requests bring their prompts`);
     const serve = flags.serve ? { mode: "serve" as const, port: flags.port ?? 80, chatTemplate: flags.chatTemplate } : {};
+    if (flags.model === undefined && flags.hfRepo === undefined) throw new UserError("a model is needed: -m <file> or -hf <org/repo[:quant]>");
+    const model = flags.hfRepo !== undefined ? await modelFromHub(flags.hfRepo) : flags.model!;
     const chat = flags.chat ? { mode: "chat" as const, system: flags.system, chatTemplate: flags.chatTemplate } : {};
     const options: BootImageOptions = {
-      model: flags.model,
+      model,
       tokenizer: flags.tokenizer,
       config: { ...generationConfig(flags), ...chat, ...serve, end: flags.end },
       efi: flags.efi,

@@ -7,6 +7,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { Option } from "commander";
 import { UserError } from "../errors.js";
 import { byteProgress, formatBytes } from "../gguf/progress.js";
 
@@ -41,6 +42,19 @@ export function parseSource(text: string): PullSource {
     throw new UserError(`'${text}' is not a Hugging Face model: expected org/repo or org/repo:QUANT (e.g. Qwen/Qwen3-0.6B-GGUF:Q8_0)`);
   }
   return { repo, quant };
+}
+
+/** `-hf org/repo[:QUANT]` (llama.cpp's flag; host/cli.ts turns -hf into --hf for commander) on generate, chat and image. */
+export function hfOption(): Option {
+  return new Option("--hf, --hf-repo <org/repo[:quant]>", "GGUF from Hugging Face, downloaded into the cache first (as 'uefi-llm pull'), instead of -m; also -hf")
+    .conflicts("model");
+}
+
+/** The cached file of an -hf source: pulled (with a progress bar on stderr) unless the cache has it. */
+export async function modelFromHub(text: string): Promise<string> {
+  const result = await pull(parseSource(text), environment(process.env, true));
+  if (result.downloaded) process.stderr.write(`downloaded: ${result.path}\n`);
+  return result.path;
 }
 
 export function environment(env: NodeJS.ProcessEnv = process.env, progress = true): PullEnvironment {

@@ -85,7 +85,7 @@ export function withStringValue(from: string, to: string, key: string, value: st
   writeFileSync(to, Buffer.concat([bytes.subarray(0, span[0]), length, encoded, bytes.subarray(span[1])]));
 }
 
-function byteChar(b: number): string {
+export function byteChar(b: number): string {
   if (b <= 0x20) return String.fromCodePoint(0x100 + b);
   if (b >= 0x7f && b <= 0xa0) return String.fromCodePoint(0x121 + b - 0x7f);
   if (b === 0xad) return String.fromCodePoint(0x143);
