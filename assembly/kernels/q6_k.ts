@@ -25,7 +25,7 @@ export function dot2Q6_K(out0: usize, out1: usize, row0: usize, row1: usize, xq:
     const d0 = f32x4.splat(load<f32>(halfTable + (<usize>load<u16>(p0, 208) << 2)));
     const d1 = f32x4.splat(load<f32>(halfTable + (<usize>load<u16>(p1, 208) << 2)));
     for (let h: usize = 0; h < 2; h++) {
-      const x = xq + (<usize>b << 8) + (h << 7), dx = v128.load(scales + (<usize>b << 5) + (h << 4));
+      const x = xq + (<usize>b << 9) + (h << 8), dx = v128.load(scales + (<usize>b << 5) + (h << 4));
       // the 16-value code sums of the half's four blocks, as i16 (each at most 16·127)
       const s = sums + (<usize>b << 6) + (h << 5), codeSums = i16x8.narrow_i32x4_s(v128.load(s), v128.load(s, 16));
       sum0 = f32x4.add(sum0, f32x4.mul(half(p0 + (h << 6), p0 + 128 + (h << 5), p0 + 192 + (h << 3), x, codeSums), f32x4.mul(d0, dx)));
@@ -57,10 +57,10 @@ export function dot2Q6_K(out0: usize, out1: usize, row0: usize, row1: usize, xq:
       const q1 = v128.or(v128.and(b, nibble), v128.and(i16x8.shl(h, 2), pair));
       const q2 = v128.or(i16x8.shr_u(a, 4), v128.and(h, pair));
       const q3 = v128.or(i16x8.shr_u(b, 4), v128.and(i16x8.shr_u(h, 2), pair));
-      l0 = i32x4.add(l0, i32x4.dot_i16x8_s(i16x8.mul(q0, s0), v128.load8x8_s(x + l)));
-      l1 = i32x4.add(l1, i32x4.dot_i16x8_s(i16x8.mul(q1, s1), v128.load8x8_s(x + l, 32)));
-      l2 = i32x4.add(l2, i32x4.dot_i16x8_s(i16x8.mul(q2, s2), v128.load8x8_s(x + l, 64)));
-      l3 = i32x4.add(l3, i32x4.dot_i16x8_s(i16x8.mul(q3, s3), v128.load8x8_s(x + l, 96)));
+      l0 = i32x4.add(l0, i32x4.dot_i16x8_s(i16x8.mul(q0, s0), v128.load(x + (l << 1))));
+      l1 = i32x4.add(l1, i32x4.dot_i16x8_s(i16x8.mul(q1, s1), v128.load(x + (l << 1), 64)));
+      l2 = i32x4.add(l2, i32x4.dot_i16x8_s(i16x8.mul(q2, s2), v128.load(x + (l << 1), 128)));
+      l3 = i32x4.add(l3, i32x4.dot_i16x8_s(i16x8.mul(q3, s3), v128.load(x + (l << 1), 192)));
     }
   }
   const offsets = i32x4.shl(i32x4.dot_i16x8_s(groupScales, codeSums), 5); // 32·Σ_g sc_g·Σ_g q_x per block
