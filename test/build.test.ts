@@ -290,8 +290,8 @@ describe("the fixture core, built by the same pipeline", () => {
  * paired across the two rows by clang's SLP vectorizer: a few insertps outside the loop.
  */
 const FLOAT_KERNELS = ["f32/dot2F32", "f16/dot2F16", "bf16/dot2BF16"];
-const INT8_KERNELS = ["q8_0/dot2Q8_0", "q4_0/dot2Q4_0", "q4_1/dot2Q4_1", "q5_0/dot2Q5_0", "q5_1/dot2Q5_1",
-  "q2_k/dot2Q2_K", "q3_k/dot2Q3_K", "q4_k/dot2Q4_K", "q5_k/dot2Q5_K", "q6_k/dot2Q6_K"];
+const INT8_KERNELS = ["q8_0/dot4Q8_0", "q4_0/dot4Q4_0", "q4_1/dot2Q4_1", "q5_0/dot2Q5_0", "q5_1/dot2Q5_1",
+  "q2_k/dot2Q2_K", "q3_k/dot2Q3_K", "q4_k/dot2Q4_K", "q5_k/dot2Q5_K", "q6_k/dotQ6_K"];
 const KERNELS: readonly { kernel: string; required: Required; inserts?: number }[] = [
   ...FLOAT_KERNELS.map((name) => ({ kernel: `assembly/kernels/${name}`, required: ["load", "mulps", "addps"], inserts: 8 })),
   ...INT8_KERNELS.map((name) => ({ kernel: `assembly/kernels/${name}`, required: ["load", "pmaddwd", "cvtdq2ps", "mulps", "addps"] })),

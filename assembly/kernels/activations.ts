@@ -6,7 +6,8 @@
 // once per input vector however many matrices multiply it (q, k and v share it; so do the
 // FFN's gate and up):
 //
-//   codes   i8  (n,)       roundf(x / d), halves away from zero
+//   codes   i16 (n,)       roundf(x / d), halves away from zero: int8 values, kept widened
+//                          to 16 bits so that a kernel widens only its weights for i32x4.dot_i16x8_s
 //   scales  f32 (n / 32,)  d = max |x| / 127 of each block, kept at half precision
 //   sums    i32 (n / 16,)  Σ codes of each 16 values (the offsets of Q4_1, Q5_1 and the K-quants' minimums)
 //
@@ -15,17 +16,17 @@ import { arenaAlloc } from "../runtime/memory";
 
 /** Bytes of one int8 vector of n values. */
 export function int8VectorBytes(n: i32): usize {
-  return <usize>n + (<usize>n >> 3) + (<usize>n >> 2);
+  return (<usize>n << 1) + (<usize>n >> 3) + (<usize>n >> 2);
 }
 
 /** Where the block scales of an int8 vector of n values start. */
 @inline export function int8Scales(xq: usize, n: i32): usize {
-  return xq + <usize>n;
+  return xq + (<usize>n << 1);
 }
 
 /** Where the 16-value code sums of an int8 vector of n values start. */
 @inline export function int8Sums(xq: usize, n: i32): usize {
-  return xq + <usize>n + (<usize>n >> 3);
+  return xq + (<usize>n << 1) + (<usize>n >> 3);
 }
 
 /**
@@ -88,16 +89,16 @@ export function quantizeActivations(xq: usize, x: usize, n: i32): void {
     const blockMax = max(max(f32x4.extract_lane(amax, 0), f32x4.extract_lane(amax, 1)), max(f32x4.extract_lane(amax, 2), f32x4.extract_lane(amax, 3)));
     const d = blockMax / 127;
     const inverse = f32x4.splat(d != 0 ? 1 / d : 0);
-    // 32 codes as four i32x4, narrowed to 16 i16 twice, then to 32 i8
+    // 32 codes as eight i32x4, narrowed to four i16x8
     const c0 = codes(v128.load(xb, 0), inverse), c1 = codes(v128.load(xb, 16), inverse);
     const c2 = codes(v128.load(xb, 32), inverse), c3 = codes(v128.load(xb, 48), inverse);
     const c4 = codes(v128.load(xb, 64), inverse), c5 = codes(v128.load(xb, 80), inverse);
     const c6 = codes(v128.load(xb, 96), inverse), c7 = codes(v128.load(xb, 112), inverse);
-    const low = i16x8.narrow_i32x4_s(c0, c1), lowHigh = i16x8.narrow_i32x4_s(c2, c3);
-    const high = i16x8.narrow_i32x4_s(c4, c5), highHigh = i16x8.narrow_i32x4_s(c6, c7);
-    const block = xq + (<usize>b << 5);
-    v128.store(block, i8x16.narrow_i16x8_s(low, lowHigh), 0);
-    v128.store(block, i8x16.narrow_i16x8_s(high, highHigh), 16);
+    const block = xq + (<usize>b << 6);
+    v128.store(block, i16x8.narrow_i32x4_s(c0, c1), 0);
+    v128.store(block, i16x8.narrow_i32x4_s(c2, c3), 16);
+    v128.store(block, i16x8.narrow_i32x4_s(c4, c5), 32);
+    v128.store(block, i16x8.narrow_i32x4_s(c6, c7), 48);
     store<f32>(scales + (<usize>b << 2), toHalfPrecision(d));
     store<i32>(sums + (<usize>b << 3), horizontalSum(i32x4.add(i32x4.add(c0, c1), i32x4.add(c2, c3))));
     store<i32>(sums + (<usize>b << 3), horizontalSum(i32x4.add(i32x4.add(c4, c5), i32x4.add(c6, c7))), 4);

@@ -23,7 +23,7 @@ export function dot2Q2_K(out0: usize, out1: usize, row0: usize, row1: usize, xq:
     const d0 = load<f32>(halfTable + (<usize>load<u16>(p0, 80) << 2)), dmin0 = load<f32>(halfTable + (<usize>load<u16>(p0, 82) << 2));
     const d1 = load<f32>(halfTable + (<usize>load<u16>(p1, 80) << 2)), dmin1 = load<f32>(halfTable + (<usize>load<u16>(p1, 82) << 2));
     for (let h: usize = 0; h < 2; h++) {
-      const x = xq + (<usize>b << 8) + (h << 7), dx = v128.load(scales + (<usize>b << 5) + (h << 4));
+      const x = xq + (<usize>b << 9) + (h << 8), dx = v128.load(scales + (<usize>b << 5) + (h << 4));
       // the 16-value code sums of the half's four blocks, as i16 (each at most 16·127)
       const s = sums + (<usize>b << 6) + (h << 5), codeSums = i16x8.narrow_i32x4_s(v128.load(s), v128.load(s, 16));
       sum0 = f32x4.add(sum0, f32x4.mul(half(p0 + 16 + (h << 5), p0 + (h << 3), x), f32x4.mul(f32x4.splat(d0), dx)));
@@ -55,10 +55,10 @@ export function dot2Q2_K(out0: usize, out1: usize, row0: usize, row1: usize, xq:
     const s2 = i16x8.shuffle(s, s, 4, 4, 4, 4, 4, 4, 4, 4), s3 = i16x8.shuffle(s, s, 6, 6, 6, 6, 6, 6, 6, 6);
     for (let l = g << 4; l < (g << 4) + 16; l += 8) {
       const w = v128.load8x8_u(q + l);
-      l0 = i32x4.add(l0, i32x4.dot_i16x8_s(i16x8.mul(v128.and(w, two), s0), v128.load8x8_s(x + l)));
-      l1 = i32x4.add(l1, i32x4.dot_i16x8_s(i16x8.mul(v128.and(i16x8.shr_u(w, 2), two), s1), v128.load8x8_s(x + l, 32)));
-      l2 = i32x4.add(l2, i32x4.dot_i16x8_s(i16x8.mul(v128.and(i16x8.shr_u(w, 4), two), s2), v128.load8x8_s(x + l, 64)));
-      l3 = i32x4.add(l3, i32x4.dot_i16x8_s(i16x8.mul(i16x8.shr_u(w, 6), s3), v128.load8x8_s(x + l, 96)));
+      l0 = i32x4.add(l0, i32x4.dot_i16x8_s(i16x8.mul(v128.and(w, two), s0), v128.load(x + (l << 1))));
+      l1 = i32x4.add(l1, i32x4.dot_i16x8_s(i16x8.mul(v128.and(i16x8.shr_u(w, 2), two), s1), v128.load(x + (l << 1), 64)));
+      l2 = i32x4.add(l2, i32x4.dot_i16x8_s(i16x8.mul(v128.and(i16x8.shr_u(w, 4), two), s2), v128.load(x + (l << 1), 128)));
+      l3 = i32x4.add(l3, i32x4.dot_i16x8_s(i16x8.mul(i16x8.shr_u(w, 6), s3), v128.load(x + (l << 1), 192)));
     }
   }
   return f32x4.convert_i32x4_s(laneSums(l0, l1, l2, l3));

@@ -23,7 +23,7 @@ export function dot2Q3_K(out0: usize, out1: usize, row0: usize, row1: usize, xq:
     const d0 = f32x4.splat(load<f32>(halfTable + (<usize>load<u16>(p0, 108) << 2)));
     const d1 = f32x4.splat(load<f32>(halfTable + (<usize>load<u16>(p1, 108) << 2)));
     for (let h: usize = 0; h < 2; h++) {
-      const x = xq + (<usize>b << 8) + (h << 7), dx = v128.load(scales + (<usize>b << 5) + (h << 4));
+      const x = xq + (<usize>b << 9) + (h << 8), dx = v128.load(scales + (<usize>b << 5) + (h << 4));
       sum0 = f32x4.add(sum0, f32x4.mul(half(p0, h, x), f32x4.mul(d0, dx)));
       sum1 = f32x4.add(sum1, f32x4.mul(half(p1, h, x), f32x4.mul(d1, dx)));
     }
@@ -60,10 +60,10 @@ export function dot2Q3_K(out0: usize, out1: usize, row0: usize, row1: usize, xq:
       const q1 = i16x8.sub(v128.or(v128.and(i16x8.shr_u(w, 2), three), v128.and(i16x8.shl(m, 1), four)), four);
       const q2 = i16x8.sub(v128.or(v128.and(i16x8.shr_u(w, 4), three), v128.and(m, four)), four);
       const q3 = i16x8.sub(v128.or(i16x8.shr_u(w, 6), v128.and(i16x8.shr_u(m, 1), four)), four);
-      l0 = i32x4.add(l0, i32x4.dot_i16x8_s(i16x8.mul(q0, s0), v128.load8x8_s(x + l)));
-      l1 = i32x4.add(l1, i32x4.dot_i16x8_s(i16x8.mul(q1, s1), v128.load8x8_s(x + l, 32)));
-      l2 = i32x4.add(l2, i32x4.dot_i16x8_s(i16x8.mul(q2, s2), v128.load8x8_s(x + l, 64)));
-      l3 = i32x4.add(l3, i32x4.dot_i16x8_s(i16x8.mul(q3, s3), v128.load8x8_s(x + l, 96)));
+      l0 = i32x4.add(l0, i32x4.dot_i16x8_s(i16x8.mul(q0, s0), v128.load(x + (l << 1))));
+      l1 = i32x4.add(l1, i32x4.dot_i16x8_s(i16x8.mul(q1, s1), v128.load(x + (l << 1), 64)));
+      l2 = i32x4.add(l2, i32x4.dot_i16x8_s(i16x8.mul(q2, s2), v128.load(x + (l << 1), 128)));
+      l3 = i32x4.add(l3, i32x4.dot_i16x8_s(i16x8.mul(q3, s3), v128.load(x + (l << 1), 192)));
     }
   }
   return f32x4.convert_i32x4_s(laneSums(l0, l1, l2, l3));

@@ -2,7 +2,7 @@
 // high nibbles 16..31, value = d·q + m) times int8 activations.
 import { halfTable } from "./quant";
 import { int8Scales, int8Sums } from "./activations";
-import { evenBytes, nibblesDot, oddBytes, reduceLanes } from "./simd";
+import { nibblesDot, reduceLanes } from "./simd";
 
 /**
  * row0 · xq -> out0 and row1 · xq -> out1 over n values: Σ over blocks of
@@ -15,17 +15,15 @@ export function dot2Q4_1(out0: usize, out1: usize, row0: usize, row1: usize, xq:
   let sum0 = f32x4.splat(0), sum1 = f32x4.splat(0);
   let offset0: f32 = 0, offset1: f32 = 0;
   for (let b = 0; b < n >> 5; b++) {
-    const p0 = row0 + <usize>b * 20, p1 = row1 + <usize>b * 20, q = xq + (<usize>b << 5);
-    const x0 = v128.load(q, 0), x1 = v128.load(q, 16);
-    const x0e = evenBytes(x0), x0o = oddBytes(x0), x1e = evenBytes(x1), x1o = oddBytes(x1);
+    const p0 = row0 + <usize>b * 20, p1 = row1 + <usize>b * 20, x = xq + (<usize>b << 6);
     const dx = load<f32>(scales + (<usize>b << 2));
     const sx = <f32>(load<i32>(sums + (<usize>b << 3)) + load<i32>(sums + (<usize>b << 3), 4));
     const d0 = load<f32>(halfTable + (<usize>load<u16>(p0) << 2)) * dx;
     const d1 = load<f32>(halfTable + (<usize>load<u16>(p1) << 2)) * dx;
     offset0 += load<f32>(halfTable + (<usize>load<u16>(p0, 2) << 2)) * dx * sx;
     offset1 += load<f32>(halfTable + (<usize>load<u16>(p1, 2) << 2)) * dx * sx;
-    const i0 = nibblesDot(v128.load(p0, 4), x0e, x0o, x1e, x1o);
-    const i1 = nibblesDot(v128.load(p1, 4), x0e, x0o, x1e, x1o);
+    const i0 = nibblesDot(p0 + 4, x);
+    const i1 = nibblesDot(p1 + 4, x);
     sum0 = f32x4.add(sum0, f32x4.mul(f32x4.convert_i32x4_s(i0), f32x4.splat(d0)));
     sum1 = f32x4.add(sum1, f32x4.mul(f32x4.convert_i32x4_s(i1), f32x4.splat(d1)));
   }

@@ -38,18 +38,18 @@ export function dot2Q4_K(out0: usize, out1: usize, row0: usize, row1: usize, xq:
 
     // sub-blocks 4h .. 4h + 3 (64 bytes of nibbles, 128 codes), the two rows side by side so they share the codes
     for (let h: usize = 0; h < 2; h++) {
-      const q0 = p0 + 16 + (h << 6), q1 = p1 + 16 + (h << 6), x = xq + (<usize>b << 8) + (h << 7);
+      const q0 = p0 + 16 + (h << 6), q1 = p1 + 16 + (h << 6), x = xq + (<usize>b << 9) + (h << 8);
       const lowNibble = i16x8.splat(15);
       let l0 = i32x4.splat(0), l1 = i32x4.splat(0), l2 = i32x4.splat(0), l3 = i32x4.splat(0);
       let k0 = i32x4.splat(0), k1 = i32x4.splat(0), k2 = i32x4.splat(0), k3 = i32x4.splat(0);
       for (let l: usize = 0; l < 32; l += 8) {
-        const xa = v128.load8x8_s(x + l), xb = v128.load8x8_s(x + l, 32);
+        const xa = v128.load(x + (l << 1)), xb = v128.load(x + (l << 1), 64);
         const u0 = v128.load8x8_u(q0 + l), u1 = v128.load8x8_u(q1 + l);
         l0 = i32x4.add(l0, i32x4.dot_i16x8_s(v128.and(u0, lowNibble), xa));
         k0 = i32x4.add(k0, i32x4.dot_i16x8_s(v128.and(u1, lowNibble), xa));
         l1 = i32x4.add(l1, i32x4.dot_i16x8_s(i16x8.shr_u(u0, 4), xb));
         k1 = i32x4.add(k1, i32x4.dot_i16x8_s(i16x8.shr_u(u1, 4), xb));
-        const xc = v128.load8x8_s(x + l, 64), xd = v128.load8x8_s(x + l, 96);
+        const xc = v128.load(x + (l << 1), 128), xd = v128.load(x + (l << 1), 192);
         const v0 = v128.load8x8_u(q0 + l, 32), v1 = v128.load8x8_u(q1 + l, 32);
         l2 = i32x4.add(l2, i32x4.dot_i16x8_s(v128.and(v0, lowNibble), xc));
         k2 = i32x4.add(k2, i32x4.dot_i16x8_s(v128.and(v1, lowNibble), xc));

@@ -2,7 +2,7 @@
 // laid out as Q5_0's; value = d·q + m) times int8 activations.
 import { halfTable } from "./quant";
 import { int8Scales, int8Sums } from "./activations";
-import { evenBytes, fifthBits, highNibbles, lowNibbles, oddBytes, reduceLanes, smallDot } from "./simd";
+import { fifthBits, highNibbles, lowNibbles, reduceLanes, smallDot } from "./simd";
 
 /**
  * row0 · xq -> out0 and row1 · xq -> out1 over n values: Σ over blocks of
@@ -14,9 +14,7 @@ export function dot2Q5_1(out0: usize, out1: usize, row0: usize, row1: usize, xq:
   let sum0 = f32x4.splat(0), sum1 = f32x4.splat(0);
   let offset0: f32 = 0, offset1: f32 = 0;
   for (let b = 0; b < n >> 5; b++) {
-    const p0 = row0 + <usize>b * 24, p1 = row1 + <usize>b * 24, q = xq + (<usize>b << 5);
-    const x0 = v128.load(q, 0), x1 = v128.load(q, 16);
-    const x0e = evenBytes(x0), x0o = oddBytes(x0), x1e = evenBytes(x1), x1o = oddBytes(x1);
+    const p0 = row0 + <usize>b * 24, p1 = row1 + <usize>b * 24, x = xq + (<usize>b << 6);
     const dx = load<f32>(scales + (<usize>b << 2));
     const sx = <f32>(load<i32>(sums + (<usize>b << 3)) + load<i32>(sums + (<usize>b << 3), 4));
     const d0 = load<f32>(halfTable + (<usize>load<u16>(p0) << 2)) * dx;
@@ -26,12 +24,12 @@ export function dot2Q5_1(out0: usize, out1: usize, row0: usize, row1: usize, xq:
     const w0 = v128.load(p0, 8), w1 = v128.load(p1, 8);
     const h0 = v128.load32_splat(p0, 4), h1 = v128.load32_splat(p1, 4);
     const i0 = i32x4.add(
-      smallDot(v128.or(lowNibbles(w0), fifthBits(h0, true)), x0e, x0o),
-      smallDot(v128.or(highNibbles(w0), fifthBits(h0, false)), x1e, x1o),
+      smallDot(v128.or(lowNibbles(w0), fifthBits(h0, true)), x),
+      smallDot(v128.or(highNibbles(w0), fifthBits(h0, false)), x + 32),
     );
     const i1 = i32x4.add(
-      smallDot(v128.or(lowNibbles(w1), fifthBits(h1, true)), x0e, x0o),
-      smallDot(v128.or(highNibbles(w1), fifthBits(h1, false)), x1e, x1o),
+      smallDot(v128.or(lowNibbles(w1), fifthBits(h1, true)), x),
+      smallDot(v128.or(highNibbles(w1), fifthBits(h1, false)), x + 32),
     );
     sum0 = f32x4.add(sum0, f32x4.mul(f32x4.convert_i32x4_s(i0), f32x4.splat(d0)));
     sum1 = f32x4.add(sum1, f32x4.mul(f32x4.convert_i32x4_s(i1), f32x4.splat(d1)));

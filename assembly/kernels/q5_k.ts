@@ -19,7 +19,7 @@ export function dot2Q5_K(out0: usize, out1: usize, row0: usize, row1: usize, xq:
     const p0 = row0 + <usize>b * 176, p1 = row1 + <usize>b * 176;
     const blockScales = scales + (<usize>b << 5), blockSums = sums + (<usize>b << 6);
     const xs0 = codeSums(blockScales, blockSums), xs1 = codeSums(blockScales + 16, blockSums + 32);
-    const x = xq + (<usize>b << 8);
+    const x = xq + (<usize>b << 9);
     sum0 = superBlock(sum0, p0, x, blockScales);
     sum1 = superBlock(sum1, p1, x, blockScales);
     mins0 = f32x4.add(mins0, minimums(p0, xs0, xs1));
@@ -49,14 +49,14 @@ export function dot2Q5_K(out0: usize, out1: usize, row0: usize, row1: usize, xq:
   const low = a & 0x3f3f3f3f, high = (c & 0x0f0f0f0f) | (((a >> 6) & 0x03030303) << 4);
   const nibble = i16x8.splat(15), fifth = i16x8.splat(16);
   for (let h: usize = 0; h < 2; h++) {
-    const q = p + 48 + (h << 6), xh = x + (h << 7), shift = <u32>h << 2;
+    const q = p + 48 + (h << 6), xh = x + (h << 8), shift = <u32>h << 2;
     let l0 = i32x4.splat(0), l1 = i32x4.splat(0), l2 = i32x4.splat(0), l3 = i32x4.splat(0);
     for (let l: usize = 0; l < 32; l += 8) {
       const u = v128.load8x8_u(q + l), v = v128.load8x8_u(q + l, 32), bits = i16x8.shr_u(v128.load8x8_u(p + 16 + l), shift);
-      l0 = i32x4.add(l0, i32x4.dot_i16x8_s(v128.or(v128.and(u, nibble), v128.and(i16x8.shl(bits, 4), fifth)), v128.load8x8_s(xh + l)));
-      l1 = i32x4.add(l1, i32x4.dot_i16x8_s(v128.or(i16x8.shr_u(u, 4), v128.and(i16x8.shl(bits, 3), fifth)), v128.load8x8_s(xh + l, 32)));
-      l2 = i32x4.add(l2, i32x4.dot_i16x8_s(v128.or(v128.and(v, nibble), v128.and(i16x8.shl(bits, 2), fifth)), v128.load8x8_s(xh + l, 64)));
-      l3 = i32x4.add(l3, i32x4.dot_i16x8_s(v128.or(i16x8.shr_u(v, 4), v128.and(i16x8.shl(bits, 1), fifth)), v128.load8x8_s(xh + l, 96)));
+      l0 = i32x4.add(l0, i32x4.dot_i16x8_s(v128.or(v128.and(u, nibble), v128.and(i16x8.shl(bits, 4), fifth)), v128.load(xh + (l << 1))));
+      l1 = i32x4.add(l1, i32x4.dot_i16x8_s(v128.or(i16x8.shr_u(u, 4), v128.and(i16x8.shl(bits, 3), fifth)), v128.load(xh + (l << 1), 64)));
+      l2 = i32x4.add(l2, i32x4.dot_i16x8_s(v128.or(v128.and(v, nibble), v128.and(i16x8.shl(bits, 2), fifth)), v128.load(xh + (l << 1), 128)));
+      l3 = i32x4.add(l3, i32x4.dot_i16x8_s(v128.or(i16x8.shr_u(v, 4), v128.and(i16x8.shl(bits, 1), fifth)), v128.load(xh + (l << 1), 192)));
     }
     const scales = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(i32x4.splat(h == 0 ? low : high)));
     sum = f32x4.add(sum, f32x4.mul(f32x4.convert_i32x4_s(i32x4.mul(laneSums(l0, l1, l2, l3), scales)), f32x4.mul(d, v128.load(dx + (h << 4)))));

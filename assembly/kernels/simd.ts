@@ -2,11 +2,15 @@
 // relaxed operations, no fused multiply-add), so a kernel built from these gives the
 // same bits in V8, in wasm2c's C at every x86-64 level, and on bare metal.
 
-/** Σ a_i·b_i of 16 signed bytes each, in four i32 lanes (lane k: bytes 2k, 2k+1, 2k+8, 2k+9). Exact. */
-@inline export function blockDot(a: v128, b: v128): v128 {
+/**
+ * Σ q·q_x over one block of 32 signed bytes at w and its 32 codes at x (activations.ts), in
+ * four i32 lanes (lane k: values 2k, 2k + 1, 2k + 8, 2k + 9 and those 16 on). Exact. Each
+ * 8 bytes widen to i16 as they load; the codes are i16 already.
+ */
+@inline export function bytesDot(w: usize, x: usize): v128 {
   return i32x4.add(
-    i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(a), i16x8.extend_low_i8x16_s(b)),
-    i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(a), i16x8.extend_high_i8x16_s(b)),
+    i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(w), v128.load(x)), i32x4.dot_i16x8_s(v128.load8x8_s(w, 8), v128.load(x, 16))),
+    i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(w, 16), v128.load(x, 32)), i32x4.dot_i16x8_s(v128.load8x8_s(w, 24), v128.load(x, 48))),
   );
 }
 
@@ -35,33 +39,27 @@
   return (reduceLanes(a0) + reduceLanes(a1)) + (reduceLanes(a2) + reduceLanes(a3));
 }
 
-/** Bytes 0, 2, .., 14 of 16 signed bytes, as i16x8 (lane k: byte 2k). */
-@inline export function evenBytes(v: v128): v128 {
-  return i16x8.shr_s(i16x8.shl(v, 8), 8);
-}
-
-/** Bytes 1, 3, .., 15 of 16 signed bytes, as i16x8 (lane k: byte 2k + 1). */
-@inline export function oddBytes(v: v128): v128 {
-  return i16x8.shr_s(v, 8);
-}
-
 /**
- * Σ q·q_x over one block of 32 nibbles (unsigned, 0..15: the low nibbles of the 16 bytes
- * in w are values 0..15, the high nibbles 16..31) in four i32 lanes, exact. The nibbles go
- * straight into i16 lanes, even and odd bytes apart; the codes come split the same way
- * (evenBytes, oddBytes of codes 0..15 and 16..31), once for every row that shares them.
+ * Σ q·q_x over one block of 32 nibbles (16 bytes at w: the low nibbles are values 0..15,
+ * the high ones 16..31, taken unsigned, 0..15) and its 32 codes at x, in four i32 lanes,
+ * exact. Each 8 bytes widen to i16 as they load: a mask gives their low nibbles, a shift
+ * their high ones, already in the lanes of the codes they meet.
  */
-@inline export function nibblesDot(w: v128, x0e: v128, x0o: v128, x1e: v128, x1o: v128): v128 {
+@inline export function nibblesDot(w: usize, x: usize): v128 {
   const nibble = i16x8.splat(0x0f);
+  const a = v128.load8x8_u(w), b = v128.load8x8_u(w, 8);
   return i32x4.add(
-    i32x4.add(i32x4.dot_i16x8_s(v128.and(w, nibble), x0e), i32x4.dot_i16x8_s(v128.and(i16x8.shr_u(w, 8), nibble), x0o)),
-    i32x4.add(i32x4.dot_i16x8_s(v128.and(i16x8.shr_u(w, 4), nibble), x1e), i32x4.dot_i16x8_s(i16x8.shr_u(w, 12), x1o)),
+    i32x4.add(i32x4.dot_i16x8_s(v128.and(a, nibble), v128.load(x)), i32x4.dot_i16x8_s(v128.and(b, nibble), v128.load(x, 16))),
+    i32x4.add(i32x4.dot_i16x8_s(i16x8.shr_u(a, 4), v128.load(x, 32)), i32x4.dot_i16x8_s(i16x8.shr_u(b, 4), v128.load(x, 48))),
   );
 }
 
-/** Σ q·q_x over 16 bytes of small unsigned values (below 128) and 16 codes given as evenBytes, oddBytes; four i32 lanes, exact. */
-@inline export function smallDot(w: v128, xe: v128, xo: v128): v128 {
-  return i32x4.add(i32x4.dot_i16x8_s(v128.and(w, i16x8.splat(0xff)), xe), i32x4.dot_i16x8_s(i16x8.shr_u(w, 8), xo));
+/** Σ q·q_x over 16 bytes of unsigned values in w and their 16 codes at x; four i32 lanes, exact. */
+@inline export function smallDot(w: v128, x: usize): v128 {
+  return i32x4.add(
+    i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(w), v128.load(x)),
+    i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(w), v128.load(x, 16)),
+  );
 }
 
 /** The low nibbles of 16 bytes, 0..15 each. */
