@@ -52,6 +52,14 @@ bool console_serial_read(int port, uint8_t *byte);
 // Show or hide the text cursor on the screens.
 void console_cursor(bool visible);
 
+// --- screen.c: a small text mode on large screens ------------------------------------
+
+// Set every graphics console to its smallest text mode of at least 80x25 and say so
+// in one "screen: " line per screen (serial too). After console_init.
+void screen_init(void);
+// With "screen = full" in the configuration, go back to the firmware's text modes.
+void screen_configure(const char *config, size_t len);
+
 // --- input.c: keys for the chat (assembly/host.ts read_line and interrupted) ----------
 
 // Both run in a firmware_call() job, from ConIn and the serial ports. Edit a line into
