@@ -1,14 +1,15 @@
 // Screens: a small text mode on a large framebuffer, so that streaming text stays fast.
 //
 // A graphics console (a text output on a GOP handle) draws each character into the
-// framebuffer and scrolls by copying its whole text area up one line. Firmware
-// usually starts in the largest text mode the resolution allows (OVMF at 1920x1080:
-// 240x56), so every line feed moves the whole screen: under QEMU (TCG) a 3000-token
-// story ran at 29 tokens/s there, against 66 with no screen. We set each graphics
-// console to its smallest text mode of at least 80x25 (mode 0 is 80x25 everywhere):
-// the resolution stays, the console draws that text area in the middle of the
-// screen, and a scroll moves only that area. `screen = full` in uefi-llm.cfg goes
-// back to the firmware's mode for those who want the whole screen.
+// framebuffer and scrolls by copying its whole text area up one line, reading it back
+// from the framebuffer, which on real graphics hardware is uncached. Firmware starts in
+// whatever text mode its setup chose, up to the largest the resolution allows (240x56
+// at 1920x1080: 8 MB read per line feed). We set each graphics console to its smallest
+// text mode of at least 80x25 (mode 0 is 80x25 everywhere): the resolution stays, the
+// console draws that area in the middle of the screen, and a scroll moves only that
+// area, whatever the screen. (Under QEMU the framebuffer is host memory and the mode
+// made no measurable difference: README, "Screens".) `screen = full` in uefi-llm.cfg
+// goes back to the firmware's mode for those who want the whole screen.
 #include <string.h>
 
 #include "firmware.h"
