@@ -51,7 +51,7 @@ export class RunConfig {
 }
 
 /** Keys whose values are kept as strings: recorded as byte ranges while parsing, decoded once at the end. */
-const STRING_KEYS = ["model", "tokenizer", "system", "mode", "chat_template", "end", "debug"];
+const STRING_KEYS = ["model", "tokenizer", "system", "mode", "chat_template", "end", "screen", "debug"];
 const OTHER_KEYS = ["prompt", "print_ids", "ignore_eos"];
 
 /**
@@ -153,6 +153,8 @@ function checkName(key: string, v: usize, n: i32, where: string): bool {
   if (key == "mode" && value != "generate" && value != "chat" && value != "serve") return fail(where + "mode must be generate, chat or serve, got '" + shown + "'");
   if (key == "chat_template" && templateByName(value) < 0) return fail(where + "chat_template must be one of " + templateNames() + ", got '" + shown + "'");
   if (key == "end" && value != "shutdown" && value != "return" && value != "wait") return fail(where + "end must be shutdown, return or wait, got '" + shown + "'");
+  // Read by the firmware (firmware/screen.c): "small" (the default) or "full".
+  if (key == "screen" && value != "small" && value != "full") return fail(where + "screen must be small or full, got '" + shown + "'");
   if (key == "debug" && value != "trap-oob") return fail(where + "debug must be trap-oob, got '" + shown + "'");
   return true;
 }

@@ -237,6 +237,7 @@ void console_progress(const char *label, uint64_t done, uint64_t total) {
     shown = percent;
   }
   screens_write(&state, (const uint8_t *)bar, n);
+  serials_write((const uint8_t *)bar, n);  // no '\n' in it: one line redrawn in place there too
 }
 
 // --- Input -------------------------------------------------------------------------

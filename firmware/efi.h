@@ -77,12 +77,21 @@ typedef struct EFI_SIMPLE_TEXT_INPUT_EX_PROTOCOL {
 #define EFI_SIMPLE_TEXT_INPUT_EX_PROTOCOL_GUID \
   {0xdd9e7534, 0x7762, 0x4698, {0x8c, 0x14, 0xf5, 0x85, 0x17, 0xa6, 0x25, 0xaa}}
 
+typedef struct {
+  int32_t MaxMode;  // modes are 0 .. MaxMode - 1; mode 0 is 80x25 on every device
+  int32_t Mode, Attribute, CursorColumn, CursorRow;
+  BOOLEAN CursorVisible;
+} SIMPLE_TEXT_OUTPUT_MODE;
+
 typedef struct EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL {
   void *Reset;
   EFI_STATUS (*OutputString)(struct EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL *This, CHAR16 *String);
-  void *TestString, *QueryMode, *SetMode, *SetAttribute, *ClearScreen, *SetCursorPosition;
+  void *TestString;
+  EFI_STATUS (*QueryMode)(struct EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL *This, UINTN ModeNumber, UINTN *Columns, UINTN *Rows);
+  EFI_STATUS (*SetMode)(struct EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL *This, UINTN ModeNumber);
+  void *SetAttribute, *ClearScreen, *SetCursorPosition;
   EFI_STATUS (*EnableCursor)(struct EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL *This, BOOLEAN Visible);
-  void *Mode;
+  SIMPLE_TEXT_OUTPUT_MODE *Mode;
 } EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL;
 
 _Static_assert(sizeof(EFI_KEY_DATA) == 12, "EFI_KEY_DATA layout");
@@ -91,6 +100,33 @@ _Static_assert(offsetof(EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL, EnableCursor) == 64, "E
 
 #define EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL_GUID \
   {0x387477c2, 0x69c7, 0x11d2, {0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}}
+
+// Only the current mode is read (the resolution, for the log line); modes are set through ConOut.
+typedef struct {
+  uint32_t Version, HorizontalResolution, VerticalResolution;
+  uint32_t PixelFormatAndMasks[5];  // EFI_GRAPHICS_PIXEL_FORMAT and EFI_PIXEL_BITMASK, unused
+  uint32_t PixelsPerScanLine;
+} EFI_GRAPHICS_OUTPUT_MODE_INFORMATION;
+
+typedef struct {
+  uint32_t MaxMode, Mode;
+  EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *Info;
+  UINTN SizeOfInfo;
+  uint64_t FrameBufferBase;
+  UINTN FrameBufferSize;
+} EFI_GRAPHICS_OUTPUT_PROTOCOL_MODE;
+
+typedef struct {
+  void *QueryMode, *SetMode, *Blt;
+  EFI_GRAPHICS_OUTPUT_PROTOCOL_MODE *Mode;
+} EFI_GRAPHICS_OUTPUT_PROTOCOL;
+
+_Static_assert(offsetof(EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL, SetMode) == 32, "EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL layout");
+_Static_assert(offsetof(EFI_GRAPHICS_OUTPUT_PROTOCOL, Mode) == 24, "EFI_GRAPHICS_OUTPUT_PROTOCOL layout");
+_Static_assert(sizeof(EFI_GRAPHICS_OUTPUT_MODE_INFORMATION) == 36, "EFI_GRAPHICS_OUTPUT_MODE_INFORMATION layout");
+
+#define EFI_GRAPHICS_OUTPUT_PROTOCOL_GUID \
+  {0x9042a9de, 0x23dc, 0x4a38, {0x96, 0xfb, 0x7a, 0xde, 0xd0, 0x80, 0x51, 0x6a}}
 
 // --- Boot and runtime services ----------------------------------------------
 

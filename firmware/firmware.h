@@ -43,7 +43,9 @@ void console_write(int stream, const uint8_t *bytes, size_t len);
 size_t vformat(char *out, size_t cap, const char *fmt, va_list args);
 void print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-// A progress bar on the screens only (serial output stays byte-exact); done == total clears it.
+// A progress bar, one line redrawn with "\r" on screens and serial ports; done == total
+// blanks it and leaves the cursor at its start, so the text that follows starts there
+// (host/qemu/serial-filter.ts stripProgress() takes it out of a serial log).
 void console_progress(const char *label, uint64_t done, uint64_t total);
 void console_wait_key(void);
 int console_serial_count(void);
@@ -51,6 +53,14 @@ int console_serial_count(void);
 bool console_serial_read(int port, uint8_t *byte);
 // Show or hide the text cursor on the screens.
 void console_cursor(bool visible);
+
+// --- screen.c: a small text mode on large screens ------------------------------------
+
+// Set every graphics console to its smallest text mode of at least 80x25 and say so
+// in one "screen: " line per screen (serial too). After console_init.
+void screen_init(void);
+// With "screen = full" in the configuration, go back to the firmware's text modes.
+void screen_configure(const char *config, size_t len);
 
 // --- input.c: keys for the chat (assembly/host.ts read_line and interrupted) ----------
 

@@ -197,6 +197,7 @@ static void run_core(void *arg) {
 
 static void boot(void) {
   console_init();
+  screen_init();
   EFI_STATUS status = BS->SetWatchdogTimer(0, 0, 0, NULL);
   if (EFI_ERROR(status)) warn("cannot disable the watchdog timer (status=0x%llx); the firmware may reset the machine", status);
   cpu_init();
@@ -218,6 +219,7 @@ static void boot(void) {
   config.text = host_read_file(CONFIG_FILE, &config.len);
   if (!config.text) panic("cannot open %s at the root of the boot partition", CONFIG_FILE);
   end_action = parse_end(config.text, config.len);
+  screen_configure(config.text, config.len);
   // Only now, so that a CPU no build runs on still ends with the configured end action.
   if (!core) panic("this CPU lacks %s, the lowest " CORE_LEVEL_KIND " the core is built for", builds[0].march);
 

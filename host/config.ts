@@ -26,6 +26,8 @@ export interface RunConfig {
   seed?: Numeric;
   /** What the firmware does when generation ends: shutdown, return to the firmware, or wait for a key. */
   end?: "shutdown" | "return" | "wait";
+  /** Text mode on a graphics screen: the smallest of at least 80x25 (fast to scroll), or the firmware's own. */
+  screen?: "small" | "full";
   /** Print the generated token ids as a JSON array after the text. */
   printIds?: boolean;
   /** Generate past the end-of-text token (timing runs). */
@@ -74,6 +76,7 @@ export function configText(config: RunConfig): string {
   put("keep", config.keep);
   put("seed", config.seed);
   put("end", config.end);
+  put("screen", config.screen);
   put("print_ids", config.printIds);
   put("ignore_eos", config.ignoreEos);
   put("mode", config.mode);

@@ -76,6 +76,7 @@ describe("errors show bytes that are not UTF-8 escaped", () => {
     const bytes = (tail: number[]) => new Uint8Array([...Buffer.from(`model = ${bundledModel}\n`), ...tail, 0x0a]);
     const mode = [...Buffer.from("mode = "), 0xff, 0xc3, 0xa9, 0xc3];
     expect(() => new Core(quiet).run(bytes(mode))).toThrow(/^config line 2: mode must be generate, chat or serve, got '\\xffé\\xc3'$/);
+    expect(() => new Core(quiet).run(bytes([...Buffer.from("screen = huge")]))).toThrow(/^config line 2: screen must be small or full, got 'huge'$/);
     const key = [0x80, ...Buffer.from("x = 1")];
     expect(() => new Core(quiet).run(bytes(key))).toThrow(/^config line 2: unknown key '\\x80x'$/);
   });

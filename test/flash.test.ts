@@ -1,9 +1,9 @@
 // `flash` onto real block devices: loop devices set up here (root only), written,
 // read back, refused when they must be, and the flashed device booted in QEMU.
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeBootImage } from "../host/commands/image.js";
 import { checkTarget, parseLsblk, removableDisks, type BlockDevice } from "../host/flash/disks.js";
@@ -63,6 +63,7 @@ describe("lsblk's output", () => {
 describe.skipIf(!root)("flash onto loop devices", () => {
   const loops: string[] = [];
   const mounts: string[] = [];
+  const nodes: string[] = []; // device nodes made here
   let image: string;
   const loop = (file: string, args: string[] = []) => {
     const device = execFileSync("losetup", ["-f", "--show", ...args, file], { encoding: "utf8" }).trim();
@@ -83,6 +84,7 @@ describe.skipIf(!root)("flash onto loop devices", () => {
 
   afterAll(() => {
     for (const m of mounts) execFileSync("umount", [m]);
+    for (const n of nodes) rmSync(n, { force: true });
     for (const l of loops) execFileSync("losetup", ["-d", l]);
   });
 
@@ -129,11 +131,28 @@ describe.skipIf(!root)("flash onto loop devices", () => {
     expect(readFileSync(volume).equals(before)).toBe(true);
   });
 
-  it("refuses a partition, naming its disk", async () => {
-    const device = loop(backing("part.raw", 64 * 2 ** 20));
-    // Partition nodes need udev, which this container lacks: lsblk's tree is made up around a real device node.
-    const tree: BlockDevice[] = [{ ...parseLsblk(LAPTOP)[0], children: [{ ...parseLsblk(LAPTOP)[0].children[0], path: device, mountpoints: [] }] }];
-    await expect(checkTarget(device, tree, { imageBytes: 1 })).rejects.toThrow(`${device} is a partition of /dev/sda; a boot image goes on the whole disk: uefi-llm flash IMAGE /dev/sda`);
+  it("refuses a partition, naming its disk, and writes nothing", async () => {
+    // The stick's own image on a loop device, partitions scanned: /dev/loopN and loopNp1.
+    const backingFile = join(dir, "partitioned.raw");
+    copyFileSync(image, backingFile);
+    const disk = loop(backingFile, ["--partscan"]);
+    const name = `${basename(disk)}p1`;
+    const sysfs = `/sys/class/block/${name}/dev`;
+    // The kernel may not have scanned yet (or this container's does it only when asked).
+    if (!existsSync(sysfs)) execFileSync("partx", ["--add", disk]);
+    const partition = `/dev/${name}`;
+    // Without udev nobody makes the node: make it from the kernel's major:minor, and remove it after.
+    if (!existsSync(partition)) {
+      const [major, minor] = readFileSync(sysfs, "utf8").trim().split(":");
+      execFileSync("mknod", [partition, "b", major, minor]);
+      nodes.push(partition);
+    }
+    expect(statSync(partition).isBlockDevice()).toBe(true);
+    const before = readFileSync(backingFile);
+    const result = await cli(["flash", image, partition, "--yes"]);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toBe(`uefi-llm: ${partition} is a partition of ${disk}; a boot image goes on the whole disk: uefi-llm flash IMAGE ${disk}\n`);
+    expect(readFileSync(backingFile).equals(before), "nothing was written").toBe(true);
   });
 
   it("refuses /dev paths that do not exist, and files", async () => {

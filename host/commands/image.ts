@@ -134,6 +134,7 @@ interface ImageFlags extends GenerationFlags {
   hfRepo?: string;
   tokenizer?: string;
   end: NonNullable<RunConfig["end"]>;
+  screen?: RunConfig["screen"];
   chat?: boolean;
   serve?: boolean;
   port?: string;
@@ -161,6 +162,7 @@ imageCommand
   .option("--serve", "boot into the OpenAI-compatible HTTP API on the machine's network card (DHCP), until a key is pressed; the settings are the requests' defaults")
   .option("--port <n>", "with --serve: the TCP port to listen on (default: 80)")
   .addOption(new Option("--end <action>", "what the firmware does when generation or the chat ends").choices(["shutdown", "return", "wait"]).default("wait"))
+  .addOption(new Option("--screen <mode>", "text mode on a graphics screen: small (the smallest of at least 80x25, fast to scroll) or full (the firmware's, often the whole screen) (default: small)").choices(["small", "full"]))
   .addOption(new Option("--arch <arch>", "the machines the stick boots: x86_64, aarch64 or all (default: all, or those given with --efi/--efi-aa64)").choices([...ARCHES, "all"]))
   .option("--efi <file>", "use this BOOTX64.EFI instead of building one")
   .option("--efi-aa64 <file>", "use this BOOTAA64.EFI instead of building one")
@@ -183,7 +185,7 @@ imageCommand
     const options: BootImageOptions = {
       model,
       tokenizer: flags.tokenizer,
-      config: { ...generationConfig(flags), ...chat, ...serve, end: flags.end },
+      config: { ...generationConfig(flags), ...chat, ...serve, end: flags.end, screen: flags.screen },
       efi: flags.efi,
       efiAarch64: flags.efiAa64,
       arches: flags.arch === undefined ? undefined : flags.arch === "all" ? ARCHES : [flags.arch],

@@ -2,14 +2,16 @@
 // guest's serial console on our stdout, QEMU's exit status as the outcome. The one
 // place a long-running, interactive child is started, so signal forwarding and the
 // KVM-to-TCG fallback live here.
-import { access, constants, stat } from "node:fs/promises";
-import { constants as osConstants } from "node:os";
+import { access, constants, mkdtemp, rm, stat } from "node:fs/promises";
+import { constants as osConstants, tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { execa } from "execa";
 import { UserError, verbose } from "../errors.js";
 import type { Arch } from "../toolchain/arch.js";
 import { FIRMWARE, freshVars, type Firmware } from "./ovmf.js";
 import { serialFilter } from "./serial-filter.js";
+import { qmpCommand } from "./qmp.js";
 
 /** The QEMU for each architecture, its Debian package, and the host (process.arch) whose KVM can run it. */
 export const QEMU: Readonly<Record<Arch, { binary: string; debianPackage: string; kvmHost: string }>> = {
@@ -50,6 +52,10 @@ export interface QemuOptions {
    * IPv4, where no DHCP server answers.
    */
   net?: { hostPort: number; guestPort: number } | "no-dhcp";
+  /** A screen: a VGA adapter whose framebuffer the firmware drives through GOP at this resolution (default: none). */
+  screen?: { width: number; height: number };
+  /** With `stopOn` and `screen`: save the screen there (PPM) when `stopOn` matches, before stopping QEMU. */
+  screendump?: string;
 }
 
 export interface SerialInput {
@@ -143,9 +149,17 @@ function qemuArgs(image: string, vars: string, accel: Accel, memoryMb: number, o
       : ["-netdev", options.net === "no-dhcp" ? "user,id=n0,ipv4=off" : `user,id=n0,hostfwd=tcp:127.0.0.1:${options.net.hostPort}-:${options.net.guestPort}`,
          "-device", "virtio-net-pci,netdev=n0"]),
     "-serial", "stdio",
-    "-display", "none",
+    "-display", "none", // no window; a `screen` still has its framebuffer, which QMP's screendump reads
+    ...(options.screen ? ["-device", `VGA,xres=${options.screen.width},yres=${options.screen.height},vgamem_mb=${vgaMemoryMb(options.screen)}`] : []),
     "-no-reboot", // a guest reset ends the run instead of booting again
   ];
+}
+
+/** VGA memory for a 32-bit framebuffer of that size: a power of two, at least QEMU's default 16 MiB. */
+function vgaMemoryMb({ width, height }: { width: number; height: number }): number {
+  let mb = 16;
+  while (mb * 1024 * 1024 < width * height * 4) mb *= 2;
+  return mb;
 }
 
 /** QEMU does not exit on this error: it pauses the guest and waits. */
@@ -169,6 +183,9 @@ async function runOnce(
   const qemu = QEMU[arch].binary;
   const vars = options.varsInPlace && options.firmware ? { path: options.firmware.vars, remove: async () => {} } : await freshVars(options.firmware ?? arch);
   const args = qemuArgs(image, vars.path, accel, memoryMb, options);
+  const qmpDir = options.screendump ? await mkdtemp(join(tmpdir(), "uefi-llm-qmp-")) : undefined;
+  const qmpSocket = qmpDir && join(qmpDir, "qmp.sock");
+  if (qmpSocket) args.push("-qmp", `unix:${qmpSocket.replace(/,/g, ",,")},server=on,wait=off`);
   if (verbose) process.stderr.write(`$ ${[qemu, ...args].join(" ")}\n`);
   const child = execa(qemu, args, {
     // A terminal is put in raw mode and its keys passed on as typed (Esc, Ctrl-C reach the guest); other input is inherited.
@@ -208,7 +225,11 @@ async function runOnce(
       const match = options.stopOn.exec(recent);
       if (match) {
         stoppedOn = match[0];
-        stop("SIGTERM");
+        if (!qmpSocket) stop("SIGTERM");
+        else
+          qmpCommand(qmpSocket, "screendump", { filename: options.screendump })
+            .catch((error: Error) => messages.push(Buffer.from(`uefi-llm: screendump failed: ${error.message}\n`)))
+            .finally(() => stop("SIGTERM"));
       }
     }
     if (step < input.length) {
@@ -256,6 +277,7 @@ async function runOnce(
     process.off("SIGINT", forward);
     process.off("SIGTERM", forward);
     await vars.remove();
+    if (qmpDir) await rm(qmpDir, { recursive: true, force: true });
   }
   if ((result as { code?: string }).code === "ENOENT")
     throw new UserError(`${qemu} not found: install the Debian package '${QEMU[arch].debianPackage}' (or run scripts/setup.sh)`);

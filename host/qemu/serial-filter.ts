@@ -54,3 +54,13 @@ function escapeEnd(data: Buffer, at: number): number {
   }
   return -1;
 }
+
+/**
+ * A serial log without the firmware's load progress (firmware/console.c): each update
+ * is "\r<file> [####....] 42%" with no line end, and the last one blanks the line
+ * ("\r", spaces, "\r"). A terminal shows it as one line redrawn in place that is gone
+ * when the text starts; a log compared byte for byte needs it taken out.
+ */
+export function stripProgress(serial: string): string {
+  return serial.replace(/\r[^\r\n]* \[[#.]{40}\] \d{1,3}%/g, "").replace(/\r {20,}\r/g, "");
+}
