@@ -36,4 +36,18 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# Debian's Microsoft-signed shim and its MokManager, for test/shim.test.ts: unpacked into
+# build/shim, not installed (the package would pull in GRUB and change the boot setup of
+# this machine). Where the archive does not have them, that test says so and is skipped.
+shim_dir=build/shim
+if [ ! -f "$shim_dir/usr/lib/shim/mmx64.efi.signed" ]; then
+  mkdir -p "$shim_dir/debs"
+  if (cd "$shim_dir/debs" && apt-get download -qq shim-signed shim-helpers-amd64-signed 2>/dev/null); then
+    for deb in "$shim_dir"/debs/*.deb; do dpkg-deb -x "$deb" "$shim_dir"; done
+  else
+    echo "setup: Debian's shim-signed is not in this machine's package lists; the shim test will be skipped"
+  fi
+  rm -rf "$shim_dir/debs"
+fi
+
 npm ci --no-audit --no-fund

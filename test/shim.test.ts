@@ -4,7 +4,8 @@
 // EFI/BOOT/grubx64.efi: our app, signed with a `uefi-llm keys` db key. Shim refuses it
 // until MokManager has enrolled keys/db.cer (driven here over the serial console), and
 // then starts it, Secure Boot still on. Skipped, saying so, without Debian's shim-signed
-// (SHIM_DIR: where shimx64.efi.signed and mmx64.efi.signed are, default /usr/lib/shim).
+// (SHIM_DIR: where shimx64.efi.signed and mmx64.efi.signed are; by default the copy
+// scripts/setup.sh unpacks into build/shim, else the installed package's /usr/lib/shim).
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { copyFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -19,7 +20,8 @@ import { buildEfi } from "../host/toolchain/pipeline.js";
 import { runTool } from "../host/tools/exec.js";
 import { cli } from "./helpers/cli.js";
 
-const shimDir = process.env.SHIM_DIR ?? "/usr/lib/shim";
+const unpackedShim = join(buildDir, "shim", "usr", "lib", "shim");
+const shimDir = process.env.SHIM_DIR ?? (existsSync(unpackedShim) ? unpackedShim : "/usr/lib/shim");
 const shim = join(shimDir, "shimx64.efi.signed"), mokManager = join(shimDir, "mmx64.efi.signed");
 const haveShim = existsSync(shim) && existsSync(mokManager);
 if (!haveShim) console.warn(`shim.test.ts: no ${shim} (Debian package shim-signed): the shim + MOK test is skipped`);
