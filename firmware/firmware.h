@@ -54,6 +54,12 @@ bool console_serial_read(int port, uint8_t *byte);
 // Show or hide the text cursor on the screens.
 void console_cursor(bool visible);
 
+// --- config.c: the keys of uefi-llm.cfg the firmware acts on itself -------------------
+
+// The value of `key` on its last line in the configuration text (spaces around it
+// trimmed); false when no line sets it.
+bool config_value(const char *text, size_t len, const char *key, const char **value, size_t *value_len);
+
 // --- screen.c: a small text mode on large screens ------------------------------------
 
 // Set every graphics console to its smallest text mode of at least 80x25 and say so

@@ -76,36 +76,16 @@ void firmware_call(void (*fn)(void *), void *arg) {
   call_on_firmware_stack(run_job, &job, firmware_stack);
 }
 
-static bool equals(const char *s, const char *end, const char *word) {
-  size_t n = strlen(word);
-  return (size_t)(end - s) == n && memcmp(s, word, n) == 0;
-}
-
 // The firmware reads only the "end = shutdown|return|wait" line; the core checks the rest.
 static enum end_action parse_end(const char *text, size_t len) {
-  enum end_action action = END_WAIT;
-  const char *end_of_text = text + len;
-  for (const char *line = text; line < end_of_text;) {
-    const char *eol = line;
-    while (eol < end_of_text && *eol != '\n') eol++;
-    const char *s = line, *e = eol;
-    line = eol + 1;
-    while (s < e && (*s == ' ' || *s == '\t')) s++;
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) e--;
-    const char *key_end = s;
-    while (key_end < e && *key_end != '=' && *key_end != ' ' && *key_end != '\t') key_end++;
-    if (!equals(s, key_end, "end")) continue;
-    const char *value = key_end;
-    while (value < e && (*value == ' ' || *value == '\t')) value++;
-    if (value == e || *value != '=') continue;
-    value++;
-    while (value < e && (*value == ' ' || *value == '\t')) value++;
-    if (equals(value, e, "shutdown")) action = END_SHUTDOWN;
-    else if (equals(value, e, "return")) action = END_RETURN;
-    else if (equals(value, e, "wait")) action = END_WAIT;
-    else warn("end = %.*s in %s is not shutdown, return or wait; waiting for a key", (int)(e - value), value, CONFIG_FILE);
-  }
-  return action;
+  const char *value;
+  size_t n;
+  if (!config_value(text, len, "end", &value, &n)) return END_WAIT;
+  if (n == 8 && memcmp(value, "shutdown", 8) == 0) return END_SHUTDOWN;
+  if (n == 6 && memcmp(value, "return", 6) == 0) return END_RETURN;
+  if (n == 4 && memcmp(value, "wait", 4) == 0) return END_WAIT;
+  warn("end = %.*s in %s is not shutdown, return or wait; waiting for a key", (int)n, value, CONFIG_FILE);
+  return END_WAIT;
 }
 
 static struct w2c_host host;

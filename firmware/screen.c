@@ -79,26 +79,6 @@ void screen_init(void) {
   }
 }
 
-// The value of `key` on its last line in the configuration text, as parse_end (main.c) reads "end".
-static bool config_value(const char *text, size_t len, const char *key, const char **value, size_t *value_len) {
-  bool found = false;
-  size_t key_len = strlen(key);
-  for (const char *line = text, *end = text + len; line < end;) {
-    const char *s = line, *e = line;
-    while (e < end && *e != '\n') e++;
-    line = e + 1;
-    while (s < e && (*s == ' ' || *s == '\t')) s++;
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) e--;
-    if ((size_t)(e - s) <= key_len || memcmp(s, key, key_len) != 0) continue;
-    const char *v = s + key_len;
-    while (v < e && (*v == ' ' || *v == '\t')) v++;
-    if (v == e || *v != '=') continue;
-    for (v++; v < e && (*v == ' ' || *v == '\t'); v++) {}
-    *value = v, *value_len = (size_t)(e - v), found = true;
-  }
-  return found;
-}
-
 void screen_configure(const char *config, size_t len) {
   const char *value;
   size_t value_len;
