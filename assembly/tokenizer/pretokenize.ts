@@ -169,6 +169,18 @@ function passAt(pre: i32, pass: i32): i32 {
   return count + 1;
 }
 
+/** Where the run of digits (\p{N}) from pos ends. */
+function digitsEnd(cps: usize, pos: i32, end: i32): i32 {
+  while (pos < end && (classOf(cpAt(cps, pos)) & NUMBER) != 0) pos++;
+  return pos;
+}
+
+/** A run of `digits` digits as \p{N}{1,maxDigits} cuts it: groups of maxDigits, then the rest. */
+function emitDigitGroups(out: usize, count: i32, digits: i32, maxDigits: i32): i32 {
+  for (; digits > maxDigits; digits -= maxDigits) count = emit(out, count, maxDigits);
+  return emit(out, count, digits);
+}
+
 /** The gpt2 regex over one chunk [begin, end); appends chunk lengths to out. */
 function splitGpt2(cps: usize, begin: i32, end: i32, out: usize, count: i32): i32 {
   let last = begin, pos = begin;
@@ -269,11 +281,8 @@ function splitLlama3(cps: usize, begin: i32, end: i32, maxDigits: i32, flags: i3
     }
     // \p{N}{1,maxDigits}
     if ((cls & NUMBER) != 0) {
-      while (pos < end && (classOf(cpAt(cps, pos)) & NUMBER) != 0) {
-        pos++;
-        if (pos - last >= maxDigits) { count = emit(out, count, pos - last); last = pos; }
-      }
-      count = emit(out, count, pos - last); last = pos;
+      pos = digitsEnd(cps, pos, end);
+      count = emitDigitGroups(out, count, pos - last, maxDigits); last = pos;
       continue;
     }
     // " ?[^\s\p{L}\p{N}]+[\r\n]*"; as in llama.cpp, a lone space at the chunk's end also lands here
@@ -384,11 +393,8 @@ function splitCased(cps: usize, begin: i32, end: i32, maxDigits: i32, contractio
     }
     // \p{N}{1,maxDigits}
     if ((cls & NUMBER) != 0) {
-      while (pos < end && (classOf(cpAt(cps, pos)) & NUMBER) != 0) {
-        pos++;
-        if (pos - last >= maxDigits) { count = emit(out, count, pos - last); last = pos; }
-      }
-      count = emit(out, count, pos - last); last = pos;
+      pos = digitsEnd(cps, pos, end);
+      count = emitDigitGroups(out, count, pos - last, maxDigits); last = pos;
       continue;
     }
     // " ?[^\s\p{L}\p{N}]+[\r\n/]*"
