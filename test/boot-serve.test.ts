@@ -6,7 +6,7 @@
 // configuration over POSIX sockets.
 import { execa } from "execa";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,35 +18,13 @@ import type { Arch } from "../host/toolchain/arch.js";
 import { buildNative } from "../host/toolchain/native.js";
 import { buildEfi } from "../host/toolchain/pipeline.js";
 import { cli } from "./helpers/cli.js";
+import { freePort, generated, sseEvents } from "./helpers/serve.js";
 
 const workDir = join(buildDir, "test", "boot-serve");
 const image = join(workDir, "serve.img");
 const LISTEN_SECONDS = 300; // OVMF under TCG on a loaded machine; ~17 s when idle
 const prompt = "Once upon a time";
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((resolve) => s.close(resolve));
-  return p;
-}
-
-/** The text `generate` prints after the prompt's echo, without the final newline. */
-async function generated(args: string[]): Promise<string> {
-  const r = await cli(["generate", "-p", prompt, ...args]);
-  expect(r.exitCode, r.stderr).toBe(0);
-  expect(r.stdout.startsWith(prompt)).toBe(true);
-  return r.stdout.slice(prompt.length).replace(/\n$/, "");
-}
-
-/** The data of each event of an SSE body, in order. */
-function events(text: string): string[] {
-  return text.split("\n\n").map((e) => e.trim()).filter((e) => e.length > 0).map((e) => {
-    expect(e.startsWith("data: ")).toBe(true);
-    return e.slice("data: ".length);
-  });
-}
 
 /** Raw bytes on a fresh connection to 127.0.0.1:port; the answer's status line, or "" if none came within timeMs. */
 function statusOfRequest(port: number, bytes: Buffer | string, timeMs = 30_000): Promise<string> {
@@ -144,8 +122,8 @@ describe("a stick serving on QEMU's user network", () => {
   const client = () => openaiClient(stick);
 
   it("the openai client: chat and completions, streaming and not, give generate's text", async () => {
-    const greedy = await generated(["-n", "40", "--temp", "0"]);
-    const seeded = await generated(["-n", "40", "--temp", "0.8", "-s", "7"]);
+    const greedy = await generated(prompt, ["-n", "40", "--temp", "0"]);
+    const seeded = await generated(prompt, ["-n", "40", "--temp", "0.8", "-s", "7"]);
     const openai = client();
     expect((await openai.models.list()).data.map((m: { id: string }) => m.id)).toEqual(["model.bin"]);
     const chat = await openai.chat.completions.create({ model: "model.bin", messages: [{ role: "user", content: prompt }], max_tokens: 40, temperature: 0 });
@@ -163,14 +141,14 @@ describe("a stick serving on QEMU's user network", () => {
   }, 300_000);
 
   it("curl sees the SSE chunks arrive while the answer is still being generated", async () => {
-    const expected = await generated(["-n", "400", "--temp", "0"]);
+    const expected = await generated(prompt, ["-n", "400", "--temp", "0"]);
     const arrivals: { ms: number; text: string }[] = [];
     const started = Date.now();
     const child = execa("curl", ["-sS", "-N", "--max-time", "120", `${base}/v1/completions`, "-H", "Content-Type: application/json",
       "-d", JSON.stringify({ prompt, max_tokens: 400, temperature: 0, stream: true })]);
     child.stdout!.on("data", (chunk: Buffer) => arrivals.push({ ms: Date.now() - started, text: chunk.toString() }));
     await child;
-    const list = events(arrivals.map((a) => a.text).join(""));
+    const list = sseEvents(arrivals.map((a) => a.text).join(""));
     expect(list.at(-1)).toBe("[DONE]");
     expect(list.slice(0, -1).map((e) => JSON.parse(e).choices[0].text).join("")).toBe(expected);
     // The pieces come one by one over the whole generation, not in one burst at its end.
@@ -195,7 +173,7 @@ describe("a stick serving on QEMU's user network", () => {
     await res.body!.getReader().read();
     gone.abort();
     const after = await client().completions.create({ model: "model.bin", prompt, max_tokens: 40, temperature: 0 });
-    expect(after.choices[0].text).toBe(await generated(["-n", "40", "--temp", "0"]));
+    expect(after.choices[0].text).toBe(await generated(prompt, ["-n", "40", "--temp", "0"]));
   }, 300_000);
 
   it("showed its address and URL; a key on the serial console stops it, then the end action (shutdown)", async () => {
@@ -211,11 +189,11 @@ describe("an aarch64 stick (AAVMF has the same network stack)", () => {
     try {
       const openai = openaiClient(stick);
       const chat = await openai.chat.completions.create({ model: "model.bin", messages: [{ role: "user", content: prompt }], max_tokens: 40, temperature: 0 });
-      expect(chat.choices[0].message.content).toBe(await generated(["-n", "40", "--temp", "0"]));
+      expect(chat.choices[0].message.content).toBe(await generated(prompt, ["-n", "40", "--temp", "0"]));
       let streamed = "";
       for await (const chunk of await openai.completions.create({ model: "model.bin", prompt, max_tokens: 40, temperature: 0.8, seed: 7, stream: true }))
         streamed += chunk.choices[0]?.text ?? "";
-      expect(streamed).toBe(await generated(["-n", "40", "--temp", "0.8", "-s", "7"]));
+      expect(streamed).toBe(await generated(prompt, ["-n", "40", "--temp", "0.8", "-s", "7"]));
     } finally {
       await stopServing(stick);
     }
@@ -261,11 +239,11 @@ describe("the native build (native/host_posix.c) serves the same configuration",
       expect(stderr).toContain(`serving stories260K.bin on http://0.0.0.0:${port}/v1`);
       const openai = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: "none", maxRetries: 0, timeout: 60_000 });
       const chat = await openai.chat.completions.create({ model: "x", messages: [{ role: "user", content: prompt }], max_tokens: 40, temperature: 0 });
-      expect(chat.choices[0].message.content).toBe(await generated(["-n", "40", "--temp", "0"]));
+      expect(chat.choices[0].message.content).toBe(await generated(prompt, ["-n", "40", "--temp", "0"]));
       let streamed = "";
       for await (const chunk of await openai.completions.create({ model: "x", prompt, max_tokens: 40, temperature: 0.8, seed: 7, stream: true }))
         streamed += chunk.choices[0]?.text ?? "";
-      expect(streamed).toBe(await generated(["-n", "40", "--temp", "0.8", "-s", "7"]));
+      expect(streamed).toBe(await generated(prompt, ["-n", "40", "--temp", "0.8", "-s", "7"]));
       expect(await statusOfRequest(port, "hello\r\n\r\n")).toMatch(/^HTTP\/1\.1 400 /);
     } finally {
       server.kill("SIGTERM");

@@ -3,23 +3,16 @@
 // text `generate` prints for the same settings, that bad requests get OpenAI-style 4xx
 // errors while the server keeps serving, and that 500 requests leave the memory flat.
 import { execa, type ResultPromise } from "execa";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, cliPath } from "./helpers/cli.js";
+import { freePort, generated, sseEvents } from "./helpers/serve.js";
 import OpenAI from "openai";
 
 let server: ResultPromise;
 let base: string;
 let port: number;
 let stderr = "";
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((resolve) => s.close(resolve));
-  return p;
-}
 
 beforeAll(async () => {
   port = await freePort();
@@ -47,21 +40,6 @@ async function post(path: string, body: unknown): Promise<{ status: number; json
 /** post() under another name, for the tests where post is the raw request builder. */
 const postJson = (path: string, body: unknown) => post(path, body);
 
-/** The text `generate` prints after the prompt's echo, without the final newline. */
-async function generated(prompt: string, args: string[]): Promise<string> {
-  const r = await cli(["generate", "-p", prompt, ...args]);
-  expect(r.exitCode, r.stderr).toBe(0);
-  expect(r.stdout.startsWith(prompt)).toBe(true);
-  return r.stdout.slice(prompt.length).replace(/\n$/, "");
-}
-
-/** The events of an SSE body: the data of each, in order. */
-function events(text: string): string[] {
-  return text.split("\n\n").map((e) => e.trim()).filter((e) => e.length > 0).map((e) => {
-    expect(e.startsWith("data: ")).toBe(true);
-    return e.slice("data: ".length);
-  });
-}
 
 const settings = [
   { name: "greedy", body: { temperature: 0 }, args: ["--temp", "0"] },
@@ -95,7 +73,7 @@ describe.each(settings)("the same text as generate ($name)", ({ body, args }) =>
       const res = await fetch(base + (chat ? "/v1/chat/completions" : "/v1/completions"), { method: "POST", body: JSON.stringify({ ...request, max_tokens: 60, stream: true, ...body }) });
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toBe("text/event-stream");
-      const list = events(await res.text());
+      const list = sseEvents(await res.text());
       expect(list.at(-1)).toBe("[DONE]");
       const chunks = list.slice(0, -1).map((e) => JSON.parse(e));
       const text = chunks.map((c) => (chat ? c.choices[0].delta.content ?? "" : c.choices[0].text)).join("");
@@ -125,7 +103,7 @@ describe("the API", () => {
       expect(json.choices[0].finish_reason).toBe("stop");
     }
     const res = await fetch(base + "/v1/completions", { method: "POST", body: JSON.stringify({ prompt: "Once upon a time", max_tokens: 60, temperature: 0, stop: " girl", stream: true }) });
-    const chunks = events(await res.text()).slice(0, -1).map((e) => JSON.parse(e));
+    const chunks = sseEvents(await res.text()).slice(0, -1).map((e) => JSON.parse(e));
     expect(chunks.map((c) => c.choices[0].text).join("")).toBe(full.slice(0, stopAt));
   });
 
@@ -155,7 +133,7 @@ describe("the API", () => {
   it("curl sees the SSE chunks", async () => {
     const r = await execa("curl", ["-sS", "-N", "--max-time", "30", base + "/v1/chat/completions", "-H", "Content-Type: application/json",
       "-d", JSON.stringify({ messages: [{ role: "user", content: "Once upon a time" }], max_tokens: 20, temperature: 0, stream: true })]);
-    const list = events(r.stdout);
+    const list = sseEvents(r.stdout);
     expect(list.at(-1)).toBe("[DONE]");
     expect(list.length).toBeGreaterThan(3);
   });
