@@ -236,7 +236,7 @@ describe("the native build (native/host_posix.c) serves the same configuration",
         if (Date.now() > deadline || server.exitCode !== null) throw new Error(`the native build did not serve: ${stderr}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      expect(stderr).toContain(`serving stories260K.bin on http://0.0.0.0:${port}/v1`);
+      expect(stderr).toContain(`serving stories260K.bin on port ${port} of every address of this machine, under /v1`);
       const openai = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: "none", maxRetries: 0, timeout: 60_000 });
       const chat = await openai.chat.completions.create({ model: "x", messages: [{ role: "user", content: prompt }], max_tokens: 40, temperature: 0 });
       expect(chat.choices[0].message.content).toBe(await generated(prompt, ["-n", "40", "--temp", "0"]));

@@ -93,7 +93,10 @@ export function serve(s: Server, host: string, port: i32): bool {
   const hostBytes = String.UTF8.encode(host);
   const listener = net_listen(changetype<usize>(hostBytes), hostBytes.byteLength, port);
   if (listener < 0) return fail("cannot listen on " + host + ":" + port.toString() + " (no network, or the port is taken)");
-  writeString(STDERR, "serving " + s.modelId + " on http://" + host + ":" + port.toString() + "/v1 (context " + seqLen.toString() + " tokens)\n");
+  // 0.0.0.0 is no address a client can use: the host says which ones are (the firmware
+  // prints the one DHCP gave).
+  const where = host == "0.0.0.0" ? "port " + port.toString() + " of every address of this machine, under /v1" : "http://" + host + ":" + port.toString() + "/v1";
+  writeString(STDERR, "serving " + s.modelId + " on " + where + " (context " + seqLen.toString() + " tokens)\n");
   // Nothing a request makes outlives it: the heap goes back here after each one.
   const mark = objectHeapMark();
   while (true) {
