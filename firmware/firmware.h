@@ -90,6 +90,16 @@ void cpu_enable_state(void);     // the same state on another processor, as cpu_
 int cpu_level(void);
 const char *cpu_features(void);  // for the banner, e.g. "sse4.2 avx avx2 fma" or "el1 asimd crc32"
 
+// --- cpu.c ----------------------------------------------------------------------------
+
+struct cpu_feature {
+  bool on;
+  const char *name;
+};
+// The names of the features that are on, space-separated, in text (cap bytes, the NUL
+// included); returns text.
+const char *feature_names(const struct cpu_feature *features, size_t count, char *text, size_t cap);
+
 // --- <arch>/timer.c ---------------------------------------------------------------
 
 void timer_init(void);   // x86-64: calibrate the TSC against BootServices->Stall; aarch64: the generic timer's frequency

@@ -32,8 +32,7 @@ static bool has_fp(void) { return field(pfr0, 16) != 0xf; }
 static bool has_asimd(void) { return field(pfr0, 20) != 0xf; }
 
 const char *cpu_features(void) {
-  static char text[96];
-  const struct { bool on; const char *name; } features[] = {
+  const struct cpu_feature features[] = {
       {true, el == 2 ? "el2" : el == 1 ? "el1" : "el3"},
       {has_asimd(), "asimd"},
       {has_asimd() && field(pfr0, 20) >= 1, "fp16"},
@@ -43,14 +42,8 @@ const char *cpu_features(void) {
       {field(isar0, 44) >= 1, "dotprod"},
       {field(pfr0, 32) >= 1, "sve"},
   };
-  size_t n = 0;
-  for (size_t i = 0; i < sizeof features / sizeof features[0]; i++) {
-    if (!features[i].on) continue;
-    if (n) text[n++] = ' ';
-    for (const char *s = features[i].name; *s;) text[n++] = *s++;
-  }
-  text[n] = 0;
-  return text;
+  static char text[96];
+  return feature_names(features, sizeof features / sizeof features[0], text, sizeof text);
 }
 
 // Level 1 is the armv8-a build (host/toolchain/pipeline.ts, AARCH64_LEVELS): it needs

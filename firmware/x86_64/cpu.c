@@ -100,22 +100,15 @@ static bool has_avx(void) { return (leaf1_ecx & ECX_AVX) && (xcr0 & (XCR0_SSE | 
 static bool has_avx512(void) { return has_avx() && (xcr0 & XCR0_AVX512) == XCR0_AVX512; }
 
 const char *cpu_features(void) {
-  static char text[96];
-  const struct { bool on; const char *name; } features[] = {
+  const struct cpu_feature features[] = {
       {leaf1_ecx & ECX_SSE42, "sse4.2"},
       {has_avx(), "avx"},
       {has_avx() && (leaf7_ebx & EBX_AVX2), "avx2"},
       {has_avx() && (leaf1_ecx & ECX_FMA), "fma"},
       {has_avx512() && (leaf7_ebx & EBX_AVX512F), "avx512f"},
   };
-  size_t n = 0;
-  for (size_t i = 0; i < sizeof features / sizeof features[0]; i++) {
-    if (!features[i].on) continue;
-    if (n) text[n++] = ' ';
-    for (const char *s = features[i].name; *s;) text[n++] = *s++;
-  }
-  text[n] = 0;
-  return text;
+  static char text[96];
+  return feature_names(features, sizeof features / sizeof features[0], text, sizeof text);
 }
 
 int cpu_level(void) {
