@@ -106,13 +106,7 @@ export function serve(s: Server, host: string, port: i32): bool {
     if (open < MAX_CONNECTIONS) {
       const h = net_accept(listener, 0);
       if (h >= 0) {
-        for (let i = 0; i < MAX_CONNECTIONS; i++) {
-          const c = s.connections[i];
-          if (c.handle < 0) {
-            c.handle = h; c.used = 0; c.since = clock_us(); c.continued = false; c.dead = false;
-            break;
-          }
-        }
+        adopt(s, h);
         busy = true;
       }
     }
@@ -125,18 +119,23 @@ export function serve(s: Server, host: string, port: i32): bool {
     // Nothing happened: wait for a connection a little instead of spinning.
     if (!busy) {
       const h = net_accept(listener, open == 0 ? 200 : 10);
-      if (h >= 0) {
-        for (let i = 0; i < MAX_CONNECTIONS; i++) {
-          const c = s.connections[i];
-          if (c.handle < 0) {
-            c.handle = h; c.used = 0; c.since = clock_us(); c.continued = false; c.dead = false;
-            break;
-          }
-        }
-      }
+      if (h >= 0) adopt(s, h);
     }
   }
   return true;
+}
+
+/** Takes a new connection into a free slot; with none free (the idle wait may accept one
+ * more than there are slots) it is closed rather than left open unanswered. */
+function adopt(s: Server, handle: i32): void {
+  for (let i = 0; i < MAX_CONNECTIONS; i++) {
+    const c = s.connections[i];
+    if (c.handle < 0) {
+      c.handle = handle; c.used = 0; c.since = clock_us(); c.continued = false; c.dead = false;
+      return;
+    }
+  }
+  net_close(handle);
 }
 
 function closeConnection(c: Connection): void {
