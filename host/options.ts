@@ -32,7 +32,9 @@ export function defaultThreads(): number {
 }
 
 /** `-t, --threads N`, llama.cpp's flag: how many threads share the matrix products and attention heads. */
-export function threadsOption(description = `threads that share the matrix products and attention heads (default: all ${defaultThreads()} processors)`): Option {
+export function threadsOption(): Option {
+  const description = "threads for the matrix products and attention heads; above 1 the native build of the core runs them (built on first use with clang); " +
+    "default: all processors when the native build exists, else 1 (Node)";
   return new Option("-t, --threads <n>", description).argParser(numberParser({ min: 1, max: MAX_THREADS, integer: true }));
 }
 

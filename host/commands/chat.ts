@@ -37,10 +37,7 @@ export const chatCommand = new Command("chat")
   .addOption(modelOption())
   .addOption(hfOption())
   .addOption(tokenizerOption())
-  .addOption(threadsOption(
-    "threads for the matrix products and attention heads; above 1 the native build of the core runs them (built on first use with clang); " +
-    "default: all processors when the native build exists, else 1 (Node)",
-  ));
+  .addOption(threadsOption());
 for (const option of [...chatOptions(), ...generationOptions().filter((o) => o.long !== "--prompt")]) chatCommand.addOption(option);
 
 chatCommand.action(async (flags: ChatFlags) => {

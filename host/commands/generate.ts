@@ -20,10 +20,7 @@ export const generateCommand = new Command("generate")
   .addOption(modelOption())
   .addOption(hfOption())
   .addOption(tokenizerOption())
-  .addOption(threadsOption(
-    "threads for the matrix products and attention heads; above 1 the native build of the core runs them (built on first use with clang); " +
-    "default: all processors when the native build exists, else 1 (Node)",
-  ))
+  .addOption(threadsOption())
   .addOption(promptFileOption())
   .addOption(new Option("--print-ids", "after the text, print the generated token ids (prompt excluded) as a JSON array on the last line"));
 for (const option of generationOptions()) generateCommand.addOption(option);
