@@ -7,6 +7,12 @@
 // line-drawing). Instead we write the text-output devices that are not serial
 // terminals (no UART node in their device path) in UCS-2, and each serial port
 // ourselves as raw UTF-8.
+//
+// Keys come in the same way (input.c reads the ports' bytes), so while we run we stop
+// the drivers on each serial port, edk2's TerminalDxe among them: it empties the port
+// from a timer, and every byte it took would be lost to us or, worse, split a key in
+// two (an Up arrow's ESC [ taken by it, its A echoed by us). console_stop() starts them
+// again for the firmware's own menus.
 #include <string.h>
 
 #include "firmware.h"
@@ -16,6 +22,7 @@
 static EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL *screens[MAX_DEVICES];
 static int screen_count;
 static EFI_SERIAL_IO_PROTOCOL *serials[MAX_DEVICES];
+static EFI_HANDLE serial_handles[MAX_DEVICES];
 static int serial_count;
 
 static bool is_serial_terminal(EFI_DEVICE_PATH_PROTOCOL *node) {
@@ -51,16 +58,23 @@ static void find_serial_ports(void) {
   if (EFI_ERROR(BS->LocateHandleBuffer(ByProtocol, &serial_guid, NULL, &count, &handles))) return;
   for (UINTN i = 0; i < count && serial_count < MAX_DEVICES; i++) {
     void *port;
-    if (!EFI_ERROR(BS->HandleProtocol(handles[i], &serial_guid, &port))) serials[serial_count++] = port;
+    if (EFI_ERROR(BS->HandleProtocol(handles[i], &serial_guid, &port))) continue;
+    BS->DisconnectController(handles[i], NULL, NULL);  // the terminal on it (see the top)
+    serial_handles[serial_count] = handles[i];
+    serials[serial_count++] = port;
   }
   BS->FreePool(handles);
 }
 
 void console_init(void) {
-  find_screens();
   find_serial_ports();
+  find_screens();
   // Firmware that describes neither: its own console is all we have.
   if (screen_count == 0 && serial_count == 0) screens[screen_count++] = ST->ConOut;
+}
+
+void console_stop(void) {
+  for (int s = 0; s < serial_count; s++) BS->ConnectController(serial_handles[s], NULL, NULL, false);
 }
 
 // --- Output ----------------------------------------------------------------------

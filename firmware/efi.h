@@ -178,7 +178,8 @@ typedef struct {
   EFI_STATUS (*Stall)(UINTN Microseconds);
   EFI_STATUS (*SetWatchdogTimer)(UINTN Timeout, uint64_t WatchdogCode, UINTN DataSize, CHAR16 *WatchdogData);
   EFI_STATUS (*ConnectController)(EFI_HANDLE ControllerHandle, EFI_HANDLE *DriverImageHandle, void *RemainingDevicePath, BOOLEAN Recursive);
-  void *DisconnectController, *OpenProtocol, *CloseProtocol, *OpenProtocolInformation;
+  EFI_STATUS (*DisconnectController)(EFI_HANDLE ControllerHandle, EFI_HANDLE DriverImageHandle, EFI_HANDLE ChildHandle);
+  void *OpenProtocol, *CloseProtocol, *OpenProtocolInformation;
   void *ProtocolsPerHandle;
   EFI_STATUS (*LocateHandleBuffer)(EFI_LOCATE_SEARCH_TYPE SearchType, EFI_GUID *Protocol, void *SearchKey, UINTN *NoHandles, EFI_HANDLE **Buffer);
   EFI_STATUS (*LocateProtocol)(EFI_GUID *Protocol, void *Registration, void **Interface);
@@ -327,8 +328,18 @@ typedef struct EFI_MP_SERVICES_PROTOCOL {
 
 // --- Network: TCP over IPv4 (UEFI 2.10, chapters 28.1 and 28.5), for network.c --------
 
+typedef struct EFI_PCI_IO_PROTOCOL {
+  void *PollMem, *PollIo, *MemRead, *MemWrite, *IoRead, *IoWrite;
+  // Width 0 is EfiPciIoWidthUint8: Count bytes from configuration space at Offset.
+  EFI_STATUS (*PciRead)(struct EFI_PCI_IO_PROTOCOL *This, int Width, uint32_t Offset, UINTN Count, void *Buffer);
+} EFI_PCI_IO_PROTOCOL;
+_Static_assert(offsetof(EFI_PCI_IO_PROTOCOL, PciRead) == 48, "EFI_PCI_IO_PROTOCOL layout");
+
 #define EFI_PCI_IO_PROTOCOL_GUID \
   {0x4cf5b200, 0x68b8, 0x4ca5, {0x9e, 0xec, 0xb2, 0x3e, 0x3f, 0x50, 0x02, 0x9a}}
+#define PCI_CLASS_NETWORK 0x02
+#define PCI_CLASS_SERIAL_BUS 0x0c  // with subclass 0x03: USB controllers
+#define PCI_SUBCLASS_USB 0x03
 
 typedef struct EFI_SERVICE_BINDING_PROTOCOL {
   EFI_STATUS (*CreateChild)(struct EFI_SERVICE_BINDING_PROTOCOL *This, EFI_HANDLE *ChildHandle);

@@ -36,6 +36,9 @@ void firmware_call(void (*fn)(void *), void *arg);
 // --- console.c: text out to screens and serial ports, keys in ----------------------
 
 void console_init(void);
+// Give the serial ports back to the firmware's drivers (its terminal) before we return to it
+// (edk2's boot manager connects its consoles again itself; other firmware may not).
+void console_stop(void);
 // Bytes of UTF-8 for `stream` (1 program output, 2 diagnostics; each keeps its own
 // partial-sequence state). Every device gets them exactly once; '\n' becomes CRLF.
 void console_write(int stream, const uint8_t *bytes, size_t len);

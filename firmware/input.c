@@ -2,24 +2,14 @@
 // interrupted() (assembly/host.ts).
 //
 // Keys come from the firmware's console input, through Simple Text Input Ex where
-// ConsoleInHandle has it (it tells Ctrl-C from C), else ST->ConIn; and as raw bytes
-// from every serial port, so a terminal on the serial line (QEMU's -serial stdio)
-// is read as it sends: UTF-8, and escape sequences we skip whole.
-//
-// On most firmware (OVMF included) one of the consoles behind ConIn is a terminal on
-// that same serial port: edk2's TerminalDxe empties the port from a TPL_NOTIFY timer
-// and turns the bytes into keys (UTF-8 bytes into Latin-1 characters, DEL into the
-// Delete key, a lone Esc only after two seconds). Each byte goes to whichever reader
-// takes it first, so we read at TPL_NOTIFY, where that timer cannot run, and lower
-// the TPL only right after emptying the ports. The terminal then gets only what
-// arrives in that instant, or while other firmware calls run, as the core's output
-// does during an answer; the keys it makes of them come out of ConIn, which we read
-// before the ports. So every keystroke is taken once and in order, and only those
-// the terminal took are seen through its translation: an Esc pressed during an
-// answer may take its two seconds to stop it (Ctrl-C is at once).
+// ConsoleInHandle has it (it tells Ctrl-C from C), else ST->ConIn: the keyboards; and
+// as raw bytes from every serial port, so a terminal on the serial line (QEMU's
+// -serial stdio) is read as it sends: UTF-8, and escape sequences we skip whole. The
+// firmware's own terminal on those ports is stopped while we run (console.c), so
+// every byte comes here, once and in order.
 //
 // Keys while a line is typed: printable characters are appended and echoed;
-// Backspace (BS or DEL, and the Delete key, which is what the terminal makes of DEL)
+// Backspace (BS or DEL, and a keyboard's Delete key, as a terminal sends DEL for it)
 // erases the last character; Enter (CR, LF, CRLF as one) ends the line; Ctrl-C
 // drops the line being typed and returns it empty (the core asks again); Ctrl-D on
 // an empty line ends the session (-1, the end of input); Tab is a space; Up and Down
@@ -36,17 +26,12 @@
 // echo and Backspace, because read_line() hands the core finished lines only (the core
 // never sees keys). Bounded: the newest HISTORY_LINES lines that fit HISTORY_BYTES
 // together; a longer line is not kept.
-//
-// All device calls happen at TPL_NOTIFY. edk2's drivers raise to TPL_NOTIFY inside
-// these same calls, and its terminal driver reads the serial port from there.
 #include <string.h>
 
 #include "firmware.h"
 
 #define MAX_PORTS 8                  // as console.c finds at most
 #define POLL_US 1000                 // between looks at the ports: a 16-byte UART FIFO fills in 1.4 ms at 115200 baud
-#define NOTIFY_EVERY 10              // polls; then the TPL goes down for a moment so event notifications
-                                     // (USB keyboards, firmware timers) can run
 #define ESCAPE_WAIT_US (100 * 1000)  // ESC with nothing after it for this long is the Esc key
 #define HISTORY_LINES 64
 #define HISTORY_BYTES 16384          // as long as the core's longest line (assembly/text/chat.ts)
@@ -265,9 +250,8 @@ int64_t input_read_line(uint8_t *line, size_t cap) {
   bool full = false;  // a character did not fit: the rest of the line is dropped
   int browsing = history_count;  // the history line shown; history_count: the line being typed
   int64_t result;
-  EFI_TPL tpl = BS->RaiseTPL(TPL_NOTIFY);
   console_cursor(true);
-  for (unsigned polls = 1;; polls++) {
+  for (;;) {
     struct key key;
     while (next_key(&key)) {
       if (key.kind == KEY_CHAR) {
@@ -309,35 +293,25 @@ int64_t input_read_line(uint8_t *line, size_t cap) {
         goto done;
       }
     }
-    // Right after emptying the ports, so the terminal driver's timer finds nothing there.
-    if (polls % NOTIFY_EVERY == 0) {
-      BS->RestoreTPL(tpl);
-      BS->RaiseTPL(TPL_NOTIFY);
-    }
     BS->Stall(POLL_US);
   }
 done:
   console_cursor(false);
-  BS->RestoreTPL(tpl);
   return result;
 }
 
 bool input_interrupted(void) {
   if (port_count < 0) input_init();
   bool stop = false;
-  EFI_TPL tpl = BS->RaiseTPL(TPL_NOTIFY);
   struct key key;
   while (!stop && next_key(&key)) stop = key.kind == KEY_ESC || key.kind == KEY_CTRL_C;
-  BS->RestoreTPL(tpl);
   return stop;
 }
 
 bool input_key_pressed(void) {
   if (port_count < 0) input_init();
   bool pressed = false;
-  EFI_TPL tpl = BS->RaiseTPL(TPL_NOTIFY);
   struct key key;
   while (next_key(&key)) pressed = true;  // every key waiting is taken: none is left for what comes after
-  BS->RestoreTPL(tpl);
   return pressed;
 }

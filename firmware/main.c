@@ -239,7 +239,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
   parallel_stop();
   if (panic_message[0]) print("uefi-llm: error: %s\n", panic_message);
   switch (end_action) {
-    case END_RETURN: pages_free_all(); return finish_status;
+    case END_RETURN: console_stop(); pages_free_all(); return finish_status;
     case END_WAIT: print("Press any key to shut down.\n"); console_wait_key(); break;
     case END_SHUTDOWN: break;
   }

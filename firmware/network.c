@@ -77,14 +77,22 @@ static void poll_stack(void) {
 
 // --- Listening --------------------------------------------------------------------------
 
-// Start every driver for every PCI device, recursively: the network card's, then SNP,
-// MNP, IP4, DHCP4, TCP4 above it.
-static void connect_all(void) {
+// Start every driver for the network cards, recursively: the card's, then SNP, MNP,
+// IP4, DHCP4, TCP4 above it; and for the USB controllers, for the cards plugged in there.
+// Only those: connecting every device would also start the firmware's terminal again
+// on the serial ports we read ourselves (console.c).
+static void connect_network_cards(void) {
   EFI_GUID pci_io_guid = EFI_PCI_IO_PROTOCOL_GUID;
   UINTN count;
   EFI_HANDLE *handles;
   if (EFI_ERROR(BS->LocateHandleBuffer(ByProtocol, &pci_io_guid, NULL, &count, &handles))) return;
-  for (UINTN i = 0; i < count; i++) BS->ConnectController(handles[i], NULL, NULL, 1);
+  for (UINTN i = 0; i < count; i++) {
+    EFI_PCI_IO_PROTOCOL *pci;
+    uint8_t class[3];  // programming interface, subclass, base class: configuration bytes 9 to 11
+    if (EFI_ERROR(BS->HandleProtocol(handles[i], &pci_io_guid, (void **)&pci)) || EFI_ERROR(pci->PciRead(pci, 0, 9, 3, class))) continue;
+    if (class[2] == PCI_CLASS_NETWORK || (class[2] == PCI_CLASS_SERIAL_BUS && class[1] == PCI_SUBCLASS_USB))
+      BS->ConnectController(handles[i], NULL, NULL, 1);
+  }
   BS->FreePool(handles);
 }
 
@@ -123,7 +131,7 @@ int32_t network_listen(uint16_t port) {
   if (listener || port == 0) return -1;
   EFI_GUID binding_guid = EFI_TCP4_SERVICE_BINDING_PROTOCOL_GUID, tcp_guid = EFI_TCP4_PROTOCOL_GUID;
   EFI_GUID config_guid = EFI_IP4_CONFIG2_PROTOCOL_GUID;
-  connect_all();
+  connect_network_cards();
   UINTN count = 0;
   EFI_HANDLE *handles = NULL;
   if (EFI_ERROR(BS->LocateHandleBuffer(ByProtocol, &binding_guid, NULL, &count, &handles)) || count == 0) {
