@@ -31,21 +31,29 @@ export function initMatmul(): bool {
   return initHalfTable();
 }
 
-// The product the jobs share: set before parallel_for, read-only while it runs. Plain
-// numbers and pointers, never objects: a function holding an object across a call keeps
-// it on AssemblyScript's shadow stack, one stack pointer for the whole module, which
-// jobs running on several processors at once would corrupt (build.test.ts checks this).
-let product: usize = 0; // (T, rows) f32, the output
-let vectors: usize = 0; // (T, cols) f32, or T int8 vectors (activations.ts)
-let vectorBytes: usize = 0;
+/** Products of one input that run as one spread of jobs: q, k and v. */
+const MAX_PRODUCTS = 3;
+
+// The products the jobs share: set before parallel_for, read-only while it runs. Plain
+// numbers and pointers in static memory, never objects: a function holding an object
+// across a call keeps it on AssemblyScript's shadow stack, one stack pointer for the
+// whole module, which jobs running on several processors at once would corrupt
+// (jobs.test.ts checks this). Entry k of each table belongs to product k.
+const TABLE_BYTES: usize = MAX_PRODUCTS * sizeof<usize>();
+const tables = memory.data(9 * TABLE_BYTES);
+const products = tables + 0 * TABLE_BYTES; // (T, rows) f32, the output
+const inputs = tables + 1 * TABLE_BYTES; // (T, cols) f32, or T int8 vectors (activations.ts)
+const inputBytes = tables + 2 * TABLE_BYTES; // one input vector's
+const weights = tables + 3 * TABLE_BYTES; // (rows, cols) of the matrix's type
+const rowCounts = tables + 4 * TABLE_BYTES;
+const rowBytes = tables + 5 * TABLE_BYTES;
+const quads = tables + 6 * TABLE_BYTES; // the QuadKernel's index in the function table, or 0
+const pairs = tables + 7 * TABLE_BYTES; // else the PairKernel's (table indices start at 1)
+const tokenKernels = tables + 8 * TABLE_BYTES; // the tokens kernel's for several vectors, or 0
+let productCount: i32 = 0;
+let totalRows: i32 = 0; // of all the products: the jobs share them out as one range
 let T: i32 = 0;
-let weights: usize = 0; // (rows, cols) of the matrix's type
-let rows: i32 = 0;
 let cols: i32 = 0;
-let rowBytes: usize = 0;
-let kernel: u32 = 0; // the QuadKernel's index in the function table
-let pair: u32 = 0; // the PairKernel's, for twoPairs
-let tokens: u32 = 0; // the tokens kernel's for several vectors, or 0 (table indices start at 1)
 let jobCount: i32 = 1;
 
 /**
@@ -56,62 +64,117 @@ let jobCount: i32 = 1;
  * sum as the one-vector kernels do), so results never depend on either.
  */
 export function matmul(out: usize, x: Input, w: Matrix): void {
+  productCount = 0;
+  addProduct(out, x, w);
+  run(x);
+}
+
+/**
+ * Two or three matmuls of the same input (q, k and v; the FFN's gate and up) as one
+ * spread of jobs: the processors meet once for all of them, not once each.
+ */
+export function matmuls(x: Input, out0: usize, w0: Matrix, out1: usize, w1: Matrix, out2: usize = 0, w2: Matrix | null = null): void {
+  productCount = 0;
+  addProduct(out0, x, w0);
+  addProduct(out1, x, w1);
+  if (w2 != null) addProduct(out2, x, w2);
+  run(x);
+}
+
+@inline function get(table: usize, k: i32): usize {
+  return load<usize>(table + <usize>k * sizeof<usize>());
+}
+@inline function set(table: usize, k: i32, value: usize): void {
+  store<usize>(table + <usize>k * sizeof<usize>(), value);
+}
+
+function addProduct(out: usize, x: Input, w: Matrix): void {
   if (x.n != w.cols) abort("matmul: the input's length is not the matrix's column count");
+  const k = productCount++;
   const int8 = takesInt8(w.type);
-  product = out;
-  vectors = int8 ? x.int8() : x.x;
-  vectorBytes = int8 ? int8VectorBytes(x.n) : <usize>x.n << 2;
+  set(products, k, out);
+  set(inputs, k, int8 ? x.int8() : x.x);
+  set(inputBytes, k, int8 ? int8VectorBytes(x.n) : <usize>x.n << 2);
+  set(weights, k, w.ptr);
+  set(rowCounts, k, <usize>w.rows);
+  set(rowBytes, k, w.rowBytes);
+  const quad = quadKernel(w.type);
+  set(quads, k, quad);
+  set(pairs, k, quad == 0 ? pairKernel(w.type).index : 0);
+  set(tokenKernels, k, x.T > 1 ? tokensKernel(w.type) : 0);
+}
+
+function run(x: Input): void {
   T = x.T;
-  weights = w.ptr;
-  rows = w.rows;
-  cols = w.cols;
-  rowBytes = w.rowBytes;
-  kernel = quadKernel(w.type).index;
-  if (kernel == twoPairs.index) pair = pairKernel(w.type).index;
-  tokens = T > 1 ? tokensKernel(w.type) : 0;
-  jobCount = min(workerCount(), rows / MIN_ROWS_PER_JOB);
-  if (jobCount <= 1) rowsOf(0, rows);
+  cols = x.n;
+  totalRows = 0;
+  for (let k = 0; k < productCount; k++) totalRows += <i32>get(rowCounts, k);
+  jobCount = min(workerCount(), totalRows / MIN_ROWS_PER_JOB);
+  if (jobCount <= 1) rowsOfAll(0, totalRows);
   else spread(MATMUL_JOBS, jobCount);
 }
 
 /** Job `index` of the current matmul: its share of the rows. Called by the host, maybe on another processor. */
 export function runMatmulJob(index: i32): void {
-  rowsOf(shareStart(rows, index, jobCount), shareStart(rows, index + 1, jobCount));
+  rowsOfAll(shareStart(totalRows, index, jobCount), shareStart(totalRows, index + 1, jobCount));
+}
+
+/** Rows [first, last) of the products' rows counted one product after the other. */
+function rowsOfAll(first: i32, last: i32): void {
+  for (let k = 0, start = 0; k < productCount; k++) {
+    const rows = <i32>get(rowCounts, k);
+    const from = max(first, start) - start, to = min(last, start + rows) - start;
+    if (from < to) rowsOf(k, from, to);
+    start += rows;
+  }
 }
 
 /**
- * Rows [first, last) of W @ x_t for every t, four rows per kernel call, a quarter of the
- * range apart: the weights stream from four places at once, each in order (four rows
- * side by side would leave the prefetchers a stream that jumps back and forth). The last
- * one to three rows go one by one, each as four copies of itself into the same output.
+ * Rows [first, last) of product k's W @ x_t for every t, four rows per kernel call, a
+ * quarter of the range apart: the weights stream from four places at once, each in order
+ * (four rows side by side would leave the prefetchers a stream that jumps back and forth).
+ * The last one to three rows go one by one, each as four copies of itself into the same output.
  */
-function rowsOf(first: i32, last: i32): void {
-  if (tokens != 0) {
-    for (let i = first; i < last; i++) everyFourVectors(i);
+function rowsOf(k: i32, first: i32, last: i32): void {
+  if (get(tokenKernels, k) != 0) {
+    for (let i = first; i < last; i++) everyFourVectors(k, i);
     return;
   }
   const quarter = (last - first) >> 2, whole = first + (quarter << 2);
-  for (let i = first; i < first + quarter; i++) everyVector(i, <usize>quarter);
-  for (let i = whole; i < last; i++) everyVector(i, 0);
+  for (let i = first; i < first + quarter; i++) everyVector(k, i, <usize>quarter);
+  for (let i = whole; i < last; i++) everyVector(k, i, 0);
 }
 
-/** Rows i + k·apart (k = 0..3) · every x_t into out_t. */
-@inline function everyVector(i: i32, apart: usize): void {
-  const outStride = <usize>rows << 2, row = weights + <usize>i * rowBytes;
+/**
+ * Rows i + j·apart (j = 0..3) of product k · every x_t into out_t: one call of the quad
+ * kernel, or two of the pair kernel.
+ */
+@inline function everyVector(k: i32, i: i32, apart: usize): void {
+  const outStride = <usize>get(rowCounts, k) << 2, bytes = get(rowBytes, k), step = apart * bytes;
+  const row = get(weights, k) + <usize>i * bytes, x = get(inputs, k), xBytes = get(inputBytes, k);
+  const quad = get(quads, k), pair = get(pairs, k);
   for (let t = 0; t < T; t++) {
-    call_indirect<void>(kernel, product + <usize>t * outStride + (<usize>i << 2), apart << 2, row, apart * rowBytes, vectors + <usize>t * vectorBytes, cols);
+    const out = get(products, k) + <usize>t * outStride + (<usize>i << 2), xt = x + <usize>t * xBytes, outStep = apart << 2;
+    if (quad != 0) {
+      call_indirect<void>(quad, out, outStep, row, step, xt, cols);
+    } else {
+      call_indirect<void>(pair, out, out + outStep, row, row + step, xt, cols);
+      call_indirect<void>(pair, out + 2 * outStep, out + 3 * outStep, row + 2 * step, row + 3 * step, xt, cols);
+    }
   }
 }
 
 /**
- * Row i · every x_t into out_t, four vectors per call of the tokens kernel, which reads
- * the row once for the four; the last one to three vectors one by one (steps of 0).
+ * Row i of product k · every x_t into out_t, four vectors per call of the tokens kernel,
+ * which reads the row once for the four; the last one to three vectors one by one (steps of 0).
  */
-function everyFourVectors(i: i32): void {
-  const outStride = <usize>rows << 2, row = weights + <usize>i * rowBytes, out = product + (<usize>i << 2);
+function everyFourVectors(k: i32, i: i32): void {
+  const outStride = <usize>get(rowCounts, k) << 2, row = get(weights, k) + <usize>i * get(rowBytes, k);
+  const out = get(products, k) + (<usize>i << 2), x = get(inputs, k), xBytes = get(inputBytes, k);
+  const tokens = get(tokenKernels, k);
   let t = 0;
-  for (; t + 4 <= T; t += 4) call_indirect<void>(tokens, out + <usize>t * outStride, outStride, row, vectors + <usize>t * vectorBytes, vectorBytes, cols);
-  for (; t < T; t++) call_indirect<void>(tokens, out + <usize>t * outStride, 0, row, vectors + <usize>t * vectorBytes, 0, cols);
+  for (; t + 4 <= T; t += 4) call_indirect<void>(tokens, out + <usize>t * outStride, outStride, row, x + <usize>t * xBytes, xBytes, cols);
+  for (; t < T; t++) call_indirect<void>(tokens, out + <usize>t * outStride, 0, row, x + <usize>t * xBytes, 0, cols);
 }
 
 /** Four rows of W · one vector into four outputs: out + k·outStep = (row + k·rowStep) · x, k = 0..3. */
@@ -120,12 +183,12 @@ type QuadKernel = (out: usize, outStep: usize, row: usize, rowStep: usize, x: us
 /** Two rows of W · one vector into two outputs: out0 = row0 · x, out1 = row1 · x. */
 type PairKernel = (out0: usize, out1: usize, row0: usize, row1: usize, x: usize, n: i32) => void;
 
-/** The types whose kernels take four rows at once (they gain from sharing the codes); the others run as two pairs. */
-function quadKernel(type: i32): QuadKernel {
+/** The table index of the four-row kernel for the types that gain from sharing the codes, 0 for the others (they run as two pairs). */
+function quadKernel(type: i32): u32 {
   switch (type) {
-    case GGML_Q4_0: return dot4Q4_0;
-    case GGML_Q8_0: return dot4Q8_0;
-    default: return twoPairs;
+    case GGML_Q4_0: return dot4Q4_0.index;
+    case GGML_Q8_0: return dot4Q8_0.index;
+    default: return 0;
   }
 }
 
@@ -141,12 +204,6 @@ function tokensKernel(type: i32): u32 {
     case GGML_Q8_0: return dot1x4Q8_0.index;
     default: return 0;
   }
-}
-
-/** A QuadKernel made of two calls of the current pair kernel. */
-function twoPairs(out: usize, outStep: usize, row: usize, rowStep: usize, x: usize, n: i32): void {
-  call_indirect<void>(pair, out, out + outStep, row, row + rowStep, x, n);
-  call_indirect<void>(pair, out + 2 * outStep, out + 3 * outStep, row + 2 * rowStep, row + 3 * rowStep, x, n);
 }
 
 /**

@@ -4,7 +4,7 @@ import { LayerWeights, Model, ModelConfig } from "./model";
 import { BATCH, RunState } from "./state";
 import { addInPlace, copyRow, geglu, mulInPlace, rmsnorm, scaleInPlace, shortConv, softcap, swiglu } from "../kernels/ops";
 import { attention } from "./attention";
-import { matmul } from "../kernels/matmul";
+import { matmul, matmuls } from "../kernels/matmul";
 
 /** Logits (vocabSize f32 at s.logits) for `token` at position `pos`; keys and values of pos go into the cache. */
 export function forward(model: Model, s: RunState, token: i32, pos: i32): usize {
@@ -70,9 +70,7 @@ function layers(model: Model, s: RunState, tokens: usize, T: i32, pos: i32): voi
       continue;
     }
     const normed = s.input.set(s.xb, dim, T); // quantized once for all three, where they need it
-    matmul(s.q, normed, layer.wq!);
-    matmul(k, normed, layer.wk!);
-    matmul(v, normed, layer.wv!);
+    matmuls(normed, s.q, layer.wq!, k, layer.wk!, v, layer.wv!);
     for (let t = 0; t < T; t++) {
       const q = s.q + <usize>t * qStride, kt = k + <usize>t * kvStride, vt = v + <usize>t * kvStride;
       if (layer.bq != 0) addInPlace(q, layer.bq, qDim);
@@ -107,8 +105,7 @@ function feedForward(s: RunState, c: ModelConfig, layer: LayerWeights, T: i32): 
   const dim = c.dim, xStride = <usize>dim << 2;
   for (let t = 0; t < T; t++) rmsnorm(s.xb + <usize>t * xStride, s.x + <usize>t * xStride, layer.ffnNorm, dim, c.normEps);
   const ffnInput = s.input.set(s.xb, dim, T);
-  matmul(s.hb, ffnInput, layer.w1!);
-  matmul(s.hb2, ffnInput, layer.w3!);
+  matmuls(ffnInput, s.hb, layer.w1!, s.hb2, layer.w3!);
   if (c.geglu) geglu(s.hb, s.hb2, T * c.hiddenDim);
   else swiglu(s.hb, s.hb2, T * c.hiddenDim);
   matmul(s.xb2, s.input.set(s.hb, c.hiddenDim, T), layer.w2!);
@@ -125,9 +122,7 @@ function convolution(s: RunState, c: ModelConfig, layer: LayerWeights, l: i32, T
   const dim = c.dim, xStride = <usize>dim << 2;
   const input = s.input.set(s.xb, dim, T);
   const u = s.convCache + (<usize>l * <usize>c.seqLen + <usize>pos) * xStride; // (T, dim): B·x of these tokens
-  matmul(s.convB, input, layer.convB!);
-  matmul(s.convC, input, layer.convC!);
-  matmul(u, input, layer.convX!);
+  matmuls(input, s.convB, layer.convB!, s.convC, layer.convC!, u, layer.convX!);
   mulInPlace(u, s.convB, T * dim);
   for (let t = 0; t < T; t++) {
     const p = pos + t, ut = u + <usize>t * xStride;
