@@ -2,7 +2,7 @@
 // guest's serial console on our stdout, QEMU's exit status as the outcome. The one
 // place a long-running, interactive child is started, so signal forwarding and the
 // KVM-to-TCG fallback live here.
-import { access, constants, mkdtemp, rm, stat } from "node:fs/promises";
+import { access, constants, type FileHandle, mkdtemp, open, rm, stat } from "node:fs/promises";
 import { constants as osConstants, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
@@ -187,10 +187,17 @@ async function runOnce(
   const qmpSocket = qmpDir && join(qmpDir, "qmp.sock");
   if (qmpSocket) args.push("-qmp", `unix:${qmpSocket.replace(/,/g, ",,")},server=on,wait=off`);
   if (verbose) process.stderr.write(`$ ${[qemu, ...args].join(" ")}\n`);
+  // Unless a terminal shows it, the serial console goes to a file that we read as it
+  // grows: a pipe that fills while we are slow to read (a busy machine) holds the guest's
+  // output back, and QEMU's UART gives a byte up after a few failed writes, the
+  // firmware's serial driver after its write timeout. A file never pushes back.
+  const serialDir = interactive ? undefined : await mkdtemp(join(tmpdir(), "uefi-llm-serial-"));
+  const serialLog = serialDir === undefined ? undefined : await open(join(serialDir, "serial"), "w+");
   const child = execa(qemu, args, {
     // A terminal is put in raw mode and its keys passed on as typed (Esc, Ctrl-C reach the guest); other input is inherited.
     stdin: interactive ? (process.stdin.isTTY ? "pipe" : "inherit") : options.input || options.serialInput ? "pipe" : "ignore",
-    stdout: "pipe",
+    // A file descriptor goes to the child as it is (execa's types list only 1 to 9).
+    stdout: serialLog ? (serialLog.fd as 3) : "pipe",
     stderr: "pipe",
     buffer: false,
     reject: false,
@@ -211,14 +218,13 @@ async function runOnce(
   const input = interactive ? [] : (options.input ?? []);
   let step = 0;
   // Output since the last step's `after` that may still hold the start of the next one,
-  // kept short so each chunk costs little: when we read the serial output late, QEMU's
-  // serial port loses bytes of it.
+  // kept short so each chunk costs little.
   let unmatched = Buffer.alloc(0);
   // The guest may shut down before it has read everything.
   child.stdin?.on("error", () => {});
   let stoppedOn: string | undefined;
   let recent = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
+  const onSerial = (chunk: Buffer) => {
     output.push(chunk);
     if (options.stopOn && stoppedOn === undefined) {
       recent = (recent + chunk.toString("latin1")).slice(-4096);
@@ -245,7 +251,8 @@ async function runOnce(
     if (held && !stopping) for (const message of messages) process.stderr.write(message);
     held = false;
     process.stdout.write(show(chunk));
-  });
+  };
+  const following = serialLog ? follow(serialLog, onSerial) : (child.stdout?.on("data", onSerial), undefined);
   if (!interactive) options.serialInput?.((text) => child.stdin?.write(text));
   const keyboard = interactive && process.stdin.isTTY ? rawKeyboard(child.stdin!, () => stop("SIGTERM")) : undefined;
   child.stderr?.on("data", (chunk: Buffer) => {
@@ -272,6 +279,9 @@ async function runOnce(
   try {
     result = await child;
   } finally {
+    await following?.stop();
+    await serialLog?.close();
+    if (serialDir) await rm(serialDir, { recursive: true, force: true });
     clearTimeout(timer);
     keyboard?.restore();
     process.off("SIGINT", forward);
@@ -293,6 +303,35 @@ async function runOnce(
   return {
     result: { exitCode, output: Buffer.concat(output).toString("utf8"), stderr, timedOut, stoppedOn, signal: forwarded, accel },
     kvmError,
+  };
+}
+
+/** How often the serial file is looked at for more output. */
+const FOLLOW_MS = 10;
+
+/**
+ * Hands `onData` what is written to `file` as it grows, until stop(), which returns once
+ * everything written so far has been handed over.
+ */
+function follow(file: FileHandle, onData: (chunk: Buffer) => void): { stop(): Promise<void> } {
+  let position = 0;
+  let stopping = false;
+  const buffer = Buffer.alloc(64 * 1024);
+  const readNew = async () => {
+    for (let n; (n = (await file.read(buffer, 0, buffer.length, position)).bytesRead) > 0; position += n) onData(Buffer.from(buffer.subarray(0, n)));
+  };
+  const loop = (async () => {
+    while (!stopping) {
+      await readNew();
+      await new Promise((resolve) => setTimeout(resolve, FOLLOW_MS));
+    }
+    await readNew();
+  })();
+  return {
+    stop: async () => {
+      stopping = true;
+      await loop;
+    },
   };
 }
 
