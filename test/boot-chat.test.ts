@@ -155,10 +155,8 @@ describe("chat booted in QEMU (slow)", () => {
   it("the history keeps the newest 64 lines", async () => {
     const commands = Array.from({ length: 66 }, (_, i) => `/n${i + 1}`);
     const shown = commands.slice(2).reverse(); // /n1 and /n2 were forgotten
-    // Each Up once the line before it is back on serial (QEMU drops output its reader is slow to take);
-    // six more past the oldest line kept, which stays.
-    const ups: SerialInput[] = shown.map((line, i) => ({ after: i === 0 ? "\n> " : shown[i - 1], text: "\x1b[A" }));
-    ups.push({ after: "/n3", text: `${"\x1b[A".repeat(6)}\r` });
+    // Up 64 times, back to the oldest line kept (/n3), and six more, which leave it shown: in one go.
+    const ups: SerialInput[] = [{ after: "\n> ", text: `${"\x1b[A".repeat(shown.length + 6)}\r` }];
     const { transcript } = await chatBoot("chat-history-bound", [...typed(...commands.map((c) => `${c}\r`)), ...ups, ...typed("/exit\r")]);
     const erased = shown.slice(0, -1).map((line) => line + "\b \b".repeat(line.length));
     expect(transcript.split("\n> ").at(-2)).toBe(`${erased.join("")}/n3\nunknown command '/n3': /help lists them`);
@@ -166,15 +164,8 @@ describe("chat booted in QEMU (slow)", () => {
 
   it("Ctrl-C stops an answer or drops a line, an overlong line keeps what fits whole, Ctrl-D ends the chat", async () => {
     // 16380 a's and two é's fill the core's 16384-byte line; the third é and "xyz" are dropped unseen.
-    // The a's go 128 at a time, each piece once the last one's echo is back: QEMU drops serial
-    // output when its reader falls behind, and 16 KB of echo at once is more than it holds.
-    const long: SerialInput[] = [];
-    for (let at = 0, last = "\n> "; at < 16380; at += 128) {
-      const piece = "a".repeat(Math.min(128, 16380 - at));
-      long.push({ after: last, text: piece });
-      last = piece;
-    }
-    long.push({ after: long.at(-1)!.text, text: "\u00e9\u00e9\u00e9xyz\r" });
+    // Typed in one go: every byte must reach the line editor (none taken by the firmware's terminal).
+    const long: SerialInput[] = [{ after: "\n> ", text: `${"a".repeat(16380)}\u00e9\u00e9\u00e9xyz\r` }];
     const { transcript, exitCode } = await chatBoot(
       "chat-keys",
       [...typed("Once upon a time\r\x03", "Lily\x7f\x7f\x7f\x7fabc\x03"), ...long, ...typed("\x04")],
