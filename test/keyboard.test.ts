@@ -260,7 +260,20 @@ describe("run's view of the serial console", () => {
     const { serialFilter } = await import("../host/qemu/serial-filter.js");
     const show = serialFilter();
     const chunks = ["\x1b[2J\x1b[01;01H\x1b[=3h\x1b[0m\x1b[1;37;40mBdsDxe: loading\r\r\n", "uefi-llm 0.1\r", "\r\n> \x1b[", "0mOnce\rX\r\n"];
-    const shown = chunks.map((c) => show(Buffer.from(c)).toString()).join("");
+    const shown = chunks.map((c) => show.write(Buffer.from(c)).toString()).join("");
     expect(shown).toBe("BdsDxe: loading\nuefi-llm 0.1\n> Once\rX\n");
+    expect(show.end().toString()).toBe("");
+  });
+
+  it("for a file or a pipe, a line redrawn in place comes out once, as last drawn", async () => {
+    const { serialFilter } = await import("../host/qemu/serial-filter.js");
+    const show = serialFilter("final");
+    // The load progress as the firmware draws it, split anywhere, then the story and its end
+    // without a line end (QEMU stopped).
+    const serial =
+      "uefi-llm 0.1\r\n\rmodel.gguf [####....] 10%\rmodel.gguf [########] 20%\r" + " ".repeat(30) + "\rOnce upon\r\na time";
+    const chunks = [serial.slice(0, 20), serial.slice(20, 47), serial.slice(47, 90), serial.slice(90)];
+    const shown = chunks.map((c) => show.write(Buffer.from(c)).toString()).join("") + show.end().toString();
+    expect(shown).toBe("uefi-llm 0.1\nOnce upon\na time");
   });
 });

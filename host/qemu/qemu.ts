@@ -205,7 +205,7 @@ async function runOnce(
   });
 
   const output: Buffer[] = [];
-  const show = serialFilter(); // what this terminal shows of it
+  const show = serialFilter(process.stdout.isTTY ? "keep" : "final"); // what our stdout shows of it
   const messages: Buffer[] = [];
   let held = kvmProbation;
   // Once we stop QEMU ourselves, its "terminating on signal" line says nothing new.
@@ -250,7 +250,7 @@ async function runOnce(
     if (!interactive) return;
     if (held && !stopping) for (const message of messages) process.stderr.write(message);
     held = false;
-    process.stdout.write(show(chunk));
+    process.stdout.write(show.write(chunk));
   };
   const following = serialLog ? follow(serialLog, onSerial) : (child.stdout?.on("data", onSerial), undefined);
   if (!interactive) options.serialInput?.((text) => child.stdin?.write(text));
@@ -289,6 +289,7 @@ async function runOnce(
     await vars.remove();
     if (qmpDir) await rm(qmpDir, { recursive: true, force: true });
   }
+  if (interactive) process.stdout.write(show.end());
   if ((result as { code?: string }).code === "ENOENT")
     throw new UserError(`${qemu} not found: install the Debian package '${QEMU[arch].debianPackage}' (or run scripts/setup.sh)`);
 

@@ -4,12 +4,30 @@
 // terminal turns "\n" into "\r\n").
 // The text itself passes unchanged; the raw output stays in QemuResult.output.
 
-/** A stateful filter: a chunk may end inside an escape sequence or a line end. */
-export function serialFilter(): (chunk: Buffer) => Buffer {
+/**
+ * How lines redrawn in place with a lone "\r" (the firmware's load progress) come out:
+ * "keep" them for a terminal, which draws each over the last; "final" for a file or a
+ * pipe: only the last drawing, without the "\r"s.
+ */
+export type Redraws = "keep" | "final";
+
+/**
+ * A stateful filter: a chunk may end inside an escape sequence or a line end. With
+ * "final", the text after a lone "\r" is held until its line ends, and a later lone
+ * "\r" drops it: a redrawn line comes out once, as last drawn. end() gives the last
+ * drawing of a line the output stopped in.
+ */
+export function serialFilter(redraws: Redraws = "keep"): { write(chunk: Buffer): Buffer; end(): Buffer } {
   let held = Buffer.alloc(0);
-  return (chunk: Buffer) => {
+  let redrawn: number[] | undefined; // with "final": the line drawn since the last lone "\r"
+  const write = (chunk: Buffer) => {
     const data = held.length ? Buffer.concat([held, chunk]) : chunk;
     const out: number[] = [];
+    const lineEnd = () => {
+      if (redrawn) out.push(...redrawn);
+      redrawn = undefined;
+      out.push(0x0a);
+    };
     let i = 0;
     for (; i < data.length; i++) {
       const byte = data[i];
@@ -24,23 +42,34 @@ export function serialFilter(): (chunk: Buffer) => Buffer {
         while (j < data.length && data[j] === 0x0d) j++;
         if (j === data.length) break; // "\r" at the end: a line end may follow
         if (data[j] === 0x0a) {
-          out.push(0x0a);
+          lineEnd();
           i = j;
           continue;
         }
-        out.push(0x0d); // a lone carriage return (a redrawn line) stays
+        if (redraws === "final") redrawn = [];
+        else out.push(0x0d); // a lone carriage return (a redrawn line) stays
         continue;
       }
-      out.push(byte);
+      if (byte === 0x0a) lineEnd();
+      else (redrawn ?? out).push(byte);
     }
     held = Buffer.from(data.subarray(i));
     if (held.length > 64) {
       // Not an escape sequence we know: let it through rather than hold text back.
-      out.push(...held);
+      (redrawn ?? out).push(...held);
       held = Buffer.alloc(0);
     }
     return Buffer.from(out);
   };
+  // What is held at the end: a redrawn line's last drawing. An unfinished escape sequence
+  // or trailing "\r"s are no text.
+  const end = () => {
+    const rest = Buffer.from(redrawn ?? []);
+    redrawn = undefined;
+    held = Buffer.alloc(0);
+    return rest;
+  };
+  return { write, end };
 }
 
 /** The index after the escape sequence at `at`, or -1 when the chunk ends inside it. */
