@@ -40,7 +40,7 @@ const MAX_PRODUCTS = 3;
 // whole module, which jobs running on several processors at once would corrupt
 // (jobs.test.ts checks this). Entry k of each table belongs to product k.
 const TABLE_BYTES: usize = MAX_PRODUCTS * sizeof<usize>();
-const tables = memory.data(9 * TABLE_BYTES);
+const tables = memory.data(9 * <i32>TABLE_BYTES);
 const products = tables + 0 * TABLE_BYTES; // (T, rows) f32, the output
 const inputs = tables + 1 * TABLE_BYTES; // (T, cols) f32, or T int8 vectors (activations.ts)
 const inputBytes = tables + 2 * TABLE_BYTES; // one input vector's
@@ -99,9 +99,9 @@ function addProduct(out: usize, x: Input, w: Matrix): void {
   set(rowCounts, k, <usize>w.rows);
   set(rowBytes, k, w.rowBytes);
   const quad = quadKernel(w.type);
-  set(quads, k, quad);
-  set(pairs, k, quad == 0 ? pairKernel(w.type).index : 0);
-  set(tokenKernels, k, x.T > 1 ? tokensKernel(w.type) : 0);
+  set(quads, k, <usize>quad);
+  set(pairs, k, quad == 0 ? <usize>pairKernel(w.type).index : 0);
+  set(tokenKernels, k, x.T > 1 ? <usize>tokensKernel(w.type) : 0);
 }
 
 function run(x: Input): void {
@@ -152,7 +152,7 @@ function rowsOf(k: i32, first: i32, last: i32): void {
 @inline function everyVector(k: i32, i: i32, apart: usize): void {
   const outStride = <usize>get(rowCounts, k) << 2, bytes = get(rowBytes, k), step = apart * bytes;
   const row = get(weights, k) + <usize>i * bytes, x = get(inputs, k), xBytes = get(inputBytes, k);
-  const quad = get(quads, k), pair = get(pairs, k);
+  const quad = <u32>get(quads, k), pair = <u32>get(pairs, k);
   for (let t = 0; t < T; t++) {
     const out = get(products, k) + <usize>t * outStride + (<usize>i << 2), xt = x + <usize>t * xBytes, outStep = apart << 2;
     if (quad != 0) {
@@ -171,7 +171,7 @@ function rowsOf(k: i32, first: i32, last: i32): void {
 function everyFourVectors(k: i32, i: i32): void {
   const outStride = <usize>get(rowCounts, k) << 2, row = get(weights, k) + <usize>i * get(rowBytes, k);
   const out = get(products, k) + (<usize>i << 2), x = get(inputs, k), xBytes = get(inputBytes, k);
-  const tokens = get(tokenKernels, k);
+  const tokens = <u32>get(tokenKernels, k);
   let t = 0;
   for (; t + 4 <= T; t += 4) call_indirect<void>(tokens, out + <usize>t * outStride, outStride, row, x + <usize>t * xBytes, xBytes, cols);
   for (; t < T; t++) call_indirect<void>(tokens, out + <usize>t * outStride, 0, row, x + <usize>t * xBytes, 0, cols);
