@@ -9,7 +9,7 @@
 // every byte comes here, once and in order.
 //
 // Keys while a line is typed: printable characters are appended and echoed;
-// Backspace (BS or DEL, and a keyboard's Delete key, as a terminal sends DEL for it)
+// Backspace (BS or DEL, and the Delete key, which a firmware terminal makes of DEL)
 // erases the last character; Enter (CR, LF, CRLF as one) ends the line; Ctrl-C
 // drops the line being typed and returns it empty (the core asks again); Ctrl-D on
 // an empty line ends the session (-1, the end of input); Tab is a space; Up and Down
