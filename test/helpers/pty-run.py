@@ -32,7 +32,7 @@ m = len(out)
 os.write(fd, b"\x1b[A")  # Up: the guest's line editor shows the last line again
 rep["recalled"] = read_until(b"Once upon a time", timeout=60, start=m)
 os.write(fd, b"\x03")  # dropped unsent
-read_until(b"^C", timeout=60, start=m)
+read_until(b"^C\r\n> ", timeout=60, start=m)  # the whole echo and the next prompt, before QEMU stops
 os.write(fd, b"\x1d")
 while True:
     try:
