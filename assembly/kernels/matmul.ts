@@ -40,14 +40,14 @@ const MAX_PRODUCTS = 3;
 // whole module, which jobs running on several processors at once would corrupt
 // (jobs.test.ts checks this). Entry k of each table belongs to product k.
 const TABLE_BYTES: usize = MAX_PRODUCTS * sizeof<usize>();
-const tables = memory.data(9 * <i32>TABLE_BYTES);
+const tables = memory.data(9 * <i32>TABLE_BYTES); // the nine below
 const products = tables + 0 * TABLE_BYTES; // (T, rows) f32, the output
 const inputs = tables + 1 * TABLE_BYTES; // (T, cols) f32, or T int8 vectors (activations.ts)
 const inputBytes = tables + 2 * TABLE_BYTES; // one input vector's
 const weights = tables + 3 * TABLE_BYTES; // (rows, cols) of the matrix's type
 const rowCounts = tables + 4 * TABLE_BYTES;
 const rowBytes = tables + 5 * TABLE_BYTES;
-const quads = tables + 6 * TABLE_BYTES; // the QuadKernel's index in the function table, or 0
+const quads = tables + 6 * TABLE_BYTES; // the four-row kernel's index in the function table (quadKernel), or 0
 const pairs = tables + 7 * TABLE_BYTES; // else the PairKernel's (table indices start at 1)
 const tokenKernels = tables + 8 * TABLE_BYTES; // the tokens kernel's for several vectors, or 0
 let productCount: i32 = 0;
@@ -152,9 +152,9 @@ function rowsOf(k: i32, first: i32, last: i32): void {
 @inline function everyVector(k: i32, i: i32, apart: usize): void {
   const outStride = <usize>get(rowCounts, k) << 2, bytes = get(rowBytes, k), step = apart * bytes;
   const row = get(weights, k) + <usize>i * bytes, x = get(inputs, k), xBytes = get(inputBytes, k);
-  const quad = <u32>get(quads, k), pair = <u32>get(pairs, k);
+  const quad = <u32>get(quads, k), pair = <u32>get(pairs, k), product = get(products, k) + (<usize>i << 2), outStep = apart << 2;
   for (let t = 0; t < T; t++) {
-    const out = get(products, k) + <usize>t * outStride + (<usize>i << 2), xt = x + <usize>t * xBytes, outStep = apart << 2;
+    const out = product + <usize>t * outStride, xt = x + <usize>t * xBytes;
     if (quad != 0) {
       call_indirect<void>(quad, out, outStep, row, step, xt, cols);
     } else {
@@ -177,13 +177,14 @@ function everyFourVectors(k: i32, i: i32): void {
   for (; t < T; t++) call_indirect<void>(tokens, out + <usize>t * outStride, 0, row, x + <usize>t * xBytes, 0, cols);
 }
 
-/** Four rows of W · one vector into four outputs: out + k·outStep = (row + k·rowStep) · x, k = 0..3. */
-type QuadKernel = (out: usize, outStep: usize, row: usize, rowStep: usize, x: usize, n: i32) => void;
-
 /** Two rows of W · one vector into two outputs: out0 = row0 · x, out1 = row1 · x. */
 type PairKernel = (out0: usize, out1: usize, row0: usize, row1: usize, x: usize, n: i32) => void;
 
-/** The table index of the four-row kernel for the types that gain from sharing the codes, 0 for the others (they run as two pairs). */
+/**
+ * The table index of the four-row kernel for the types that gain from sharing the codes, 0
+ * for the others (they run as two pairs): four rows of W · one vector into four outputs,
+ * out + k·outStep = (row + k·rowStep) · x for k = 0..3, (out, outStep, row, rowStep, x, n).
+ */
 function quadKernel(type: i32): u32 {
   switch (type) {
     case GGML_Q4_0: return dot4Q4_0.index;
