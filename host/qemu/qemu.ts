@@ -252,7 +252,8 @@ async function runOnce(
     held = false;
     process.stdout.write(show.write(chunk));
   };
-  const following = serialLog ? follow(serialLog, onSerial) : (child.stdout?.on("data", onSerial), undefined);
+  if (!serialLog) child.stdout?.on("data", onSerial);
+  const following = serialLog && follow(serialLog, onSerial);
   if (!interactive) options.serialInput?.((text) => child.stdin?.write(text));
   const keyboard = interactive && process.stdin.isTTY ? rawKeyboard(child.stdin!, () => stop("SIGTERM")) : undefined;
   child.stderr?.on("data", (chunk: Buffer) => {
